@@ -1,0 +1,254 @@
+"""The public entry points: :func:`load`, :func:`open` and :func:`detect`."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import h5py
+
+from . import _schema
+from ._h5 import allowed_dirs, open_h5
+from ._model import Mapping
+from ._paths import Resolver
+from ._read import MISSING, Engine
+from .builtins import ArrayRef
+from .errors import MapperError, MapperWarning, MemoryLimitError, NoMatchError, OptionError
+
+PathLike = str | os.PathLike[str]
+
+
+class MappedFile:
+    """An open data file: the owner of the HDF5 handle behind lazy arrays.
+
+    Use it as a context manager::
+
+        with mapper.open("scan.nxs") as f:
+            signals = f.load(lazy=True)
+            total = signals[0]["data"].sum().compute()
+        # the file is closed here; lazy arrays built inside re-open it on demand
+
+    Parameters
+    ----------
+    path
+        The HDF5 file.
+    allow_dirs
+        Extra directories external links may point into (the file's own
+        directory is always allowed).
+    search_path
+        Extra directories with mapping files.
+    """
+
+    def __init__(self, path: PathLike, allow_dirs: list[PathLike] | None = None,
+                 search_path: list[PathLike] | None = None) -> None:
+        self.path = str(path)
+        self.search_path = search_path
+        self._h5 = open_h5(self.path)
+        self.resolver = Resolver(self._h5, allowed_dirs(self.path, allow_dirs), _warn)
+        from ._lazy import register_handle
+
+        register_handle(self._h5.filename, self._h5)
+
+    @property
+    def h5(self) -> h5py.File:
+        """The open :class:`h5py.File`."""
+        return self._h5
+
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        from ._lazy import release_handle
+
+        if self._h5.id.valid:
+            release_handle(self._h5.filename)
+            self._h5.close()
+
+    def __enter__(self) -> MappedFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def detect(self) -> Mapping:
+        """The mapping that applies to this file (highest priority whose ``match`` holds)."""
+        candidates = []
+        problems = []
+        for name in _schema.available(self.search_path):
+            try:
+                m = _schema.load_mapping(name, self.search_path)
+            except MapperError as exc:
+                problems.append(f"{name}: {exc}")
+                continue
+            candidates.append(m)
+        candidates.sort(key=lambda m: (-m.priority, m.name))
+        for m in candidates:
+            if m.match is None:
+                continue
+            engine = Engine(m, self.resolver, self.path, m.option_defaults())
+            if engine.predicate(m.match, {}):
+                return m
+        names = ", ".join(m.name for m in candidates)
+        raise NoMatchError(f"{self.path}: no mapping matches this file (tried {names}); "
+                           "pass schema=NAME or a mapping file")
+
+    def mapping(self, schema: str | PathLike | Mapping | None) -> Mapping:
+        """Resolve ``schema`` (name, YAML path, loaded mapping or None = detect)."""
+        if isinstance(schema, Mapping):
+            return schema
+        if schema is None:
+            return self.detect()
+        return _schema.load_mapping(schema, self.search_path)
+
+    def load(self, schema: str | PathLike | Mapping | None = None, lazy: bool = False,
+             **options: Any) -> list[dict[str, Any]]:
+        """Read every signal the mapping finds; see :func:`mapper.load`."""
+        m = self.mapping(schema)
+        opts = _check_options(m, options)
+        engine = Engine(m, self.resolver, self.path, opts, lazy=lazy, warn=_warn)
+        envs = engine.bindings()
+        raw = [engine.signal(env) for env in envs]
+        if not lazy:
+            _memory_guard(engine, raw, self.path)
+        return [_materialize(engine, s) for s in raw]
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, MapperWarning, stacklevel=2)
+
+
+def _check_options(m: Mapping, options: dict[str, Any]) -> dict[str, Any]:
+    declared = m.option_defaults()
+    unknown = sorted(set(options) - set(declared))
+    if unknown:
+        raise OptionError(f"mapping {m.name!r} has no option {', '.join(map(repr, unknown))}; "
+                          f"options: {', '.join(sorted(declared)) or 'none'}")
+    out = dict(declared)
+    for key, value in options.items():
+        spec = next(o for o in m.options if o.name == key)
+        out[key] = _coerce(m, spec.name, spec.type, value)
+    return out
+
+
+def _coerce(m: Mapping, name: str, kind: str, value: Any) -> Any:
+    if value is None:
+        return None
+    ok = {
+        "string": isinstance(value, str),
+        "string_list": isinstance(value, str) or (isinstance(value, (list, tuple))
+                                                  and all(isinstance(v, str) for v in value)),
+        "boolean": isinstance(value, bool),
+        "integer": isinstance(value, int) and not isinstance(value, bool),
+        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+    }[kind]
+    if not ok:
+        raise OptionError(f"option {name!r} of mapping {m.name!r} must be a {kind}, "
+                          f"not {type(value).__name__} {value!r}")
+    if kind == "string_list" and isinstance(value, str):
+        return [value]
+    return list(value) if kind == "string_list" else value
+
+
+def _refs(tree: Any) -> list[ArrayRef]:
+    if isinstance(tree, ArrayRef):
+        return [tree]
+    if isinstance(tree, dict):
+        return [r for v in tree.values() for r in _refs(v)]
+    if isinstance(tree, list):
+        return [r for v in tree for r in _refs(v)]
+    return []
+
+
+def available_memory() -> int:
+    """Bytes of memory available to this process (MemAvailable, else physical memory)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:  # pragma: no cover
+        pass
+    try:  # pragma: no cover
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover
+        return 1 << 62
+
+
+def _memory_guard(engine: Engine, signals: list[dict[str, Any]], path: str) -> None:
+    total = 0
+    for s in signals:
+        for ref in _refs(s):
+            obj = engine.resolver.get(ref.path)
+            if isinstance(obj, h5py.Dataset) and obj.size:
+                total += obj.size * obj.dtype.itemsize
+    limit = int(os.environ.get("MAPPER_MEMORY_LIMIT", 0)) or available_memory()
+    if total > limit:
+        raise MemoryLimitError(
+            f"{path}: an eager load needs {total / 2**30:.1f} GiB but only "
+            f"{limit / 2**30:.1f} GiB is available; use lazy=True")
+
+
+def _materialize(engine: Engine, tree: Any) -> Any:
+    if isinstance(tree, ArrayRef):
+        return engine.materialize(tree)
+    if isinstance(tree, dict):
+        return {k: _materialize(engine, v) for k, v in tree.items() if v is not MISSING}
+    if isinstance(tree, list):
+        return [_materialize(engine, v) for v in tree]
+    return tree
+
+
+def open(path: PathLike, allow_dirs: list[PathLike] | None = None,
+         search_path: list[PathLike] | None = None) -> MappedFile:
+    """Open a data file for reading; use as a context manager (see :class:`MappedFile`)."""
+    return MappedFile(path, allow_dirs=allow_dirs, search_path=search_path)
+
+
+def load(path: PathLike, schema: str | PathLike | Mapping | None = None, lazy: bool = False,
+         *, allow_dirs: list[PathLike] | None = None, search_path: list[PathLike] | None = None,
+         **options: Any) -> list[dict[str, Any]]:
+    """Read a file into a list of signal dicts (RosettaSciIO convention).
+
+    Parameters
+    ----------
+    path
+        The HDF5 file.
+    schema
+        A shipped mapping name (``"nxdata"``), a path to a YAML mapping, or
+        None to detect the mapping from the file.
+    lazy
+        Return dask arrays chunked along the on-disk chunks; no bulk data is
+        read. Lazy arrays open the file when computed (or use the handle of an
+        enclosing :func:`mapper.open` block).
+    allow_dirs
+        Extra directories that external links may point into.
+    search_path
+        Extra directories with mapping files.
+    **options
+        Options declared by the mapping (for ``nxdata``: ``dataset_path``,
+        ``dataset_key``, ``metadata_key``, ``skip_array_metadata``,
+        ``use_default``).
+
+    Returns
+    -------
+    list of dict
+        ``{"data", "axes", "metadata", "original_metadata"}`` per signal.
+
+    Raises
+    ------
+    MapperError
+        A one-line message for every kind of bad input.
+    """
+    with MappedFile(path, allow_dirs=allow_dirs, search_path=search_path) as f:
+        return f.load(schema, lazy=lazy, **options)
+
+
+def detect(path: PathLike, search_path: list[PathLike] | None = None) -> str:
+    """The name of the mapping that :func:`load` would use for ``path``."""
+    with MappedFile(path, search_path=search_path) as f:
+        return f.detect().name
+
+
+def mappings(search_path: list[PathLike] | None = None) -> dict[str, Path]:
+    """Every mapping name that can be used, with its file."""
+    return _schema.available(search_path)

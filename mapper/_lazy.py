@@ -1,0 +1,135 @@
+"""The one place that builds dask arrays from HDF5 datasets.
+
+* Chunks are whole multiples of the on-disk chunks (grown along the slowest
+  dimensions up to :data:`TARGET_BYTES`), so every dask task decompresses
+  each HDF5 chunk exactly once.
+* The array is backed by :class:`H5ArrayProxy`, which holds only the file
+  name and dataset path: it pickles, so the same graph runs on
+  ``dask.distributed`` workers.
+* File handles have an owner. Inside ``with mapper.open(path) as f`` reads use
+  that open handle; otherwise each task opens the file, reads its block and
+  closes it again, so no handle is left behind.
+
+dask is imported here only, on the first lazy load.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from contextlib import contextmanager
+from typing import Any
+
+import h5py
+import numpy as np
+
+#: Aim for dask chunks of about this many bytes.
+TARGET_BYTES = 64 * 1024 * 1024
+
+_open_files: dict[str, h5py.File] = {}
+_lock = threading.RLock()
+
+
+@contextmanager
+def _handle(filename: str) -> Any:
+    with _lock:
+        f = _open_files.get(filename)
+    if f is not None and f.id.valid:
+        yield f
+        return
+    with h5py.File(filename, "r") as f:
+        yield f
+
+
+def register_handle(filename: str, h5file: h5py.File) -> None:
+    """Let lazy reads of ``filename`` in this process use an already open handle."""
+    with _lock:
+        _open_files[filename] = h5file
+
+
+def release_handle(filename: str) -> None:
+    """Stop using the registered handle for ``filename`` (the owner closes it)."""
+    with _lock:
+        _open_files.pop(filename, None)
+
+
+class H5ArrayProxy:
+    """An array-like over one dataset that opens the file when sliced; picklable."""
+
+    def __init__(self, filename: str, path: str, shape: tuple[int, ...], dtype: np.dtype) -> None:
+        self.filename = filename
+        self.path = path
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+        self.ndim = len(self.shape)
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        with _handle(self.filename) as f:
+            return np.asarray(f[self.path][key])
+
+    def __repr__(self) -> str:
+        return f"H5ArrayProxy({self.filename!r}, {self.path!r}, shape={self.shape})"
+
+
+def aligned_chunks(shape: tuple[int, ...], dtype: np.dtype, disk_chunks: tuple[int, ...] | None,
+                   target: int = TARGET_BYTES) -> tuple[int, ...]:
+    """Dask chunk shape: a whole multiple of ``disk_chunks`` of about ``target`` bytes.
+
+    The fastest dimensions are kept whole when they fit; the slowest grow last.
+    A contiguous dataset is split along its slowest dimensions only.
+    """
+    itemsize = np.dtype(dtype).itemsize or 1
+    if not shape:
+        return ()
+    base = list(disk_chunks) if disk_chunks else [1] * (len(shape) - 1) + [shape[-1]]
+    if not disk_chunks:
+        # contiguous: whole rows of the fastest dims, then as many slow rows as fit
+        base = [1] * len(shape)
+        for d in range(len(shape) - 1, -1, -1):
+            base[d] = shape[d]
+            if math.prod(base) * itemsize >= target:
+                base[d] = max(1, min(shape[d], target // (math.prod(base[d + 1:]) * itemsize)))
+                break
+        return tuple(max(1, b) for b in base)
+    chunks = [min(c, s) for c, s in zip(base, shape, strict=True)]
+    for d in range(len(shape) - 1, -1, -1):
+        per = math.prod(chunks) * itemsize
+        if per >= target:
+            break
+        room = target // per
+        n_disk = math.ceil(shape[d] / chunks[d])
+        mult = max(1, min(n_disk, int(room)))
+        chunks[d] = min(shape[d], chunks[d] * mult)
+    return tuple(chunks)
+
+
+def lazy_array(filename: str, dataset: h5py.Dataset, op: str | None = None) -> Any:
+    """A dask array over ``dataset``, chunked along its on-disk chunks."""
+    import dask.array as da
+    from dask.base import tokenize
+
+    proxy = H5ArrayProxy(filename, dataset.name, dataset.shape, dataset.dtype)
+    chunks = aligned_chunks(dataset.shape, dataset.dtype, dataset.chunks)
+    name = "mapper-" + tokenize(filename, dataset.name, dataset.shape, str(dataset.dtype),
+                                _mtime(filename))
+    arr = da.from_array(proxy, chunks=chunks, name=name, lock=False, asarray=True,
+                        meta=np.empty((0,) * dataset.ndim, dtype=dataset.dtype))
+    return apply_op(arr, op)
+
+
+def apply_op(arr: Any, op: str | None) -> Any:
+    """Element-wise post-processing shared by eager and lazy arrays."""
+    if op is None:
+        return arr
+    if op == "square":
+        return arr * arr
+    raise ValueError(f"unknown array op {op!r}")  # pragma: no cover
+
+
+def _mtime(filename: str) -> int:
+    import os
+
+    try:
+        return os.stat(filename).st_mtime_ns
+    except OSError:  # pragma: no cover
+        return 0

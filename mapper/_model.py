@@ -1,0 +1,206 @@
+"""Frozen dataclasses for a checked mapping; nothing after this module sees raw dicts.
+
+Every node keeps ``loc``, the ``file:line:col`` of the YAML it came from, so
+that read warnings and validation findings can name the mapping rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Keys of a value source that say where the value comes from (exactly one per source).
+SOURCE_KINDS = ("path", "const", "first", "builtin", "tree", "name_of", "option")
+
+
+@dataclass(frozen=True)
+class Predicate:
+    """A test on the file.
+
+    ``kind`` is one of ``exists``, ``compare``, ``any``, ``all``, ``not``, ``option``.
+    """
+
+    kind: str
+    loc: str
+    path: str | None = None
+    equals: Any = None
+    has_equals: bool = False
+    one_of: tuple[Any, ...] | None = None
+    matches: str | None = None
+    children: tuple[Predicate, ...] = ()
+    option: str | None = None
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """Checks on a value: used by validation and before writing."""
+
+    dtype: str | None = None
+    shape: tuple[int | str | None, ...] | None = None
+    rank: int | None = None
+    enum: tuple[Any, ...] | None = None
+    units_category: str | None = None
+    units_like: str | None = None
+    range_min: float | None = None
+    range_max: float | None = None
+    monotonic: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a value comes from; ``kind`` is one of :data:`SOURCE_KINDS`."""
+
+    kind: str
+    loc: str
+    path: str | None = None
+    const: Any = None
+    alternatives: tuple[Source, ...] = ()
+    builtin: str | None = None
+    at: str | None = None
+    args: tuple[tuple[str, Any], ...] = ()
+    deref: bool = False
+    when: Predicate | None = None
+    transform: str | None = None
+    required: bool | str = False
+    default: Any = None
+    has_default: bool = False
+    constraints: Constraints = field(default_factory=Constraints)
+    severity: str = "error"
+    rule: str | None = None
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        """The builtin/tree arguments as a dict."""
+        return dict(self.args)
+
+
+#: An axis field is either a literal value or a source.
+Field = Any
+
+
+@dataclass(frozen=True)
+class AxisSpec:
+    """One axis of the signal, built from literals and sources."""
+
+    loc: str
+    name: Field = None
+    units: Field = None
+    navigate: Field = None
+    values: Source | None = None
+    scale: Field = None
+    offset: Field = None
+    size: Field = None
+    is_binned: Field = None
+
+
+@dataclass(frozen=True)
+class ForEach:
+    """An axis repeated for each item of a range, a list or a glob."""
+
+    loc: str
+    axis: AxisSpec
+    var: str = "i"
+    range: Field = None
+    list: Source | None = None
+    glob: str | None = None
+
+
+@dataclass(frozen=True)
+class SignalSpec:
+    """How one signal dict is built."""
+
+    loc: str
+    data: Source | None = None
+    axes: tuple[AxisSpec | ForEach, ...] | Source | None = None
+    metadata: tuple[tuple[str, Source], ...] = ()
+    original_metadata: Source | None = None
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Select anchor matches with a load option."""
+
+    option: str
+    match: str
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A named place (or several) in the file."""
+
+    name: str
+    loc: str
+    path: str | None = None
+    builtin: str | None = None
+    args: tuple[tuple[str, Any], ...] = ()
+    ancestor: str | None = None
+    where: Predicate | None = None
+    select: str = "one"
+    required: bool = True
+    filters: tuple[Filter, ...] = ()
+    prefer_option: str | None = None
+    prefer_anchor: str | None = None
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """A keyword option of load() declared by the mapping."""
+
+    name: str
+    type: str
+    default: Any = None
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class LinkSpec:
+    """A link the writer creates."""
+
+    at: str
+    to: str
+    kind: str = "soft"
+    target_attr: bool = True
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    """A group the writer creates."""
+
+    path: str
+    nx_class: str | None = None
+    attrs: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class WriteSpec:
+    """The write section of a mapping."""
+
+    loc: str
+    root_attrs: tuple[tuple[str, Any], ...] = ()
+    groups: tuple[GroupSpec, ...] = ()
+    links: tuple[LinkSpec, ...] = ()
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A complete, checked mapping (after ``extends`` is applied)."""
+
+    name: str
+    version: str
+    source: str
+    title: str = ""
+    description: str = ""
+    priority: int = 0
+    parents: tuple[str, ...] = ()
+    match: Predicate | None = None
+    options: tuple[OptionSpec, ...] = ()
+    anchors: tuple[Anchor, ...] = ()
+    symbols: tuple[str, ...] = ()
+    signal: SignalSpec | None = None
+    write: WriteSpec | None = None
+
+    def option_defaults(self) -> dict[str, Any]:
+        """Return ``{option: default}`` for every declared option."""
+        return {o.name: o.default for o in self.options}

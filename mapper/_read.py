@@ -1,0 +1,453 @@
+"""Mapping x file -> signal dicts. Lenient: a file that is a little off warns and falls back.
+
+The engine knows nothing about any format. It resolves the mapping's anchors
+in order (an anchor with ``select: each`` gives one signal per match),
+evaluates value sources, expands axes, and turns :class:`ArrayRef` bulk
+arrays into numpy arrays (eager) or dask arrays (lazy, via :mod:`mapper._lazy`).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import h5py
+import numpy as np
+
+from ._h5 import as_str, decode
+from ._model import Anchor, AxisSpec, ForEach, Mapping, Predicate, Source
+from ._paths import Resolver, Target
+from .builtins import REGISTRY, TRANSFORMS, ArrayRef, Context
+from .builtins.axes import axis_from_values, index_axis, navigate_flags
+from .builtins.tree import read_tree
+from .errors import MapperError, NoMatchError, ResolveError
+
+#: Datasets read through a value source above this size stay bulk arrays (lazy when lazy=True).
+SMALL_BYTES = 1 << 20
+
+
+class _Missing:
+    def __repr__(self) -> str:  # pragma: no cover
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+@dataclass
+class Engine:
+    """Evaluates one mapping against one open file."""
+
+    mapping: Mapping
+    resolver: Resolver
+    filename: str
+    options: dict[str, Any]
+    lazy: bool = False
+    warn: Callable[[str], None] = print
+    arrays: list[tuple[str, ArrayRef]] = field(default_factory=list)
+
+    @property
+    def ctx(self) -> Context:
+        """Context handed to built-ins."""
+        return Context(self.resolver, self.filename, self.options, self.warn)
+
+    # ------------------------------------------------------------------ anchors
+    def bindings(self) -> list[dict[str, Any]]:
+        """One environment per signal: anchor name -> path (or list of paths, or None)."""
+        envs: list[dict[str, Any]] = [{}]
+        for anchor in self.mapping.anchors:
+            nxt: list[dict[str, Any]] = []
+            for env in envs:
+                matches = self._anchor_matches(anchor, env)
+                if not matches:
+                    if anchor.required:
+                        raise NoMatchError(self._absent(anchor, env))
+                    nxt.append({**env, anchor.name: None})
+                    continue
+                if anchor.select == "each":
+                    nxt.extend({**env, anchor.name: m} for m in matches)
+                elif anchor.select == "all":
+                    nxt.append({**env, anchor.name: matches})
+                elif anchor.select == "one" and len(matches) > 1:
+                    raise NoMatchError(
+                        f"{self.filename}: {anchor.name!r} must match one object but matches "
+                        f"{len(matches)}: {', '.join(matches[:5])} (mapping {anchor.loc})")
+                else:
+                    nxt.append({**env, anchor.name: matches[0]})
+            envs = nxt
+        return envs
+
+    def _absent(self, anchor: Anchor, env: dict[str, Any]) -> str:
+        what = anchor.path or f"builtin {anchor.builtin}"
+        for name in list(env):
+            what = what.replace("{" + name + "}", str(env[name]))
+        if anchor.filters and any(self.options.get(f.option) for f in anchor.filters):
+            opts = {f.option: self.options.get(f.option) for f in anchor.filters
+                    if self.options.get(f.option)}
+            return (f"{self.filename}: nothing matches {anchor.name!r} ({what}) with {opts} "
+                    f"(mapping {anchor.loc})")
+        doc = anchor.doc.strip().rstrip(".")
+        doc = doc[:1].lower() + doc[1:] if doc else what
+        return (f"{self.filename}: nothing found for {anchor.name!r} ({doc}); "
+                f"mapping {self.mapping.name} at {anchor.loc}")
+
+    def _anchor_matches(self, anchor: Anchor, env: dict[str, Any]) -> list[str]:
+        if anchor.builtin:
+            args = {k: self._arg(v, env) for k, v in anchor.args}
+            paths = list(REGISTRY[anchor.builtin].func(self.ctx, **args))
+        else:
+            paths = [str(t) for t in self.resolver.resolve(anchor.path or "", env)]
+        if anchor.ancestor:
+            paths = _unique(a for a in (self._ancestor(p, anchor.ancestor) for p in paths) if a)
+        if anchor.where is not None:
+            paths = [p for p in paths if self.predicate(anchor.where, {**env, ".": p})]
+        for flt in anchor.filters:
+            wanted = self.options.get(flt.option)
+            if wanted in (None, "", []):
+                continue
+            values = [wanted] if isinstance(wanted, str) else list(wanted)
+            paths = [p for p in paths if any(_filter_hit(p, v, flt.match) for v in values)]
+        if anchor.prefer_option and self.options.get(anchor.prefer_option):
+            preferred = env.get(anchor.prefer_anchor or "")
+            if preferred:
+                paths = [p for p in paths if p == preferred] or paths
+        return paths
+
+    def _ancestor(self, path: str, cls: str) -> str | None:
+        from ._h5 import nx_class
+
+        p = path
+        while p and p != "/":
+            obj = self.resolver.get(p)
+            if obj is not None and nx_class(obj) == cls:
+                return p
+            p = posixpath.dirname(p)
+        return None
+
+    def _arg(self, value: Any, env: dict[str, Any]) -> Any:
+        if isinstance(value, dict) and set(value) == {"option"}:
+            return self.options.get(value["option"])
+        if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+            key = value[1:-1]
+            if key in env:
+                return env[key]
+        return value
+
+    # ------------------------------------------------------------------ predicates
+    def predicate(self, pred: Predicate, env: dict[str, Any]) -> bool:
+        """Evaluate a predicate; unresolvable paths count as false."""
+        kind = pred.kind
+        if kind == "exists":
+            return bool(self._targets(pred.path or "", env))
+        if kind == "any":
+            return any(self.predicate(c, env) for c in pred.children)
+        if kind == "all":
+            return all(self.predicate(c, env) for c in pred.children)
+        if kind == "not":
+            return not self.predicate(pred.children[0], env)
+        if kind == "option":
+            value = self.options.get(pred.option or "")
+            return value == pred.equals if pred.has_equals else bool(value)
+        for target in self._targets(pred.path or "", env):
+            try:
+                value = self._read_target(target, small_only=True)
+            except MapperError:
+                continue
+            if _compare(value, pred):
+                return True
+        return False
+
+    def _targets(self, expr: str, env: dict[str, Any]) -> list[Target]:
+        try:
+            return self.resolver.resolve(expr, env)
+        except ResolveError:
+            return []
+
+    # ------------------------------------------------------------------ sources
+    def evaluate(self, src: Source, env: dict[str, Any], bulk: bool = False) -> Any:
+        """The value of a source, or :data:`MISSING`; applies transform, default, required."""
+        value = MISSING
+        if src.when is None or self.predicate(src.when, env):
+            value = self._raw(src, env, bulk)
+        if value is not MISSING and value is not None and src.transform:
+            try:
+                value = TRANSFORMS[src.transform].decode(value)
+            except (TypeError, ValueError, MapperError) as exc:
+                self.warn(f"{self.filename}: transform {src.transform!r} failed on {value!r} "
+                          f"({exc}); mapping {src.loc}")
+                value = MISSING
+        if value is MISSING or value is None:
+            if src.has_default:
+                return src.default
+            if src.required is True:
+                raise NoMatchError(f"{self.filename}: required {self._describe(src, env)} not "
+                                   f"found (mapping {src.loc})")
+            if src.required == "recommended":
+                self.warn(f"{self.filename}: recommended {self._describe(src, env)} not found "
+                          f"(mapping {src.loc})")
+            return MISSING
+        return value
+
+    def _describe(self, src: Source, env: dict[str, Any]) -> str:
+        text = src.path or src.at or src.builtin or src.kind
+        for name, value in env.items():
+            if isinstance(value, str):
+                text = text.replace("{" + name + "}", value)
+        return text
+
+    def _raw(self, src: Source, env: dict[str, Any], bulk: bool) -> Any:
+        kind = src.kind
+        if kind == "const":
+            return src.const
+        if kind == "option":
+            return self.options.get(src.const, MISSING)
+        if kind == "first":
+            for alt in src.alternatives:
+                value = self.evaluate(alt, env, bulk)
+                if value is not MISSING and value is not None:
+                    return value
+            return MISSING
+        if kind == "builtin":
+            at = None
+            if src.at is not None:
+                targets = self._targets(src.at, env)
+                if not targets:
+                    return MISSING
+                at = targets[0]
+            args = {k: self._arg(v, env) for k, v in src.args}
+            func = REGISTRY[src.builtin or ""].func
+            return func(self.ctx, at, **args) if src.at is not None else func(self.ctx, **args)
+        targets = self._targets(src.path or "", env)
+        if not targets:
+            return MISSING
+        target = targets[0]
+        if kind == "name_of":
+            return posixpath.basename(target.path) or "/"
+        if kind == "tree":
+            args = {k: self._arg(v, env) for k, v in src.args}
+            return read_tree(self.ctx, target.path, **args)
+        value = self._read_target(target, small_only=not bulk)
+        if src.deref:
+            value = self._deref(value, target, bulk)
+        return value
+
+    def _deref(self, value: Any, target: Target, bulk: bool) -> Any:
+        ref = value.reshape(-1)[0] if isinstance(value, np.ndarray) and value.size == 1 else value
+        if not isinstance(ref, h5py.Reference) or not ref:
+            raise ResolveError(f"{self.filename}:{target}: not an object reference")
+        try:
+            obj = self.resolver.file[ref]
+        except (ValueError, KeyError, OSError) as exc:
+            raise ResolveError(f"{self.filename}:{target}: dangling reference ({exc})") from None
+        return self._read_target(Target(obj.name), small_only=not bulk)
+
+    def _read_target(self, target: Target, small_only: bool) -> Any:
+        obj = self.resolver.get(target.path)
+        if obj is None:
+            return MISSING
+        if target.attr is not None:
+            try:
+                return decode(obj.attrs[target.attr], f"{self.filename}:{target}")
+            except (OSError, TypeError, KeyError) as exc:
+                raise ResolveError(f"{self.filename}:{target}: cannot read attribute ({exc})"
+                                   ) from None
+        if isinstance(obj, h5py.Group):
+            raise ResolveError(f"{self.filename}:{target.path}: is a group, a dataset was expected")
+        nbytes = (obj.size or 0) * obj.dtype.itemsize
+        if not small_only or nbytes > SMALL_BYTES:
+            return ArrayRef(obj.name)
+        from ._h5 import read_small
+
+        return read_small(obj)
+
+    # ------------------------------------------------------------------ signals
+    def signal(self, env: dict[str, Any]) -> dict[str, Any]:
+        """Build one signal dict (bulk arrays still as :class:`ArrayRef`)."""
+        spec = self.mapping.signal
+        assert spec is not None and spec.data is not None
+        data = self.evaluate(spec.data, env, bulk=True)
+        if data is MISSING:
+            raise NoMatchError(f"{self.filename}: no data for signal (mapping {spec.data.loc})")
+        if not isinstance(data, ArrayRef):
+            data = np.asarray(data)
+        shape = self._shape(data)
+        axes = self._axes(spec.axes, env, shape)
+        metadata: dict[str, Any] = {}
+        for key, src in spec.metadata:
+            value = self.evaluate(src, env)
+            if value is MISSING:
+                continue
+            _set_dotted(metadata, key, value)
+        original = {}
+        if spec.original_metadata is not None:
+            om = self.evaluate(spec.original_metadata, env)
+            original = om if isinstance(om, dict) else {} if om is MISSING else {"value": om}
+        return {"data": data, "axes": axes, "metadata": metadata, "original_metadata": original}
+
+    def _shape(self, data: Any) -> tuple[int, ...]:
+        if isinstance(data, ArrayRef):
+            obj = self.resolver.get(data.path)
+            return tuple(obj.shape) if obj is not None and obj.shape is not None else ()
+        return tuple(np.shape(data))
+
+    def _axes(self, spec: Any, env: dict[str, Any], shape: tuple[int, ...]) -> list[dict[str, Any]]:
+        rank = len(shape)
+        axes: list[dict[str, Any]] = []
+        if isinstance(spec, Source):
+            got = self.evaluate(spec, env)
+            axes = list(got) if got is not MISSING else []
+        elif spec:
+            for item in spec:
+                if isinstance(item, ForEach):
+                    for value in self._iterate(item, env, rank):
+                        axes.append(self._axis(item.axis, {**env, item.var: value}, shape,
+                                               len(axes)))
+                else:
+                    axes.append(self._axis(item, env, shape, len(axes)))
+        if len(axes) != rank:
+            if axes:
+                self.warn(f"{self.filename}: mapping gives {len(axes)} axes for {rank}-D data; "
+                          f"index axes used (mapping {self.mapping.source})")
+            nav = navigate_flags(rank, None)
+            axes = [index_axis(n, navigate=nav[i]) for i, n in enumerate(shape)]
+        for i, ax in enumerate(axes):
+            ax.setdefault("name", "")
+            ax.setdefault("units", "")
+            ax.setdefault("navigate", True)
+            ax["size"] = int(shape[i])
+            if "axis" not in ax:
+                ax.setdefault("offset", 0.0)
+                ax.setdefault("scale", 1.0)
+        return axes
+
+    def _iterate(self, fe: ForEach, env: dict[str, Any], rank: int) -> list[Any]:
+        if fe.glob is not None:
+            return [posixpath.basename(t.path) for t in self._targets(fe.glob, env)]
+        if fe.list is not None:
+            value = self.evaluate(fe.list, env)
+            return [] if value is MISSING else list(np.asarray(value).reshape(-1).tolist())
+        count = self._field(fe.range, env)
+        if count is MISSING or count is None:
+            count = rank
+        return list(range(int(count)))
+
+    def _field(self, value: Any, env: dict[str, Any]) -> Any:
+        return self.evaluate(value, env) if isinstance(value, Source) else value
+
+    def _axis(self, spec: AxisSpec, env: dict[str, Any], shape: tuple[int, ...], i: int
+              ) -> dict[str, Any]:
+        def get(v: Any, default: Any) -> Any:
+            out = self._field(v, env)
+            return default if out is MISSING or out is None else out
+
+        size = shape[i] if i < len(shape) else None
+        name = str(get(spec.name, ""))
+        units = get(spec.units, "")
+        units = as_str(units) if isinstance(units, (bytes, np.bytes_, np.ndarray)) else str(units)
+        nav_default = navigate_flags(len(shape), None)[i] if i < len(shape) else True
+        navigate = bool(get(spec.navigate, nav_default))
+        if spec.values is not None:
+            values = self.evaluate(spec.values, env)
+            if isinstance(values, ArrayRef):
+                values = self.materialize(values, lazy=False)
+            if values is not MISSING:
+                ax = axis_from_values(values, name=name, units=units, navigate=navigate,
+                                      size=size)
+                if spec.is_binned is not None:
+                    ax["is_binned"] = bool(get(spec.is_binned, False))
+                return ax
+        ax = {"name": name, "units": units, "navigate": navigate,
+              "scale": float(get(spec.scale, 1.0)), "offset": float(get(spec.offset, 0.0)),
+              "size": int(get(spec.size, size if size is not None else 1))}
+        if spec.is_binned is not None:
+            ax["is_binned"] = bool(get(spec.is_binned, False))
+        return ax
+
+    # ------------------------------------------------------------------ arrays
+    def materialize(self, ref: ArrayRef, lazy: bool | None = None) -> Any:
+        """Read an :class:`ArrayRef` (numpy) or wrap it (dask)."""
+        from ._lazy import apply_op, lazy_array
+
+        obj = self.resolver.get(ref.path)
+        if not isinstance(obj, h5py.Dataset):
+            raise ResolveError(f"{self.filename}:{ref.path}: not a dataset")
+        if self.lazy if lazy is None else lazy:
+            return lazy_array(self.resolver.file.filename, obj, ref.op)
+        if obj.shape is None:
+            return None
+        try:
+            if obj.size == 0 or obj.dtype.kind in "SOU" or obj.ndim == 0:
+                out = np.asarray(decode(obj[()], obj.name))
+            else:
+                out = np.empty(obj.shape, dtype=obj.dtype)
+                obj.read_direct(out)
+        except (OSError, TypeError) as exc:
+            raise ResolveError(f"{self.filename}:{ref.path}: cannot read data ({exc})") from None
+        return apply_op(out, ref.op)
+
+
+def _unique(items: Any) -> list[Any]:
+    seen: set[Any] = set()
+    return [i for i in items if not (i in seen or seen.add(i))]  # type: ignore[func-returns-value]
+
+
+def _filter_hit(path: str, value: str, how: str) -> bool:
+    value = str(value).rstrip("/") or "/"
+    if how == "exact":
+        return path == value
+    if how == "within":
+        return path == value or value.startswith(path + "/")
+    return value in path
+
+
+def _compare(value: Any, pred: Predicate) -> bool:
+    import fnmatch
+
+    if isinstance(value, ArrayRef) or value is MISSING:
+        return False
+    if isinstance(value, np.ndarray) and value.size == 1:
+        value = value.reshape(-1)[0]
+        value = value.item() if isinstance(value, np.generic) else value
+        if isinstance(value, bytes):
+            try:
+                value = value.decode("utf-8")
+            except UnicodeDecodeError:
+                return False
+    if isinstance(value, str):
+        value = value.strip()
+    if pred.has_equals:
+        return bool(value == pred.equals)
+    if pred.one_of is not None:
+        return value in pred.one_of
+    if pred.matches is not None:
+        return isinstance(value, str) and fnmatch.fnmatchcase(value, pred.matches)
+    return False  # pragma: no cover
+
+
+def _set_dotted(tree: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``a.b.c`` in nested dicts; dict values deep-merge, ``.`` merges at the root."""
+    parts = [] if key == "." else key.split(".")
+    node = tree
+    for part in parts[:-1]:
+        nxt = node.get(part)
+        if not isinstance(nxt, dict):
+            nxt = node[part] = {}
+        node = nxt
+    if not parts:
+        _merge_into(tree, value if isinstance(value, dict) else {})
+        return
+    last = parts[-1]
+    if isinstance(value, dict) and isinstance(node.get(last), dict):
+        _merge_into(node[last], value)
+    else:
+        node[last] = value
+
+
+def _merge_into(base: dict[str, Any], over: dict[str, Any]) -> None:
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            _merge_into(base[k], v)
+        else:
+            base[k] = v

@@ -1,0 +1,82 @@
+"""The axis algorithm shared by all mappings: values -> uniform or non-uniform axis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+#: Relative tolerance, in units of the mean step, for calling a sequence uniform.
+UNIFORM_RTOL = 1e-5
+
+
+def axis_from_values(values: Any, *, name: str, units: str, navigate: bool,
+                     size: int | None = None) -> dict[str, Any]:
+    """Build a signal-dict axis from coordinate values, in file order.
+
+    Uniform values become ``offset``/``scale`` (a descending axis keeps its
+    negative scale); others stay an ``axis`` vector. ``size + 1`` values are
+    bin edges: the axis holds the bin centres and ``is_binned`` is True.
+    Non-numeric or multi-dimensional values give an index axis.
+
+    Parameters
+    ----------
+    values
+        1-D coordinates (array-like); a scalar counts as one value.
+    name, units, navigate
+        Copied into the axis.
+    size
+        The data dimension length, when known (needed to recognise bin edges).
+    """
+    v = np.asarray(values)
+    if v.ndim == 0:
+        v = v.reshape(1)
+    axis: dict[str, Any] = {"name": name, "units": units, "navigate": bool(navigate)}
+    n = int(size) if size is not None else int(v.shape[0]) if v.ndim == 1 else 1
+    if v.ndim != 1 or v.dtype.kind not in "iufb":
+        return index_axis(n, name=name, units=units, navigate=navigate)
+    v = v.astype(float)
+    if size is not None and v.shape[0] == size + 1:
+        v = (v[:-1] + v[1:]) / 2.0
+        axis["is_binned"] = True
+    if size is not None and v.shape[0] != size:
+        return index_axis(n, name=name, units=units, navigate=navigate)
+    axis["size"] = int(v.shape[0])
+    if v.shape[0] == 1:
+        axis.update(offset=float(v[0]), scale=1.0)
+        return axis
+    if not np.all(np.isfinite(v)):
+        axis["axis"] = v
+        return axis
+    step = np.diff(v)
+    mean = (v[-1] - v[0]) / (v.shape[0] - 1)
+    if mean != 0 and np.all(np.abs(step - mean) <= UNIFORM_RTOL * abs(mean)):
+        axis.update(offset=float(v[0]), scale=float(mean))
+    else:
+        axis["axis"] = v
+    return axis
+
+
+def index_axis(size: int, *, name: str = "", units: str = "", navigate: bool = True
+               ) -> dict[str, Any]:
+    """An axis of plain indices (offset 0, scale 1)."""
+    return {"name": name, "units": units, "navigate": bool(navigate), "size": int(size),
+            "offset": 0.0, "scale": 1.0}
+
+
+def navigate_flags(rank: int, interpretation: str | None) -> list[bool]:
+    """Which axes navigate, from NeXus ``@interpretation`` (documented rule).
+
+    ``scalar`` -> every axis navigates; ``spectrum`` -> the last axis is the
+    signal; ``image`` -> the last two; ``rgb-image``/``rgba-image`` -> the last
+    three (rows, columns, channels). Without an interpretation: rank 1 is a
+    spectrum, rank 2 or more an image (the fastest two dimensions are the
+    detector's).
+    """
+    interp = (interpretation or "").strip().lower()
+    nsig = {"scalar": 0, "spectrum": 1, "image": 2, "rgb-image": 3, "rgba-image": 3,
+            "hsl-image": 3, "hsla-image": 3, "cmyk-image": 3, "vertex": 1}.get(interp)
+    if nsig is None:
+        nsig = 1 if rank == 1 else 2
+    nsig = min(nsig, rank)
+    return [i < rank - nsig for i in range(rank)]

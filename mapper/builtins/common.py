@@ -1,0 +1,53 @@
+"""General-purpose built-ins and the transform registry."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from typing import Any
+
+import numpy as np
+
+from .._h5 import as_str, str_list
+from ._registry import Context, register, transform
+
+
+@register("file.name", "value")
+def file_name(ctx: Context, at: Any = None) -> str:
+    """The data file's base name (``metadata.General.original_filename``)."""
+    return os.path.basename(ctx.filename)
+
+
+@register("file.path", "value")
+def file_path(ctx: Context, at: Any = None) -> str:
+    """The data file's absolute path."""
+    return os.path.abspath(ctx.filename)
+
+
+def _scalar(value: Any) -> Any:
+    a = np.asarray(value)
+    if a.size == 1:
+        item = a.reshape(-1)[0]
+        return item.item() if isinstance(item, np.generic) else item
+    return value
+
+
+def _string(value: Any) -> str:
+    return as_str(_scalar(value) if isinstance(value, np.ndarray) else value)
+
+
+def _iso(value: Any) -> str:
+    s = _string(value)
+    _dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+    return s
+
+
+transform("scalar", _scalar, lambda v: v, "A one-element array becomes its element.")
+transform("string", _string, str, "Bytes, numpy strings and one-element arrays become str.")
+transform("int", lambda v: int(_scalar(v)), int, "A number (or numeric string) as int.")
+transform("float", lambda v: float(_scalar(v)), float, "A number (or numeric string) as float.")
+transform("bool", lambda v: bool(_scalar(v)), bool, "Truthiness as bool.")
+transform("string_list", str_list, lambda v: np.array(list(v), dtype=object),
+          "A string array, or 'a:b' / 'a,b' joined string, as a list of str.")
+transform("iso_datetime", _iso, str, "An ISO 8601 date-time string (checked).")
+transform("list", lambda v: np.asarray(v).tolist(), np.asarray, "An array as a Python list.")

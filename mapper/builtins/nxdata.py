@@ -1,0 +1,289 @@
+"""NeXus plottable data (NXdata): finding groups, the signal, and axis resolution.
+
+Implements section 1.3 of the NeXus rules: the ``@default`` chain, ``@signal``,
+``@axes`` with ``"."``, ``AXISNAME_indices`` (int or array), bin edges,
+``FIELDNAME_errors``, ``@auxiliary_signals``, and the older "v2" style
+(``signal=1`` on the field, ``axes="y:x"`` on it, ``axis=n``/``primary=1``).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Any
+
+import h5py
+import numpy as np
+
+from .._h5 import as_str, attr, nx_class, read_small, str_list
+from ..errors import ResolveError
+from ._registry import ArrayRef, Context, register
+from .axes import axis_from_values, index_axis, navigate_flags
+
+
+def _group(ctx: Context, at: Any) -> h5py.Group:
+    obj = ctx.resolver.get(str(at))
+    if not isinstance(obj, h5py.Group):
+        raise ResolveError(f"{ctx.filename}:{at}: not a group")
+    return obj
+
+
+@register("nxdata.groups", "paths")
+def groups(ctx: Context) -> list[str]:
+    """Every NXdata group with a usable signal: the ``@default`` one first, then file order."""
+    found: list[str] = []
+
+    def visit(name: bytes, info: Any) -> None:
+        if info.type == h5py.h5o.TYPE_GROUP:
+            found.append("/" + name.decode("utf-8", "surrogateescape"))
+
+    f = ctx.resolver.file
+    h5py.h5o.visit(f.id, visit, info=True)
+    out = []
+    for path in found:
+        obj = ctx.resolver.get(path)
+        if obj is None or nx_class(obj) != "NXdata":
+            continue
+        try:
+            signal_field(obj)
+        except ResolveError as exc:
+            ctx.warn(f"{ctx.filename}:{path}: NXdata without a usable signal, skipped ({exc})")
+            continue
+        out.append(path)
+    default = default_group(ctx)
+    if default and default[0] in out:
+        out.remove(default[0])
+        out.insert(0, default[0])
+    return out
+
+
+@register("nxdata.default", "paths")
+def default_group(ctx: Context) -> list[str]:
+    """The NXdata at the end of the ``@default`` chain from the root, if any."""
+    r = ctx.resolver
+    path = "/"
+    for _ in range(16):
+        obj = r.get(path)
+        if obj is None:
+            return []
+        if isinstance(obj, h5py.Group) and nx_class(obj) == "NXdata" and path != "/":
+            return [path]
+        value = attr(obj, "default")
+        if value is None:
+            if path == "/":
+                entries = [p for p, o in r.children("/") if nx_class(o) == "NXentry"]
+                if not entries:
+                    return []
+                path = entries[0]
+                continue
+            return []
+        try:
+            name = as_str(value, f"{ctx.filename}:{path}/@default")
+        except ResolveError as exc:
+            ctx.warn(str(exc))
+            return []
+        nxt = name if name.startswith("/") else posixpath.join(path, name)
+        if r.get(nxt) is None:
+            ctx.warn(f"{ctx.filename}:{path}/@default: names {name!r}, which does not exist")
+            return []
+        path = nxt
+    return []  # pragma: no cover
+
+
+def signal_field(group: h5py.Group) -> h5py.Dataset:
+    """The signal field of an NXdata group: v3 ``@signal``, v2 ``signal=1``, else ``data``."""
+    where = group.name
+    sig = attr(group, "signal")
+    if sig is not None:
+        name = as_str(sig, f"{where}/@signal")
+        if name.strip().isdigit():  # old writers put signal="1" on the group
+            name = ""
+        if name:
+            if name not in group:
+                raise ResolveError(f"{where}/@signal: names {name!r}, which is not in the group")
+            obj = group.get(name)
+            if not isinstance(obj, h5py.Dataset):
+                raise ResolveError(f"{where}/@signal: names {name!r}, which is not a dataset")
+            return obj
+    candidates = []
+    for name in group:
+        obj = group.get(name)
+        if isinstance(obj, h5py.Dataset):
+            value = attr(obj, "signal")
+            if value is not None:
+                try:
+                    rank = int(np.asarray(value).reshape(-1)[0] if not isinstance(
+                        value, (bytes, np.bytes_, str)) else as_str(value))
+                except (ValueError, ResolveError):
+                    continue
+                candidates.append((rank, name, obj))
+    if candidates:
+        return sorted(candidates, key=lambda c: c[0])[0][2]
+    obj = group.get("data")
+    if isinstance(obj, h5py.Dataset):
+        return obj
+    raise ResolveError(f"{where}: no @signal, no field with signal=1 and no 'data' field")
+
+
+@register("nxdata.signal", "value")
+def signal(ctx: Context, at: Any) -> ArrayRef:
+    """The signal field of the NXdata group ``at``, as a bulk array."""
+    return ArrayRef(signal_field(_group(ctx, at)).name)
+
+
+def _axes_names(group: h5py.Group, sig: h5py.Dataset) -> list[str]:
+    """Axis names per dimension from ``@axes`` (group, v3) or the signal's ``@axes`` (v2)."""
+    rank = sig.ndim
+    for holder in (group, sig):
+        value = attr(holder, "axes")
+        if value is not None:
+            names = str_list(value, f"{holder.name}/@axes")
+            return (names + ["."] * rank)[:rank] if names != [""] else ["."] * rank
+    # v2: fields with axis=n (1-based), preferring primary=1
+    names = ["."] * rank
+    prim: dict[int, int] = {}
+    for name in group:
+        obj = group.get(name)
+        if not isinstance(obj, h5py.Dataset) or obj.name == sig.name:
+            continue
+        value = attr(obj, "axis")
+        if value is None:
+            continue
+        try:
+            dim = int(np.asarray(value).reshape(-1)[0]) - 1
+        except (TypeError, ValueError):
+            continue
+        p = attr(obj, "primary")
+        primary = int(np.asarray(p).reshape(-1)[0]) if p is not None else 99
+        if 0 <= dim < rank and primary < prim.get(dim, 100):
+            names[dim], prim[dim] = name, primary
+    return names
+
+
+def _indices(group: h5py.Group, name: str, default: int, rank: int) -> list[int]:
+    value = attr(group, f"{name}_indices")
+    if value is None:
+        return [default]
+    try:
+        dims = [int(v) for v in np.asarray(value).reshape(-1)]
+    except (TypeError, ValueError):
+        raise ResolveError(f"{group.name}/@{name}_indices: not integers ({value!r})") from None
+    return [d + rank if d < 0 else d for d in dims]
+
+
+def interpretation(group: h5py.Group, sig: h5py.Dataset) -> str | None:
+    """``@interpretation`` from the signal field, else from the group."""
+    for holder in (sig, group):
+        value = attr(holder, "interpretation")
+        if value is not None:
+            try:
+                return as_str(value, f"{holder.name}/@interpretation")
+            except ResolveError:
+                return None
+    return None
+
+
+def _units(obj: h5py.HLObject) -> str:
+    for key in ("units", "unit"):
+        value = attr(obj, key)
+        if value is not None:
+            try:
+                return as_str(value, f"{obj.name}/@{key}")
+            except ResolveError:
+                return ""
+    return ""
+
+
+@register("nxdata.axes", "value")
+def axes(ctx: Context, at: Any) -> list[dict[str, Any]]:
+    """One axis per signal dimension, in array order, following the NXdata rules."""
+    group = _group(ctx, at)
+    sig = signal_field(group)
+    rank, shape = sig.ndim, sig.shape
+    nav = navigate_flags(rank, interpretation(group, sig))
+    names = _axes_names(group, sig)
+    chosen: dict[int, dict[str, Any]] = {}
+    for pos, name in enumerate(names):
+        if name in (".", ""):
+            continue
+        field = group.get(name)
+        if not isinstance(field, h5py.Dataset):
+            ctx.warn(f"{ctx.filename}:{group.name}/@axes: axis {name!r} is not a field; "
+                     "index axis used")
+            continue
+        dims = [d for d in _indices(group, name, pos, rank) if 0 <= d < rank]
+        if not dims:
+            continue
+        values = read_small(field)
+        values = _reduce_to_1d(np.asarray(values), dims, shape)
+        if values is None:
+            ctx.warn(f"{ctx.filename}:{field.name}: {len(dims)}-D coordinate spans several "
+                     "dimensions; kept in original_metadata, index axis used")
+            continue
+        dim = dims[-1] if len(dims) > 1 else dims[0]
+        if dim in chosen:
+            continue  # an earlier axis already describes this dimension
+        ax = axis_from_values(values, name=name, units=_units(field), navigate=nav[dim],
+                              size=shape[dim])
+        if "axis" not in ax and "offset" not in ax:  # pragma: no cover
+            continue
+        if ax.get("size") != shape[dim]:
+            ctx.warn(f"{ctx.filename}:{field.name}: {np.asarray(values).shape[0]} values for a "
+                     f"dimension of {shape[dim]}; index axis used")
+            continue
+        chosen[dim] = ax
+    out = []
+    for d in range(rank):
+        out.append(chosen.get(d) or index_axis(shape[d], name="", navigate=nav[d]))
+    return out
+
+
+def _reduce_to_1d(values: np.ndarray, dims: list[int], shape: tuple[int, ...]
+                  ) -> np.ndarray | None:
+    """A coordinate spanning several dims that only varies along the last becomes 1-D."""
+    if values.ndim <= 1:
+        return values
+    if values.ndim != len(dims):
+        return None
+    flat = values.reshape(-1, values.shape[-1])
+    if values.dtype.kind in "iuf" and np.all(flat == flat[0]):
+        return flat[0]
+    return None
+
+
+@register("nxdata.errors", "value")
+def errors(ctx: Context, at: Any) -> ArrayRef | None:
+    """``(FIELDNAME_errors or errors)**2``: the variance of the signal, as a bulk array."""
+    group = _group(ctx, at)
+    sig = signal_field(group)
+    base = posixpath.basename(sig.name)
+    for name in (f"{base}_errors", "errors"):
+        obj = group.get(name)
+        if isinstance(obj, h5py.Dataset):
+            if obj.shape != sig.shape:
+                ctx.warn(f"{ctx.filename}:{obj.name}: shape {obj.shape} differs from the "
+                         f"signal's {sig.shape}; ignored")
+                return None
+            return ArrayRef(obj.name, op="square")
+    return None
+
+
+@register("nxdata.auxiliary_signals", "value")
+def auxiliary_signals(ctx: Context, at: Any) -> dict[str, ArrayRef] | None:
+    """The fields named by ``@auxiliary_signals``, as ``{name: array}``."""
+    group = _group(ctx, at)
+    value = attr(group, "auxiliary_signals")
+    if value is None:
+        return None
+    sig = signal_field(group)
+    out = {}
+    for name in str_list(value, f"{group.name}/@auxiliary_signals"):
+        obj = group.get(name)
+        if not isinstance(obj, h5py.Dataset):
+            ctx.warn(f"{ctx.filename}:{group.name}/@auxiliary_signals: {name!r} is not a field")
+            continue
+        if obj.shape != sig.shape:
+            ctx.warn(f"{ctx.filename}:{obj.name}: auxiliary signal shape {obj.shape} differs "
+                     f"from the signal's {sig.shape}; ignored")
+            continue
+        out[name] = ArrayRef(obj.name)
+    return out or None
