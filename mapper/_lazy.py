@@ -103,14 +103,14 @@ def aligned_chunks(shape: tuple[int, ...], dtype: np.dtype, disk_chunks: tuple[i
     return tuple(chunks)
 
 
-def lazy_array(filename: str, dataset: h5py.Dataset, op: str | None = None) -> Any:
-    """A dask array over ``dataset``, chunked along its on-disk chunks."""
+def lazy_array(filename: str, path: str, dataset: h5py.Dataset, op: str | None = None) -> Any:
+    """A dask array over ``dataset`` (reached at ``path`` in ``filename``), on-disk chunked."""
     import dask.array as da
     from dask.base import tokenize
 
-    proxy = H5ArrayProxy(filename, dataset.name, dataset.shape, dataset.dtype)
+    proxy = H5ArrayProxy(filename, path, dataset.shape, dataset.dtype)
     chunks = aligned_chunks(dataset.shape, dataset.dtype, dataset.chunks)
-    name = "mapper-" + tokenize(filename, dataset.name, dataset.shape, str(dataset.dtype),
+    name = "mapper-" + tokenize(filename, path, dataset.shape, str(dataset.dtype),
                                 _mtime(filename))
     arr = da.from_array(proxy, chunks=chunks, name=name, lock=False, asarray=True,
                         meta=np.empty((0,) * dataset.ndim, dtype=dataset.dtype))

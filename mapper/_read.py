@@ -241,7 +241,7 @@ class Engine:
             obj = self.resolver.file[ref]
         except (ValueError, KeyError, OSError) as exc:
             raise ResolveError(f"{self.filename}:{target}: dangling reference ({exc})") from None
-        return self._read_target(Target(obj.name), small_only=not bulk)
+        return self._read_target(Target(obj.name), small_only=not bulk)  # refs are in-file
 
     def _read_target(self, target: Target, small_only: bool) -> Any:
         obj = self.resolver.get(target.path)
@@ -257,7 +257,7 @@ class Engine:
             raise ResolveError(f"{self.filename}:{target.path}: is a group, a dataset was expected")
         nbytes = (obj.size or 0) * obj.dtype.itemsize
         if not small_only or nbytes > SMALL_BYTES:
-            return ArrayRef(obj.name)
+            return ArrayRef(target.path)
         from ._h5 import read_small
 
         return read_small(obj)
@@ -374,7 +374,7 @@ class Engine:
         if not isinstance(obj, h5py.Dataset):
             raise ResolveError(f"{self.filename}:{ref.path}: not a dataset")
         if self.lazy if lazy is None else lazy:
-            return lazy_array(self.resolver.file.filename, obj, ref.op)
+            return lazy_array(self.resolver.file.filename, ref.path, obj, ref.op)
         if obj.shape is None:
             return None
         try:

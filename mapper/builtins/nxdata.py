@@ -20,6 +20,17 @@ from ._registry import ArrayRef, Context, register
 from .axes import axis_from_values, index_axis, navigate_flags
 
 
+def _child(ctx: Context | None, group: h5py.Group, name: str) -> Any:
+    """A child through the resolver (link policy, cycles), or plain h5py without a context."""
+    if ctx is None:
+        try:
+            return group.get(name)
+        except (KeyError, RuntimeError, OSError):
+            return None
+    base = "" if group.name == "/" else group.name
+    return ctx.resolver.get(f"{base}/{name}")
+
+
 def _group(ctx: Context, at: Any) -> h5py.Group:
     obj = ctx.resolver.get(str(at))
     if not isinstance(obj, h5py.Group):
@@ -44,7 +55,7 @@ def groups(ctx: Context) -> list[str]:
         if obj is None or nx_class(obj) != "NXdata":
             continue
         try:
-            signal_field(obj)
+            signal_field(obj, ctx)
         except ResolveError as exc:
             ctx.warn(f"{ctx.filename}:{path}: NXdata without a usable signal, skipped ({exc})")
             continue
@@ -89,8 +100,13 @@ def default_group(ctx: Context) -> list[str]:
     return []  # pragma: no cover
 
 
-def signal_field(group: h5py.Group) -> h5py.Dataset:
+def signal_field(group: h5py.Group, ctx: Context | None = None) -> h5py.Dataset:
     """The signal field of an NXdata group: v3 ``@signal``, v2 ``signal=1``, else ``data``."""
+    return _signal(group, ctx)[1]
+
+
+def _signal(group: h5py.Group, ctx: Context | None) -> tuple[str, h5py.Dataset]:
+    """``(name, dataset)`` of the signal field; see :func:`signal_field`."""
     where = group.name
     sig = attr(group, "signal")
     if sig is not None:
@@ -98,15 +114,16 @@ def signal_field(group: h5py.Group) -> h5py.Dataset:
         if name.strip().isdigit():  # old writers put signal="1" on the group
             name = ""
         if name:
-            if name not in group:
-                raise ResolveError(f"{where}/@signal: names {name!r}, which is not in the group")
-            obj = group.get(name)
+            obj = _child(ctx, group, name)
+            if obj is None:
+                raise ResolveError(f"{where}/@signal: names {name!r}, which is not in the group "
+                                   "(or cannot be opened)")
             if not isinstance(obj, h5py.Dataset):
                 raise ResolveError(f"{where}/@signal: names {name!r}, which is not a dataset")
-            return obj
+            return name, obj
     candidates = []
     for name in group:
-        obj = group.get(name)
+        obj = _child(ctx, group, name)
         if isinstance(obj, h5py.Dataset):
             value = attr(obj, "signal")
             if value is not None:
@@ -117,20 +134,27 @@ def signal_field(group: h5py.Group) -> h5py.Dataset:
                     continue
                 candidates.append((rank, name, obj))
     if candidates:
-        return sorted(candidates, key=lambda c: c[0])[0][2]
-    obj = group.get("data")
+        _, name, obj = sorted(candidates, key=lambda c: c[0])[0]
+        return name, obj
+    obj = _child(ctx, group, "data")
     if isinstance(obj, h5py.Dataset):
-        return obj
+        return "data", obj
     raise ResolveError(f"{where}: no @signal, no field with signal=1 and no 'data' field")
+
+
+def _join(at: Any, name: str) -> str:
+    base = str(at)
+    return f"{'' if base == '/' else base}/{name}"
 
 
 @register("nxdata.signal", "value")
 def signal(ctx: Context, at: Any) -> ArrayRef:
     """The signal field of the NXdata group ``at``, as a bulk array."""
-    return ArrayRef(signal_field(_group(ctx, at)).name)
+    name, _ = _signal(_group(ctx, at), ctx)
+    return ArrayRef(_join(at, name))
 
 
-def _axes_names(group: h5py.Group, sig: h5py.Dataset) -> list[str]:
+def _axes_names(ctx: Context, group: h5py.Group, sig: h5py.Dataset) -> list[str]:
     """Axis names per dimension from ``@axes`` (group, v3) or the signal's ``@axes`` (v2)."""
     rank = sig.ndim
     for holder in (group, sig):
@@ -142,7 +166,7 @@ def _axes_names(group: h5py.Group, sig: h5py.Dataset) -> list[str]:
     names = ["."] * rank
     prim: dict[int, int] = {}
     for name in group:
-        obj = group.get(name)
+        obj = _child(ctx, group, name)
         if not isinstance(obj, h5py.Dataset) or obj.name == sig.name:
             continue
         value = attr(obj, "axis")
@@ -182,13 +206,19 @@ def interpretation(group: h5py.Group, sig: h5py.Dataset) -> str | None:
     return None
 
 
-def _units(obj: h5py.HLObject) -> str:
+def _units(ctx: Context, obj: h5py.HLObject) -> str:
+    """``@units`` (or old ``@unit``); Latin-1 bytes (old files' "\xb5m") decoded with a warning."""
     for key in ("units", "unit"):
         value = attr(obj, key)
         if value is not None:
             try:
                 return as_str(value, f"{obj.name}/@{key}")
-            except ResolveError:
+            except ResolveError as exc:
+                raw = np.asarray(value).reshape(-1)[0] if isinstance(value, np.ndarray) else value
+                if isinstance(raw, (bytes, np.bytes_)):
+                    text = bytes(raw).decode("latin-1")
+                    ctx.warn(f"{ctx.filename}:{exc}; read as Latin-1 {text!r}")
+                    return text
                 return ""
     return ""
 
@@ -197,20 +227,26 @@ def _units(obj: h5py.HLObject) -> str:
 def axes(ctx: Context, at: Any) -> list[dict[str, Any]]:
     """One axis per signal dimension, in array order, following the NXdata rules."""
     group = _group(ctx, at)
-    sig = signal_field(group)
+    sig = signal_field(group, ctx)
     rank, shape = sig.ndim, sig.shape
     nav = navigate_flags(rank, interpretation(group, sig))
-    names = _axes_names(group, sig)
+    names = _axes_names(ctx, group, sig)
     chosen: dict[int, dict[str, Any]] = {}
-    for pos, name in enumerate(names):
+    # fields listed in @axes first, then fields that only have an AXISNAME_indices attribute
+    extra = [(None, k[: -len("_indices")]) for k in group.attrs
+             if k.endswith("_indices") and k[: -len("_indices")] not in names]
+    for pos, name in [*enumerate(names), *extra]:
         if name in (".", ""):
             continue
-        field = group.get(name)
+        field = _child(ctx, group, name)
+        if pos is None and field is None:
+            continue
         if not isinstance(field, h5py.Dataset):
             ctx.warn(f"{ctx.filename}:{group.name}/@axes: axis {name!r} is not a field; "
                      "index axis used")
             continue
-        dims = [d for d in _indices(group, name, pos, rank) if 0 <= d < rank]
+        dims = [d for d in _indices(group, name, pos if pos is not None else -1, rank)
+                if 0 <= d < rank]
         if not dims:
             continue
         values = read_small(field)
@@ -222,7 +258,7 @@ def axes(ctx: Context, at: Any) -> list[dict[str, Any]]:
         dim = dims[-1] if len(dims) > 1 else dims[0]
         if dim in chosen:
             continue  # an earlier axis already describes this dimension
-        ax = axis_from_values(values, name=name, units=_units(field), navigate=nav[dim],
+        ax = axis_from_values(values, name=name, units=_units(ctx, field), navigate=nav[dim],
                               size=shape[dim])
         if "axis" not in ax and "offset" not in ax:  # pragma: no cover
             continue
@@ -254,16 +290,15 @@ def _reduce_to_1d(values: np.ndarray, dims: list[int], shape: tuple[int, ...]
 def errors(ctx: Context, at: Any) -> ArrayRef | None:
     """``(FIELDNAME_errors or errors)**2``: the variance of the signal, as a bulk array."""
     group = _group(ctx, at)
-    sig = signal_field(group)
-    base = posixpath.basename(sig.name)
+    base, sig = _signal(group, ctx)
     for name in (f"{base}_errors", "errors"):
-        obj = group.get(name)
+        obj = _child(ctx, group, name)
         if isinstance(obj, h5py.Dataset):
             if obj.shape != sig.shape:
                 ctx.warn(f"{ctx.filename}:{obj.name}: shape {obj.shape} differs from the "
                          f"signal's {sig.shape}; ignored")
                 return None
-            return ArrayRef(obj.name, op="square")
+            return ArrayRef(_join(at, name), op="square")
     return None
 
 
@@ -274,10 +309,10 @@ def auxiliary_signals(ctx: Context, at: Any) -> dict[str, ArrayRef] | None:
     value = attr(group, "auxiliary_signals")
     if value is None:
         return None
-    sig = signal_field(group)
+    sig = signal_field(group, ctx)
     out = {}
     for name in str_list(value, f"{group.name}/@auxiliary_signals"):
-        obj = group.get(name)
+        obj = _child(ctx, group, name)
         if not isinstance(obj, h5py.Dataset):
             ctx.warn(f"{ctx.filename}:{group.name}/@auxiliary_signals: {name!r} is not a field")
             continue
@@ -285,5 +320,5 @@ def auxiliary_signals(ctx: Context, at: Any) -> dict[str, ArrayRef] | None:
             ctx.warn(f"{ctx.filename}:{obj.name}: auxiliary signal shape {obj.shape} differs "
                      f"from the signal's {sig.shape}; ignored")
             continue
-        out[name] = ArrayRef(obj.name)
+        out[name] = ArrayRef(_join(at, name))
     return out or None

@@ -92,12 +92,13 @@ class _Walker:
                     continue  # a soft link back up the tree
                 self.seen.add(obj.id)
                 sub = self.group(obj, child_path)
+                if self.keys and not sub:
+                    continue  # nothing below matched the key filter
                 if self.style == "value_attrs":
                     attrs = self.attrs(obj, child_path)
                     if attrs:
                         sub["attrs"] = attrs
-                if sub or not self.keys:
-                    out[name] = sub
+                out[name] = sub
             elif isinstance(obj, h5py.Dataset):
                 if self.keys and not any(k in child_path for k in self.keys):
                     continue
