@@ -99,7 +99,7 @@ def test_dataset_path_and_dataset_key(nexus):
 
 def test_unknown_option_is_an_error(nexus):
     path = nexus(lambda f: write_nxdata(entry(f).create_group("d"), np.zeros(2)))
-    with pytest.raises(mapper.MapperError, match="no option 'dataset_keys'.*dataset_key"):
+    with pytest.raises(mapper.MapperError, match=r"no option 'dataset_keys'.*dataset_key"):
         mapper.load(path, dataset_keys="x")
     with pytest.raises(TypeError, match="must be a boolean"):
         mapper.load(path, use_default="yes")
@@ -185,7 +185,8 @@ def test_non_uniform_bin_edges(nexus):
 def test_several_axes_on_one_dimension_first_wins(nexus):
     def build(f):
         g = write_nxdata(entry(f).create_group("d"), np.zeros(3), ["energy", "channel"],
-                         {"energy": np.array([1.0, 2.0, 3.0]), "channel": np.array([7.0, 8.0, 9.0])})
+                         {"energy": np.array([1.0, 2.0, 3.0]),
+                          "channel": np.array([7.0, 8.0, 9.0])})
         g.attrs["energy_indices"] = 0
         g.attrs["channel_indices"] = 0
 

@@ -207,7 +207,7 @@ def interpretation(group: h5py.Group, sig: h5py.Dataset) -> str | None:
 
 
 def _units(ctx: Context, obj: h5py.HLObject) -> str:
-    """``@units`` (or old ``@unit``); Latin-1 bytes (old files' "\xb5m") decoded with a warning."""
+    """``@units`` (or old ``@unit``); Latin-1 bytes (old files) decoded with a warning."""
     for key in ("units", "unit"):
         value = attr(obj, key)
         if value is not None:
