@@ -67,6 +67,7 @@ class Source:
     constraints: Constraints = field(default_factory=Constraints)
     severity: str = "error"
     rule: str | None = None
+    option: str | None = None
 
     @property
     def kwargs(self) -> dict[str, Any]:

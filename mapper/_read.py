@@ -202,7 +202,7 @@ class Engine:
         if kind == "const":
             return src.const
         if kind == "option":
-            return self.options.get(src.const, MISSING)
+            return self.options.get(src.option or "", MISSING)
         if kind == "first":
             for alt in src.alternatives:
                 value = self.evaluate(alt, env, bulk)

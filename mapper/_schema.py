@@ -515,9 +515,7 @@ def _build(data: dict[str, Any], locs: dict[Pointer, str], path: Path, parents: 
             transform=d.get("transform"), required=d.get("required", False),
             default=d.get("default"), has_default="default" in d, constraints=cons,
             severity=d.get("severity", "error"), rule=d.get("rule"),
-        ) if kind != "option" else Source(
-            kind="option", loc=loc(ptr), const=value, required=d.get("required", False),
-            default=d.get("default"), has_default="default" in d, transform=d.get("transform"),
+            option=d.get("option"),
         )
 
     def field(ptr: Pointer, v: Any) -> Any:

@@ -30,6 +30,8 @@ MAX_NODES = 200_000
 MAX_BYTES = 1 << 20
 
 Pointer = tuple[Any, ...]
+#: The only tags a collection may carry (the implicit ones).
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 @dataclass
@@ -99,6 +101,11 @@ def _construct(loader: _Loader, node: Node, pointer: Pointer, doc: Document) -> 
             f"{doc.source}: mapping expands to more than {MAX_NODES} nodes; refusing (alias bomb?)"
         )
     doc.marks[pointer] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, (MappingNode, SequenceNode)) and node.tag not in _PLAIN_TAGS:
+        raise MappingError(
+            f"{doc.source}:{node.start_mark.line + 1}:{node.start_mark.column + 1}: "
+            f"tags are not allowed in mapping files ({node.tag!r})"
+        )
     if isinstance(node, MappingNode):
         loader.flatten_mapping(node)
         out: dict[Any, Any] = {}
