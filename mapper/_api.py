@@ -73,12 +73,11 @@ class MappedFile:
     def detect(self) -> Mapping:
         """The mapping that applies to this file (highest priority whose ``match`` holds)."""
         candidates = []
-        problems = []
         for name in _schema.available(self.search_path):
             try:
                 m = _schema.load_mapping(name, self.search_path)
             except MapperError as exc:
-                problems.append(f"{name}: {exc}")
+                _warn(f"mapping {name!r} skipped in detection: {exc}")
                 continue
             candidates.append(m)
         candidates.sort(key=lambda m: (-m.priority, m.name))
@@ -181,7 +180,11 @@ def _memory_guard(engine: Engine, signals: list[dict[str, Any]], path: str) -> N
             obj = engine.resolver.get(ref.path)
             if isinstance(obj, h5py.Dataset) and obj.size:
                 total += obj.size * obj.dtype.itemsize
-    limit = int(os.environ.get("MAPPER_MEMORY_LIMIT", 0)) or available_memory()
+    raw = os.environ.get("MAPPER_MEMORY_LIMIT", "").strip()
+    try:
+        limit = int(float(raw)) if raw else available_memory()
+    except ValueError:
+        raise OptionError(f"MAPPER_MEMORY_LIMIT={raw!r}: expected a number of bytes") from None
     if total > limit:
         raise MemoryLimitError(
             f"{path}: an eager load needs {total / 2**30:.1f} GiB but only "
@@ -243,9 +246,10 @@ def load(path: PathLike, schema: str | PathLike | Mapping | None = None, lazy: b
         return f.load(schema, lazy=lazy, **options)
 
 
-def detect(path: PathLike, search_path: list[PathLike] | None = None) -> str:
+def detect(path: PathLike, search_path: list[PathLike] | None = None,
+           allow_dirs: list[PathLike] | None = None) -> str:
     """The name of the mapping that :func:`load` would use for ``path``."""
-    with MappedFile(path, search_path=search_path) as f:
+    with MappedFile(path, allow_dirs=allow_dirs, search_path=search_path) as f:
         return f.detect().name
 
 

@@ -131,7 +131,9 @@ class Target:
     attr: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.path}/@{self.attr}" if self.attr else self.path
+        if self.attr is None:
+            return self.path
+        return f"{'' if self.path == '/' else self.path}/@{self.attr}"
 
 
 class Resolver:
@@ -254,6 +256,7 @@ class Resolver:
             current = self._step(current, seg)
             if not current:
                 return []
+        current = self._distinct_objects(current)
         if parsed.attr is None:
             return [Target(p) for p in current]
         out = []
@@ -261,6 +264,18 @@ class Resolver:
             obj = self.get(p)
             if obj is not None and _has_attr(obj, parsed.attr):
                 out.append(Target(p, parsed.attr))
+        return out
+
+    def _distinct_objects(self, paths: list[str]) -> list[str]:
+        """Drop paths that reach an object already listed (through a soft link)."""
+        seen: set[Any] = set()
+        out = []
+        for p in paths:
+            obj = self.get(p)
+            key = obj.id if obj is not None else p
+            if key not in seen:
+                seen.add(key)
+                out.append(p)
         return out
 
     def _step(self, paths: list[str], seg: Segment) -> list[str]:

@@ -8,6 +8,7 @@ arrays into numpy arrays (eager) or dask arrays (lazy, via :mod:`mapper._lazy`).
 
 from __future__ import annotations
 
+import copy
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from ._h5 import as_str, decode
 from ._model import Anchor, AxisSpec, ForEach, Mapping, Predicate, Source
 from ._paths import Resolver, Target
 from .builtins import REGISTRY, TRANSFORMS, ArrayRef, Context
-from .builtins.axes import axis_from_values, index_axis, navigate_flags
+from .builtins.axes import AxisValuesError, axis_from_values, index_axis, navigate_flags
 from .builtins.tree import read_tree
 from .errors import MapperError, NoMatchError, ResolveError
 
@@ -353,8 +354,12 @@ class Engine:
             if isinstance(values, ArrayRef):
                 values = self.materialize(values, lazy=False)
             if values is not MISSING:
-                ax = axis_from_values(values, name=name, units=units, navigate=navigate,
-                                      size=size)
+                try:
+                    ax = axis_from_values(values, name=name, units=units, navigate=navigate,
+                                          size=size)
+                except AxisValuesError as exc:
+                    self.warn(f"{self.filename}: {exc}; index axis used (mapping {spec.loc})")
+                    return index_axis(size or 1, name=name, units=units, navigate=navigate)
                 if spec.is_binned is not None:
                     ax["is_binned"] = bool(get(spec.is_binned, False))
                 return ax
@@ -407,6 +412,10 @@ def _compare(value: Any, pred: Predicate) -> bool:
 
     if isinstance(value, ArrayRef) or value is MISSING:
         return False
+    if isinstance(value, np.ndarray) and value.size != 1:
+        value = value.tolist()  # compare whole arrays as lists, never element-wise
+        expected = pred.equals if pred.has_equals else None
+        return pred.has_equals and isinstance(expected, list) and value == expected
     if isinstance(value, np.ndarray) and value.size == 1:
         value = value.reshape(-1)[0]
         value = value.item() if isinstance(value, np.generic) else value
@@ -418,9 +427,11 @@ def _compare(value: Any, pred: Predicate) -> bool:
     if isinstance(value, str):
         value = value.strip()
     if pred.has_equals:
-        return bool(value == pred.equals)
+        return type(value) is not bool and value == pred.equals if not isinstance(
+            pred.equals, bool) else value is pred.equals
     if pred.one_of is not None:
-        return value in pred.one_of
+        return any(value == v and not (isinstance(v, bool) != isinstance(value, bool))
+                   for v in pred.one_of)
     if pred.matches is not None:
         return isinstance(value, str) and fnmatch.fnmatchcase(value, pred.matches)
     return False  # pragma: no cover
@@ -428,6 +439,8 @@ def _compare(value: Any, pred: Predicate) -> bool:
 
 def _set_dotted(tree: dict[str, Any], key: str, value: Any) -> None:
     """Set ``a.b.c`` in nested dicts; dict values deep-merge, ``.`` merges at the root."""
+    if isinstance(value, dict):
+        value = copy.deepcopy(value)  # never share a mapping's constant between signals
     parts = [] if key == "." else key.split(".")
     node = tree
     for part in parts[:-1]:

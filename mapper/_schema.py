@@ -36,7 +36,7 @@ from ._model import (
     WriteSpec,
 )
 from ._paths import PathSyntaxError, parse_path, template_names
-from .errors import MappingError, NoMatchError
+from .errors import MapperError, MappingError, MissingFileError, NoMatchError
 
 #: Environment variable with extra directories of mapping files (os.pathsep separated).
 ENV_PATH = "MAPPER_PATH"
@@ -101,7 +101,7 @@ def locate(name_or_path: str | os.PathLike[str], extra: list[Any] | None = None)
     if s.endswith((".yaml", ".yml")) or os.sep in s or "/" in s:
         p = Path(s)
         if not p.exists():
-            raise NoMatchError(f"{s}: mapping file not found")
+            raise MissingFileError(f"{s}: mapping file not found")
         return p
     found = available(extra)
     if s in found:
@@ -139,11 +139,12 @@ def _mtime(path: Path) -> float:
 
 @cache
 def _load_cached(path: str, extra: tuple[str, ...], _mtime_key: float) -> Mapping:
-    data, locs, parents = _merged(Path(path), list(extra), ())
-    problems = _semantic(data, locs)
+    located, parents = _merged(Path(path), list(extra), ())
+    locs = {**located.keys, **located.values}
+    problems = _semantic(located.data, locs)
     if problems:
         raise MappingError(problems[0] if len(problems) == 1 else _summary(problems), problems)
-    return _build(data, locs, Path(path), parents)
+    return _build(located.data, locs, Path(path), parents)
 
 
 def check_file(path: str | os.PathLike[str], extra: list[Any] | None = None) -> list[str]:
@@ -152,7 +153,7 @@ def check_file(path: str | os.PathLike[str], extra: list[Any] | None = None) -> 
         load_mapping(path, extra)
     except MappingError as exc:
         return list(exc.problems)
-    except NoMatchError as exc:
+    except MapperError as exc:
         return [str(exc)]
     return []
 
@@ -161,38 +162,84 @@ def _summary(problems: list[str]) -> str:
     return f"{len(problems)} problems in mapping; first: {problems[0]}"
 
 
-def _merged(
-    path: Path, extra: list[Any], seen: tuple[str, ...]
-) -> tuple[dict[str, Any], dict[Pointer, str], tuple[str, ...]]:
-    """Load a file, check it against the language schema, and apply ``extends``."""
+class _Located:
+    """Mapping data with ``file:line:col`` for its values and keys (after ``extends``)."""
+
+    def __init__(self, data: Any, values: dict[Pointer, str], keys: dict[Pointer, str],
+                 source: str) -> None:
+        self.data = data
+        self.values = values
+        self.keys = keys
+        self.source = source
+
+    def where(self, pointer: Pointer, key: bool = False) -> str:
+        p = tuple(pointer)
+        while p:
+            if key and p in self.keys:
+                return self.keys[p]
+            if not key and p in self.values:
+                return self.values[p]
+            if not key and p in self.keys:
+                return self.keys[p]
+            p = p[:-1]
+        return self.values.get((), f"{self.source}:1:1")
+
+
+def _merged(path: Path, extra: list[Any], seen: tuple[str, ...]
+            ) -> tuple[_Located, tuple[str, ...]]:
+    """Load a file, apply ``extends`` (key-wise), then check the result against the schema."""
     if str(path) in seen:
         raise MappingError(f"{path}: extends cycle: {' -> '.join([*seen, str(path)])}")
     doc = _yaml.load_file(path)
-    problems = _schema_problems(doc)
+    if not isinstance(doc.data, dict):
+        raise MappingError(f"{doc.where(())}: a mapping file must be a YAML mapping at the top "
+                           "level")
+    mine = _Located(
+        doc.data,
+        {p: f"{doc.source}:{line}:{col}" for p, (line, col) in doc.marks.items()},
+        {p: f"{doc.source}:{line}:{col}" for p, (line, col) in doc.key_marks.items()},
+        doc.source)
+    parents: tuple[str, ...] = ()
+    parent_name = doc.data.get("extends")
+    if isinstance(parent_name, str) and parent_name:
+        parent_ref = parent_name
+        if parent_name.endswith((".yaml", ".yml")) and not os.path.isabs(parent_name):
+            parent_ref = str(path.parent / parent_name)
+        try:
+            parent_path = locate(parent_ref, extra).resolve()
+        except NoMatchError as exc:
+            raise MappingError(f"{doc.where(('extends',))}: {exc}") from None
+        parent, pparents = _merged(parent_path, extra, (*seen, str(path)))
+        data = _deep_merge(parent.data, doc.data)
+        data.pop("extends", None)
+        mine = _Located(data, {**parent.values, **mine.values}, {**parent.keys, **mine.keys},
+                        doc.source)
+        parents = (str(parent.data.get("name")), *pparents)
+    problems, bad = _schema_problems(mine)
     if problems:
+        # report the meaning problems too, where the structure allows checking them
+        try:
+            extra = _semantic(mine.data, {**mine.keys, **mine.values})
+        except (KeyError, TypeError, AttributeError, IndexError):
+            extra = []
+        # a place the schema already rejected gets no second, derived message
+        problems += [p for p in extra if not _covered(_pointer_of(p), bad)]
+        problems = sorted(set(problems), key=_loc_key)
         raise MappingError(problems[0] if len(problems) == 1 else _summary(problems), problems)
-    locs = {p: f"{doc.source}:{line}:{col}" for p, (line, col) in doc.marks.items()}
-    data: dict[str, Any] = doc.data
-    parent_name = data.get("extends")
-    if not parent_name:
-        return data, locs, ()
-    parent_ref = parent_name
-    if parent_name.endswith((".yaml", ".yml")) and not os.path.isabs(parent_name):
-        parent_ref = str(path.parent / parent_name)
-    try:
-        parent_path = locate(parent_ref, extra).resolve()
-    except NoMatchError as exc:
-        raise MappingError(f"{doc.where(('extends',))}: {exc}") from None
-    pdata, plocs, pparents = _merged(parent_path, extra, (*seen, str(path)))
-    merged = _deep_merge(pdata, data)
-    merged.pop("extends", None)
-    plocs.update(locs)
-    return merged, plocs, (str(pdata.get("name")), *pparents)
+    return mine, parents
 
 
 def _deep_merge(base: Any, over: Any) -> Any:
-    """Key-wise override: dicts merge recursively, None deletes, everything else replaces."""
+    """Key-wise override: dicts merge recursively, None deletes, everything else replaces.
+
+    A dict that says what kind of source (or anchor) it is replaces a parent dict of
+    another kind instead of merging with it (``{const: 1}`` over ``{path: /x}``).
+    """
     if isinstance(base, dict) and isinstance(over, dict):
+        kinds_base = set(base) & _KIND_KEYS
+        kinds_over = set(over) & _KIND_KEYS
+        if kinds_base and kinds_over and kinds_base != kinds_over:
+            return {k: v for k, v in over.items() if v is not None}
         out = dict(base)
         for k, v in over.items():
             if v is None:
@@ -203,14 +250,49 @@ def _deep_merge(base: Any, over: Any) -> Any:
     return over
 
 
-def _schema_problems(doc: _yaml.Document) -> list[str]:
-    if not isinstance(doc.data, dict):
-        return [f"{doc.where(())}: a mapping file must be a YAML mapping at the top level"]
+_KIND_KEYS = set(SOURCE_KINDS)
+
+
+def _schema_problems(doc: _Located) -> tuple[list[str], list[str]]:
+    """Schema problems as messages, and the JSON pointers of the places they reject."""
     out = []
-    errors = sorted(_language_validator().iter_errors(doc.data), key=lambda e: list(e.path))
+    bad: list[str] = []
+    seen_type: set[tuple[Any, ...]] = set()
+    errors = sorted(_language_validator().iter_errors(doc.data),
+                    key=lambda e: (list(map(str, e.absolute_path)), e.validator != "type"))
     for err in errors:
+        ptr = tuple(err.absolute_path)
+        if ptr in seen_type:
+            continue  # one message per place: the type error says it all
+        if err.validator == "type":
+            seen_type.add(ptr)
         out.append(_format_schema_error(doc, err))
-    return sorted(set(out), key=_loc_key)
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            allowed = err.schema.get("properties", {})
+            bad += ["/" + "/".join(map(str, (*ptr, k))) for k in err.instance if k not in allowed]
+            bad.append("=/" + "/".join(map(str, ptr)))  # the object itself, not its children
+        else:
+            bad.append("/" + "/".join(map(str, ptr)))
+    return sorted(set(out), key=_loc_key), bad
+
+
+def _covered(pointer: str, bad: list[str]) -> bool:
+    """True when a schema problem already explains ``pointer`` (``=P`` covers P alone)."""
+    for b in bad:
+        if b.startswith("="):
+            if pointer == b[1:]:
+                return True
+        elif pointer == b or pointer.startswith(b.rstrip("/") + "/"):
+            return True
+    return False
+
+
+def _pointer_of(msg: str) -> str:
+    """The ``/json/pointer`` part of a ``file:line:col: /pointer: message`` problem."""
+    for part in msg.split(": ")[1:]:  # the first part is file:line:col
+        if part.startswith("/") and " " not in part:
+            return part
+    return "/"
 
 
 def _loc_key(msg: str) -> tuple[int, int, str]:
@@ -221,7 +303,7 @@ def _loc_key(msg: str) -> tuple[int, int, str]:
         return 0, 0, msg
 
 
-def _format_schema_error(doc: _yaml.Document, err: Any) -> str:
+def _format_schema_error(doc: _Located, err: Any) -> str:
     ptr = tuple(err.absolute_path)
     where = "/" + "/".join(str(p) for p in ptr)
     if err.validator == "additionalProperties":
@@ -235,22 +317,29 @@ def _format_schema_error(doc: _yaml.Document, err: Any) -> str:
             msgs.append(f"{loc}: {where}: unknown key {key!r}{hint}")
         return "\n".join(msgs) if len(msgs) > 1 else msgs[0]
     loc = doc.where(ptr)
-    if err.validator == "oneOf":
+    if err.validator in ("oneOf", "anyOf"):
         best = _best_sub_error(err)
-        if best is not None and best.validator == "additionalProperties":
-            return _format_schema_error(doc, best)
         if best is not None:
-            return f"{loc}: {where}: {_plain_message(best)}"
+            return _format_schema_error(doc, best)
     return f"{loc}: {where}: {_plain_message(err)}"
 
 
 def _best_sub_error(err: Any) -> Any:
-    import jsonschema.exceptions
+    """The most telling error of a oneOf: from the branch the instance fits best.
 
-    ctx = [e for e in err.context if e.validator not in ("type",)]
-    if not ctx:
+    Branches that reject the instance's type outright are ignored; among the
+    rest, the one with the fewest errors wins (an axis with a typo fits the
+    axis branch better than the for_each one), and within it the deepest error.
+    """
+    branches: dict[Any, list[Any]] = {}
+    for e in err.context:
+        branches.setdefault(e.relative_schema_path[0], []).append(e)
+    candidates = [errs for errs in branches.values()
+                  if not any(e.validator == "type" and not e.relative_path for e in errs)]
+    if not candidates:
         return None
-    return jsonschema.exceptions.best_match(ctx)
+    errs = min(candidates, key=lambda es: (sum(e.validator != "oneOf" for e in es), len(es)))
+    return max(errs, key=lambda e: (len(e.absolute_path), e.validator not in ("required",)))
 
 
 def _plain_message(err: Any) -> str:
@@ -265,6 +354,14 @@ def _plain_message(err: Any) -> str:
     if err.validator == "required":
         return err.message.replace("is a required property", "is required")
     if err.validator == "oneOf":
+        kinds = []
+        for e in err.context:
+            if e.validator == "type" and not e.relative_path:
+                want = e.validator_value if isinstance(e.validator_value, list) else [
+                    e.validator_value]
+                kinds += ["value source" if w == "object" else w for w in want]
+        if kinds:
+            return f"{inst!r} is not a {' or a '.join(dict.fromkeys(kinds))}"
         return f"{inst!r} is neither a literal nor a value source"
     return err.message
 
@@ -346,6 +443,12 @@ class _Checker:
                 self.add((*ptr, "builtin"), f"unknown builtin {name!r}{hint}")
             elif REGISTRY[name].kind != "value":
                 self.add((*ptr, "builtin"), f"builtin {name!r} gives paths, use it in an anchor")
+            else:
+                self.call(ptr, REGISTRY[name].func, src, takes_at=True)
+        if kind == "tree":
+            from .builtins.tree import read_tree
+
+            self.call(ptr, read_tree, src, takes_at=False, skip=2)
         if kind == "option" and src["option"] not in self.options:
             self.add((*ptr, "option"), f"undeclared option {src['option']!r}")
         for k, v in (src.get("args") or {}).items():
@@ -368,6 +471,31 @@ class _Checker:
             if src["units_category"] not in CATEGORIES:
                 self.add((*ptr, "units_category"),
                          f"unknown unit category {src['units_category']!r}")
+
+    def call(self, ptr: Pointer, func: Any, src: dict[str, Any], takes_at: bool,
+             skip: int = 1) -> None:
+        """Check ``at`` and ``args`` against a built-in's signature."""
+        import inspect
+
+        params = list(inspect.signature(func).parameters.values())[skip:]
+        at_param = next((p for p in params if p.name == "at"), None) if takes_at else None
+        named = {p.name: p for p in params if p.name != "at"}
+        label = src.get("builtin", "tree")
+        if at_param is not None and at_param.default is inspect.Parameter.empty \
+                and "at" not in src:
+            self.add(ptr, f"builtin {label!r} needs at: (the object it works on)")
+        if takes_at and at_param is None and "at" in src:
+            self.add((*ptr, "at"), f"builtin {label!r} takes no at:")
+        args = src.get("args") or {}
+        for key in args:
+            if key not in named:
+                known = ", ".join(sorted(named)) or "none"
+                self.add((*ptr, "args", key), f"{label!r} has no argument {key!r} (arguments: "
+                         f"{known})")
+        for pname, p in named.items():
+            if p.default is inspect.Parameter.empty and pname not in args \
+                    and p.kind is not inspect.Parameter.VAR_KEYWORD:
+                self.add((*ptr, "args"), f"{label!r} needs argument {pname!r}")
 
     def field(self, ptr: Pointer, value: Any, names: set[str]) -> None:
         if isinstance(value, dict):
@@ -420,7 +548,8 @@ def _semantic(data: dict[str, Any], locs: dict[Pointer, str]) -> list[str]:
     if len(eaches) > 1:
         c.add(("anchors",), f"at most one anchor may use select: each (found {eaches})")
     if "match" in data:
-        c.predicate(("match",), data["match"], names)
+        # match runs before any anchor is resolved: it may use absolute paths only
+        c.predicate(("match",), data["match"], set())
     signal = data.get("signal")
     if signal is None:
         c.add((), "no signal section (a mapping, or one it extends, must define signal.data)")

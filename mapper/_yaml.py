@@ -107,10 +107,13 @@ def _construct(loader: _Loader, node: Node, pointer: Pointer, doc: Document) -> 
             f"tags are not allowed in mapping files ({node.tag!r})"
         )
     if isinstance(node, MappingNode):
+        n_explicit = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
         loader.flatten_mapping(node)
+        n_merged = len(node.value) - n_explicit  # flatten puts '<<' pairs first
         out: dict[Any, Any] = {}
         first_line: dict[Any, int] = {}
-        for key_node, value_node in node.value:
+        merged_keys: set[Any] = set()
+        for index, (key_node, value_node) in enumerate(node.value):
             key = loader.construct_object(key_node, deep=True)
             try:
                 hash(key)
@@ -120,11 +123,14 @@ def _construct(loader: _Loader, node: Node, pointer: Pointer, doc: Document) -> 
                     f"{key_node.start_mark.column + 1}: a mapping key must be a scalar"
                 ) from None
             line = key_node.start_mark.line + 1
-            if key in out:
+            if index < n_merged:
+                merged_keys.add(key)  # later merge sources and explicit keys override these
+            elif key in out and key not in merged_keys:
                 raise MappingError(
                     f"{doc.source}:{line}:{key_node.start_mark.column + 1}: duplicate key "
                     f"{key!r} (first at line {first_line[key]})"
                 )
+            merged_keys.discard(key) if index >= n_merged else None
             first_line[key] = line
             doc.key_marks[(*pointer, key)] = (line, key_node.start_mark.column + 1)
             out[key] = _construct(loader, value_node, (*pointer, key), doc)

@@ -51,8 +51,9 @@ def _parser() -> argparse.ArgumentParser:
                          description="Lint mapping files (exit 0 clean, 1 problems).")
     chk.add_argument("mappings", nargs="+", help="YAML mapping files or names")
     chk.add_argument("--mapping-path", action="append", default=[], metavar="DIR")
-    sub.add_parser("schemas", help="List the mappings that can be used.",
-                   description="List the mappings that can be used.")
+    sch = sub.add_parser("schemas", help="List the mappings that can be used.",
+                         description="List the mappings that can be used.")
+    sch.add_argument("--mapping-path", action="append", default=[], metavar="DIR")
     return p
 
 
@@ -163,9 +164,9 @@ def _cmd_check(args: argparse.Namespace, out: Any) -> int:
 def _cmd_schemas(args: argparse.Namespace, out: Any) -> int:
     from ._schema import available, load_mapping
 
-    for name, path in sorted(available().items()):
+    for name, path in sorted(available(args.mapping_path).items()):
         try:
-            title = load_mapping(path).title
+            title = load_mapping(path, args.mapping_path).title
         except MapperError as exc:
             title = f"(invalid: {exc})"
         print(f"{name:12s} {title}  [{path}]", file=out)

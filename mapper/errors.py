@@ -18,7 +18,6 @@ __all__ = [
     "NoMatchError",
     "OptionError",
     "ResolveError",
-    "UnsafeLinkError",
 ]
 
 
@@ -48,10 +47,6 @@ class NoMatchError(MapperError, LookupError):
 
 class ResolveError(MapperError, ValueError):
     """A path, link or value in the data file cannot be resolved as the mapping asks."""
-
-
-class UnsafeLinkError(MapperError, PermissionError):
-    """An external link points outside the directories the reader may open."""
 
 
 class OptionError(MapperError, TypeError):

@@ -6,6 +6,11 @@ from typing import Any
 
 import numpy as np
 
+
+class AxisValuesError(ValueError):
+    """Coordinates that cannot describe the dimension (wrong length, not numbers)."""
+
+
 #: Relative tolerance, in units of the mean step, for calling a sequence uniform.
 UNIFORM_RTOL = 1e-5
 
@@ -17,7 +22,12 @@ def axis_from_values(values: Any, *, name: str, units: str, navigate: bool,
     Uniform values become ``offset``/``scale`` (a descending axis keeps its
     negative scale); others stay an ``axis`` vector. ``size + 1`` values are
     bin edges: the axis holds the bin centres and ``is_binned`` is True.
-    Non-numeric or multi-dimensional values give an index axis.
+
+    Raises
+    ------
+    AxisValuesError
+        When the values are not 1-D numbers, or their count fits neither the
+        dimension nor its bin edges; callers fall back to an index axis.
 
     Parameters
     ----------
@@ -32,15 +42,15 @@ def axis_from_values(values: Any, *, name: str, units: str, navigate: bool,
     if v.ndim == 0:
         v = v.reshape(1)
     axis: dict[str, Any] = {"name": name, "units": units, "navigate": bool(navigate)}
-    n = int(size) if size is not None else int(v.shape[0]) if v.ndim == 1 else 1
     if v.ndim != 1 or v.dtype.kind not in "iufb":
-        return index_axis(n, name=name, units=units, navigate=navigate)
+        raise AxisValuesError(f"axis {name!r}: coordinates must be 1-D numbers, found "
+                              f"{v.ndim}-D {v.dtype}")
     v = v.astype(float)
     if size is not None and v.shape[0] == size + 1:
         v = (v[:-1] + v[1:]) / 2.0
         axis["is_binned"] = True
     if size is not None and v.shape[0] != size:
-        return index_axis(n, name=name, units=units, navigate=navigate)
+        raise AxisValuesError(f"axis {name!r}: {v.shape[0]} values for a dimension of {size}")
     axis["size"] = int(v.shape[0])
     if v.shape[0] == 1:
         axis.update(offset=float(v[0]), scale=1.0)

@@ -46,7 +46,23 @@ transform("scalar", _scalar, lambda v: v, "A one-element array becomes its eleme
 transform("string", _string, str, "Bytes, numpy strings and one-element arrays become str.")
 transform("int", lambda v: int(_scalar(v)), int, "A number (or numeric string) as int.")
 transform("float", lambda v: float(_scalar(v)), float, "A number (or numeric string) as float.")
-transform("bool", lambda v: bool(_scalar(v)), bool, "Truthiness as bool.")
+def _bool(value: Any) -> bool:
+    v = _scalar(value)
+    if isinstance(v, (bytes, np.bytes_)):
+        v = as_str(v)
+    if isinstance(v, str):
+        text = v.strip().lower()
+        if text in ("true", "1", "yes"):
+            return True
+        if text in ("false", "0", "no"):
+            return False
+        raise ValueError(f"{v!r} is not a boolean")
+    if isinstance(v, (bool, np.bool_)) or v in (0, 1):
+        return bool(v)
+    raise ValueError(f"{v!r} is not a boolean")
+
+
+transform("bool", _bool, bool, "true/false, 1/0 or the strings true/false/yes/no, as bool.")
 transform("string_list", str_list, lambda v: np.array(list(v), dtype=object),
           "A string array, or 'a:b' / 'a,b' joined string, as a list of str.")
 transform("iso_datetime", _iso, str, "An ISO 8601 date-time string (checked).")

@@ -17,7 +17,7 @@ import numpy as np
 from .._h5 import as_str, attr, nx_class, read_small, str_list
 from ..errors import ResolveError
 from ._registry import ArrayRef, Context, register
-from .axes import axis_from_values, index_axis, navigate_flags
+from .axes import AxisValuesError, axis_from_values, index_axis, navigate_flags
 
 
 def _child(ctx: Context | None, group: h5py.Group, name: str) -> Any:
@@ -258,13 +258,11 @@ def axes(ctx: Context, at: Any) -> list[dict[str, Any]]:
         dim = dims[-1] if len(dims) > 1 else dims[0]
         if dim in chosen:
             continue  # an earlier axis already describes this dimension
-        ax = axis_from_values(values, name=name, units=_units(ctx, field), navigate=nav[dim],
-                              size=shape[dim])
-        if "axis" not in ax and "offset" not in ax:  # pragma: no cover
-            continue
-        if ax.get("size") != shape[dim]:
-            ctx.warn(f"{ctx.filename}:{field.name}: {np.asarray(values).shape[0]} values for a "
-                     f"dimension of {shape[dim]}; index axis used")
+        try:
+            ax = axis_from_values(values, name=name, units=_units(ctx, field),
+                                  navigate=nav[dim], size=shape[dim])
+        except AxisValuesError as exc:
+            ctx.warn(f"{ctx.filename}:{group.name}/{name}: {exc}; index axis used")
             continue
         chosen[dim] = ax
     out = []
