@@ -15,6 +15,7 @@ from ._model import Mapping
 from ._paths import Resolver
 from ._read import MISSING, Engine
 from .builtins import ArrayRef
+from .builtins.tree import DeferredTree
 from .errors import MapperError, MapperWarning, MemoryLimitError, NoMatchError, OptionError
 
 PathLike = str | os.PathLike[str]
@@ -151,6 +152,8 @@ def _coerce(m: Mapping, name: str, kind: str, value: Any) -> Any:
 def _refs(tree: Any) -> list[ArrayRef]:
     if isinstance(tree, ArrayRef):
         return [tree]
+    if isinstance(tree, DeferredTree):
+        return []
     if isinstance(tree, dict):
         return [r for v in tree.values() for r in _refs(v)]
     if isinstance(tree, list):
@@ -194,6 +197,8 @@ def _memory_guard(engine: Engine, signals: list[dict[str, Any]], path: str) -> N
 def _materialize(engine: Engine, tree: Any) -> Any:
     if isinstance(tree, ArrayRef):
         return engine.materialize(tree)
+    if isinstance(tree, DeferredTree):
+        return tree  # read on first use, from the file
     if isinstance(tree, dict):
         return {k: _materialize(engine, v) for k, v in tree.items() if v is not MISSING}
     if isinstance(tree, list):

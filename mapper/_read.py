@@ -9,9 +9,13 @@ arrays into numpy arrays (eager) or dask arrays (lazy, via :mod:`mapper._lazy`).
 from __future__ import annotations
 
 import copy
+import functools
+import os
 import posixpath
+import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Mapping as AbcMapping
+from dataclasses import dataclass
 from typing import Any
 
 import h5py
@@ -22,7 +26,7 @@ from ._model import Anchor, AxisSpec, ForEach, Mapping, Predicate, Source
 from ._paths import Resolver, Target
 from .builtins import REGISTRY, TRANSFORMS, ArrayRef, Context
 from .builtins.axes import AxisValuesError, axis_from_values, index_axis, navigate_flags
-from .builtins.tree import read_tree
+from .builtins.tree import DeferredTree, read_tree
 from .errors import MapperError, NoMatchError, ResolveError
 
 #: Datasets read through a value source above this size stay bulk arrays (lazy when lazy=True).
@@ -47,7 +51,7 @@ class Engine:
     options: dict[str, Any]
     lazy: bool = False
     warn: Callable[[str], None] = print
-    arrays: list[tuple[str, ArrayRef]] = field(default_factory=list)
+    defer_trees: bool = False
 
     @property
     def ctx(self) -> Context:
@@ -228,6 +232,10 @@ class Engine:
             return posixpath.basename(target.path) or "/"
         if kind == "tree":
             args = {k: self._arg(v, env) for k, v in src.args}
+            if self.defer_trees:
+                return DeferredTree(functools.partial(
+                    _read_tree_later, self.resolver.file.filename, self.resolver.allowed,
+                    _stamp(self.resolver.file.filename), target.path, args))
             return read_tree(self.ctx, target.path, **args)
         value = self._read_target(target, small_only=not bulk)
         if src.deref:
@@ -281,10 +289,15 @@ class Engine:
             if value is MISSING:
                 continue
             _set_dotted(metadata, key, value)
-        original = {}
+        original: AbcMapping[str, Any] = {}
         if spec.original_metadata is not None:
-            om = self.evaluate(spec.original_metadata, env)
-            original = om if isinstance(om, dict) else {} if om is MISSING else {"value": om}
+            # the file's own tree can be huge: read it when first used, not now
+            self.defer_trees = True
+            try:
+                om = self.evaluate(spec.original_metadata, env)
+            finally:
+                self.defer_trees = False
+            original = om if isinstance(om, AbcMapping) else {} if om is MISSING else {"value": om}
         return {"data": data, "axes": axes, "metadata": metadata, "original_metadata": original}
 
     def _shape(self, data: Any) -> tuple[int, ...]:
@@ -464,3 +477,31 @@ def _merge_into(base: dict[str, Any], over: dict[str, Any]) -> None:
             _merge_into(base[k], v)
         else:
             base[k] = v
+
+
+def _stamp(filename: str) -> tuple[int, int]:
+    st = os.stat(filename)
+    return st.st_mtime_ns, st.st_size
+
+
+def _read_tree_later(filename: str, allowed: tuple[Any, ...], stamp: tuple[int, int], path: str,
+                     args: dict[str, Any]) -> dict[str, Any]:
+    """Read a deferred tree: re-open the file, check it is the one that was loaded."""
+    from ._h5 import open_h5
+    from .errors import MapperWarning
+
+    try:
+        now = _stamp(filename)
+    except OSError:
+        raise ResolveError(f"{filename}: original_metadata cannot be read, the file is gone "
+                           "since it was loaded") from None
+    if now != stamp:
+        raise ResolveError(f"{filename}: original_metadata cannot be read, the file changed "
+                           "since it was loaded; load it again")
+
+    def warn(message: str) -> None:
+        warnings.warn(message, MapperWarning, stacklevel=4)
+
+    with open_h5(filename) as h5:
+        ctx = Context(Resolver(h5, allowed, warn), filename, {}, warn)
+        return read_tree(ctx, path, **args)

@@ -12,7 +12,7 @@ import json
 import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._version import __version__
@@ -94,7 +94,7 @@ def _describe_axis(ax: dict[str, Any]) -> str:
 def _jsonable(value: Any) -> Any:
     import numpy as np
 
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]

@@ -95,9 +95,10 @@ def test_soft_link_cycle_elsewhere_does_not_hang(nexus):
         e["x"] = h5py.SoftLink("/entry/y")
         e["y"] = h5py.SoftLink("/entry/x")
 
+    (s,) = mapper.load(nexus(build))
+    # original_metadata is read on first use: that is where the cycle is met
     with pytest.warns(mapper.MapperWarning, match="soft-link cycle"):
-        (s,) = mapper.load(nexus(build))
-    assert "up" not in s["original_metadata"]
+        assert "up" not in s["original_metadata"]
 
 
 def test_signal_naming_a_group(nexus, capsys):
@@ -133,9 +134,9 @@ def test_invalid_utf8_in_metadata_is_kept_as_bytes(nexus):
         e.attrs["comment"] = np.bytes_(b"caf\xe9")
         write_nxdata(e.create_group("d"), np.arange(3))
 
+    (s,) = mapper.load(nexus(build))
     with pytest.warns(mapper.MapperWarning, match="invalid UTF-8"):
-        (s,) = mapper.load(nexus(build))
-    assert s["original_metadata"]["attrs"]["comment"] == b"caf\xe9"
+        assert s["original_metadata"]["attrs"]["comment"] == b"caf\xe9"
 
 
 def test_external_link_outside_allowed_dirs_is_not_followed(tmp_path):

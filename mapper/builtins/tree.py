@@ -16,6 +16,7 @@ found and read on demand.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 import h5py
@@ -70,6 +71,12 @@ def read_tree(ctx: Context, path: str, *, style: str = "value_attrs",
 
 
 class _Walker:
+    """Reads a subtree with h5py's low-level calls where links are hard (the common case).
+
+    Soft and external links go through the resolver, so the link policy and
+    cycle protection apply; objects without attributes skip the attribute read.
+    """
+
     def __init__(self, ctx: Context, style: str, skip_arrays: bool, keys: list[str],
                  max_size: int) -> None:
         self.ctx = ctx
@@ -79,12 +86,39 @@ class _Walker:
         self.max_size = max_size
         self.seen: set[Any] = set()
 
+    def _links(self, group: h5py.Group) -> list[tuple[bytes, int]]:
+        out: list[tuple[bytes, int]] = []
+        try:
+            group.id.links.iterate(lambda name, info: out.append((name, info.type)), info=True)
+        except (RuntimeError, OSError) as exc:  # pragma: no cover
+            self.ctx.warn(f"{self.ctx.filename}:{group.name}: cannot list group ({exc})")
+        return out
+
+    def _open(self, group: h5py.Group, raw: bytes, link_type: int, path: str
+              ) -> tuple[Any, int | None]:
+        """The child object and its attribute count (None = unknown)."""
+        if link_type == h5py.h5l.TYPE_HARD:
+            try:
+                oid = h5py.h5o.open(group.id, raw)
+                info = h5py.h5o.get_info(oid)
+            except (KeyError, RuntimeError, OSError) as exc:
+                self.ctx.warn(f"{self.ctx.filename}:{path}: cannot open ({exc}); skipped")
+                return None, None
+            if info.type == h5py.h5o.TYPE_GROUP:
+                return h5py.Group(oid), info.num_attrs
+            if info.type == h5py.h5o.TYPE_DATASET:
+                return h5py.Dataset(oid), info.num_attrs
+            return None, None  # named datatypes carry no metadata value
+        name = raw.decode("utf-8", "surrogateescape")
+        return self.ctx.resolver._child(group, name, path), None
+
     def group(self, group: h5py.Group, path: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
         base = "" if path == "/" else path
-        for name in group:
+        for raw, link_type in self._links(group):
+            name = raw.decode("utf-8", "surrogateescape")
             child_path = f"{base}/{name}"
-            obj = self.ctx.resolver._child(group, name, child_path)
+            obj, n_attrs = self._open(group, raw, link_type, child_path)
             if obj is None:
                 continue
             if isinstance(obj, h5py.Group):
@@ -94,7 +128,7 @@ class _Walker:
                 sub = self.group(obj, child_path)
                 if self.keys and not sub:
                     continue  # nothing below matched the key filter
-                if self.style == "value_attrs":
+                if self.style == "value_attrs" and n_attrs != 0:
                     attrs = self.attrs(obj, child_path)
                     if attrs:
                         sub["attrs"] = attrs
@@ -102,18 +136,20 @@ class _Walker:
             elif isinstance(obj, h5py.Dataset):
                 if self.keys and not any(k in child_path for k in self.keys):
                     continue
-                item = self.dataset(obj, child_path)
+                item = self.dataset(obj, child_path, n_attrs)
                 if item is not _SKIP:
                     out[name] = item
         return out
 
-    def dataset(self, obj: h5py.Dataset, path: str) -> Any:
+    def dataset(self, obj: h5py.Dataset, path: str, n_attrs: int | None = None) -> Any:
         try:
-            size = obj.size
-            shape = obj.shape
-        except (OSError, TypeError):  # pragma: no cover
+            space = obj.id.get_space()
+            simple = space.get_simple_extent_type() != h5py.h5s.NULL
+            shape = space.shape if simple else None
+            size = space.get_simple_extent_npoints() if simple else 0
+        except (OSError, TypeError, RuntimeError):  # pragma: no cover
             return _SKIP
-        if self.skip_arrays and size is not None and size > 1:
+        if self.skip_arrays and size > 1:
             return _SKIP
         if shape is None:  # empty dataspace
             value: Any = None
@@ -121,16 +157,17 @@ class _Walker:
             value = {"shape": tuple(shape), "dtype": str(obj.dtype), "hdf5_path": path}
         else:
             try:
-                value = _clean(obj[()], self.ctx, path)
+                value = _clean(_read_value(obj, shape), self.ctx, path)
             except (OSError, TypeError, ValueError) as exc:
                 self.ctx.warn(f"{self.ctx.filename}:{path}: unreadable dataset skipped ({exc})")
                 return _SKIP
         if self.style == "plain":
             return value
         item: dict[str, Any] = {"value": value}
-        attrs = self.attrs(obj, path)
-        if attrs:
-            item["attrs"] = attrs
+        if n_attrs != 0:
+            attrs = self.attrs(obj, path)
+            if attrs:
+                item["attrs"] = attrs
         return item
 
     def attrs(self, obj: h5py.HLObject, path: str) -> dict[str, Any]:
@@ -148,6 +185,16 @@ class _Walker:
                 continue
             out[key] = _clean(value, self.ctx, f"{path}/@{key}")
         return out
+
+
+def _read_value(obj: h5py.Dataset, shape: tuple[int, ...]) -> Any:
+    """Read a small dataset; plain numbers go straight into a numpy buffer."""
+    dtype = obj.dtype
+    if dtype.kind in "iufcb" and dtype.names is None and not dtype.shape:
+        out = np.empty(shape, dtype=dtype)
+        obj.id.read(h5py.h5s.ALL, h5py.h5s.ALL, out)
+        return out[()] if out.ndim == 0 else out
+    return obj[()]
 
 
 _SKIP = object()
@@ -180,3 +227,84 @@ def _clean(value: Any, ctx: Context, where: str) -> Any:
     if isinstance(value, h5py.Reference):
         return str(value)
     return value
+
+
+class DeferredTree(MutableMapping):  # type: ignore[type-arg]
+    """A mapping that reads its content from the file the first time it is used.
+
+    ``original_metadata`` can hold tens of thousands of small datasets whose
+    reading dominates a load (HDF5 costs tens of microseconds per object); it
+    is read on first access instead: indexing, iteration, ``len``, ``in``,
+    ``==``, ``repr``, ``dict(tree)``, ``copy``/``deepcopy``/pickle (which give
+    a plain dict). The file is re-opened under the same link policy; if it
+    changed or vanished since the load, :class:`~mapper.errors.ResolveError`
+    says so instead of returning another file's metadata.
+
+    It is deliberately not a ``dict`` subclass: C code such as ``json.dumps``
+    reads a dict's storage directly and would see an empty dict. Use
+    ``dict(tree)`` (or :meth:`to_dict`) where a real dict is required.
+    """
+
+    __slots__ = ("_data", "_loader")
+
+    def __init__(self, loader: Callable[[], dict[str, Any]]) -> None:
+        self._loader: Callable[[], dict[str, Any]] | None = loader
+        self._data: dict[str, Any] = {}
+
+    def _load(self) -> dict[str, Any]:
+        if self._loader is not None:
+            self._data = dict(self._loader())
+            self._loader = None
+        return self._data
+
+    @property
+    def is_loaded(self) -> bool:
+        """True once the content has been read."""
+        return self._loader is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The content as a plain ``dict`` (read now if needed)."""
+        return dict(self._load())
+
+    def __getitem__(self, key: str) -> Any:
+        return self._load()[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._load()[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._load()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._load()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DeferredTree):
+            other = other.to_dict()
+        return self._load() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._load())
+
+    def __reduce__(self) -> Any:
+        return (dict, (self.to_dict(),))
+
+    def __copy__(self) -> dict[str, Any]:
+        return self.to_dict()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        import copy
+
+        return copy.deepcopy(self.to_dict(), memo)
+
+    def copy(self) -> dict[str, Any]:
+        """A shallow copy as a plain dict."""
+        return self.to_dict()
