@@ -119,18 +119,20 @@ def str_list(value: Any, where: str = "") -> list[str]:
 def attr(obj: h5py.HLObject, name: str) -> Any:
     """Read attribute ``name`` or return None; a damaged attribute raises a one-line error."""
     try:
-        if name not in obj.attrs:
+        if not h5py.h5a.exists(obj.id, name.encode("utf-8")):
             return None
         return obj.attrs[name]
-    except (OSError, TypeError, UnicodeDecodeError) as exc:
+    except (OSError, TypeError, UnicodeDecodeError, RuntimeError) as exc:
         raise ResolveError(f"{obj.name}/@{name}: cannot read attribute ({exc})") from None
 
 
 def nx_class(obj: h5py.HLObject) -> str | None:
     """The NX_class of a group or dataset, or None; invalid values are None."""
     try:
-        value = obj.attrs.get("NX_class")
-    except (OSError, TypeError, UnicodeDecodeError):
+        if not h5py.h5a.exists(obj.id, b"NX_class"):
+            return None
+        value = obj.attrs["NX_class"]
+    except (OSError, TypeError, UnicodeDecodeError, RuntimeError, KeyError):
         return None
     if value is None:
         return None

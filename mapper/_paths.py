@@ -20,6 +20,7 @@ and dangling links, and returns matches in the file's iteration order.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import posixpath
 import re
 from collections.abc import Callable, Iterator
@@ -70,6 +71,7 @@ def template_names(expr: str) -> list[str]:
     return _TEMPLATE.findall(expr)
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_path(expr: str) -> ParsedPath:
     """Parse an expression (templates left in place) or raise :class:`PathSyntaxError`."""
     if not expr:
@@ -310,6 +312,9 @@ def _has_attr(obj: Any, name: str) -> bool:
 
 def _substitute_vars(expr: str, env: dict[str, Any]) -> str:
     """Replace ``{variable}`` in segments; a leading ``{anchor}`` is left to :func:`parse_path`."""
+
+    if "{" not in expr[1:]:
+        return expr  # nothing to substitute after a leading {anchor}
 
     def repl(m: re.Match[str]) -> str:
         if m.start() == 0:

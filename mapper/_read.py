@@ -53,10 +53,8 @@ class Engine:
     warn: Callable[[str], None] = print
     defer_trees: bool = False
 
-    @property
-    def ctx(self) -> Context:
-        """Context handed to built-ins."""
-        return Context(self.resolver, self.filename, self.options, self.warn)
+    def __post_init__(self) -> None:
+        self.ctx = Context(self.resolver, self.filename, self.options, self.warn)
 
     # ------------------------------------------------------------------ anchors
     def bindings(self) -> list[dict[str, Any]]:
@@ -399,8 +397,7 @@ class Engine:
             if obj.size == 0 or obj.dtype.kind in "SOU" or obj.ndim == 0:
                 out = np.asarray(decode(obj[()], obj.name))
             else:
-                out = np.empty(obj.shape, dtype=obj.dtype)
-                obj.read_direct(out)
+                out = obj[()]  # h5py's fast reader: quicker than read_direct here
         except (OSError, TypeError) as exc:
             raise ResolveError(f"{self.filename}:{ref.path}: cannot read data ({exc})") from None
         return apply_op(out, ref.op)

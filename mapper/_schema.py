@@ -47,6 +47,7 @@ LANGUAGE_SCHEMA = "mapping.schema.json"
 Pointer = tuple[Any, ...]
 
 
+@cache
 def shipped_dir() -> Path:
     """Directory of the YAML mappings shipped with the package (wheel or source tree)."""
     here = Path(__file__).resolve().parent
@@ -89,10 +90,24 @@ def available(extra: list[str | os.PathLike[str]] | None = None) -> dict[str, Pa
     """Map every findable mapping name to its file (earlier directories win)."""
     found: dict[str, Path] = {}
     for d in search_path(extra):
-        if d.is_dir():
-            for f in sorted(d.glob("*.yaml")):
-                found.setdefault(f.stem, f)
+        for stem, f in _listing(d, _dir_stamp(d)):
+            found.setdefault(stem, f)
     return found
+
+
+def _dir_stamp(d: Path) -> int:
+    try:
+        return d.stat().st_mtime_ns
+    except OSError:
+        return -1
+
+
+@cache
+def _listing(d: Path, _stamp: int) -> tuple[tuple[str, Path], ...]:
+    """The ``*.yaml`` files of a directory (cached until the directory changes)."""
+    if _stamp < 0 or not d.is_dir():
+        return ()
+    return tuple((f.stem, f) for f in sorted(d.glob("*.yaml")))
 
 
 def locate(name_or_path: str | os.PathLike[str], extra: list[Any] | None = None) -> Path:
@@ -126,7 +141,7 @@ def _language_validator() -> Any:
 
 def load_mapping(name_or_path: str | os.PathLike[str], extra: list[Any] | None = None) -> Mapping:
     """Load, check and extend a mapping; raise :class:`MappingError` listing every problem."""
-    path = locate(name_or_path, extra).resolve()
+    path = locate(name_or_path, extra).absolute()
     return _load_cached(str(path), tuple(str(e) for e in extra or ()), _mtime(path))
 
 

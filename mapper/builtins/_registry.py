@@ -29,6 +29,8 @@ class Context:
     filename: str
     options: dict[str, Any] = field(default_factory=dict)
     warn: Callable[[str], None] = print
+    #: per-load memo for built-ins (keys are tuples starting with the built-in's name)
+    memo: dict[Any, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,12 @@ def groups(ctx: Context) -> list[str]:
 @register("nxdata.default", "paths")
 def default_group(ctx: Context) -> list[str]:
     """The NXdata at the end of the ``@default`` chain from the root, if any."""
+    if ("nxdata.default",) not in ctx.memo:
+        ctx.memo[("nxdata.default",)] = _default_chain(ctx)
+    return list(ctx.memo[("nxdata.default",)])
+
+
+def _default_chain(ctx: Context) -> list[str]:
     r = ctx.resolver
     path = "/"
     for _ in range(16):
@@ -106,7 +112,22 @@ def signal_field(group: h5py.Group, ctx: Context | None = None) -> h5py.Dataset:
 
 
 def _signal(group: h5py.Group, ctx: Context | None) -> tuple[str, h5py.Dataset]:
-    """``(name, dataset)`` of the signal field; see :func:`signal_field`."""
+    """``(name, dataset)`` of the signal field; see :func:`signal_field` (memoised per load)."""
+    if ctx is None:
+        return _find_signal(group, None)
+    key = ("nxdata.signal", group.name)
+    if key not in ctx.memo:
+        try:
+            ctx.memo[key] = _find_signal(group, ctx)
+        except ResolveError as exc:
+            ctx.memo[key] = exc
+    found = ctx.memo[key]
+    if isinstance(found, ResolveError):
+        raise found
+    return found
+
+
+def _find_signal(group: h5py.Group, ctx: Context | None) -> tuple[str, h5py.Dataset]:
     where = group.name
     sig = attr(group, "signal")
     if sig is not None:
