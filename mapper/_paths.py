@@ -312,7 +312,6 @@ def _has_attr(obj: Any, name: str) -> bool:
 
 def _substitute_vars(expr: str, env: dict[str, Any]) -> str:
     """Replace ``{variable}`` in segments; a leading ``{anchor}`` is left to :func:`parse_path`."""
-
     if "{" not in expr[1:]:
         return expr  # nothing to substitute after a leading {anchor}
 

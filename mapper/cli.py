@@ -151,6 +151,9 @@ def _cmd_check(args: argparse.Namespace, out: Any) -> int:
 
     bad = 0
     for name in args.mappings:
+        looks_like_file = name.endswith((".yaml", ".yml")) or "/" in name or os.sep in name
+        if looks_like_file and not os.path.exists(name):
+            raise MapperError(f"{name}: mapping file not found")
         problems = check_file(name, args.mapping_path)
         for p in problems:
             print(p, file=out)

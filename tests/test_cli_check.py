@@ -112,9 +112,9 @@ def test_check_yaml_error(tmp_path, capsys):
 
 def test_check_missing_mapping_file(tmp_path, capsys):
     p = tmp_path / "nope.yaml"
-    assert main(["check", str(p)]) == 1
-    out, err = capsys.readouterr()
-    assert out == f"{p}: mapping file not found\n"
+    assert main(["check", str(p)]) == 2  # could not check: not "problems found"
+    _out, err = capsys.readouterr()
+    assert err == f"mapper: error: {p}: mapping file not found\n"
     assert "Traceback" not in err
 
 
