@@ -88,7 +88,8 @@ def aligned_chunks(shape: tuple[int, ...], dtype: np.dtype, disk_chunks: tuple[i
         for d in range(len(shape) - 1, -1, -1):
             base[d] = shape[d]
             if math.prod(base) * itemsize >= target:
-                base[d] = max(1, min(shape[d], target // (math.prod(base[d + 1:]) * itemsize)))
+                rows = max(1, min(shape[d], target // (math.prod(base[d + 1:]) * itemsize)))
+                base[d] = math.ceil(shape[d] / math.ceil(shape[d] / rows))  # even blocks
                 break
         return tuple(max(1, b) for b in base)
     chunks = [min(c, s) for c, s in zip(base, shape, strict=True)]
@@ -99,6 +100,7 @@ def aligned_chunks(shape: tuple[int, ...], dtype: np.dtype, disk_chunks: tuple[i
         room = target // per
         n_disk = math.ceil(shape[d] / chunks[d])
         mult = max(1, min(n_disk, int(room)))
+        mult = math.ceil(n_disk / math.ceil(n_disk / mult))  # even blocks: 100+100, not 128+72
         chunks[d] = min(shape[d], chunks[d] * mult)
     return tuple(chunks)
 

@@ -69,3 +69,14 @@ def test_mapped_file_owns_the_handle(nexus):
     assert not handle.id.valid
     # after the block the lazy array re-opens the file for each task
     assert float(s["data"].sum().compute()) == 10.0
+
+
+def test_aligned_chunks_are_disk_multiples_and_even():
+    from mapper._lazy import aligned_chunks
+
+    chunks = aligned_chunks((200, 512, 512), np.dtype(np.uint16), (1, 512, 512))
+    assert chunks == (100, 512, 512)  # two even blocks, not 128 + 72
+    chunks = aligned_chunks((200, 512, 512), np.dtype(np.uint16), (8, 256, 256))
+    assert all(c % d == 0 for c, d in zip(chunks, (8, 256, 256), strict=True))
+    # contiguous data is split along the slowest axis into even blocks of about 64 MiB
+    assert aligned_chunks((8192, 8192), np.dtype(np.float32), None) == (2048, 8192)
