@@ -16,10 +16,15 @@ The file holds one NXentry with a title and one NXdata group whose 3-D signal
 * ``energy``: bin edges (one value more than the dimension: bin centres);
 * ``@interpretation = "spectrum"``: the last axis is the signal axis;
 * ``data_errors``: standard uncertainties, read as the variance (squared).
+
+``original_metadata`` (the entry's tree) is read from the file the first time
+it is used; the script shows what that means for ``json`` and copies.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import tempfile
 import warnings
 from pathlib import Path
@@ -121,12 +126,23 @@ def main() -> None:
         print(f"metadata.Signal.Noise_properties.variance: {variance.shape} (data_errors**2)")
         np.testing.assert_allclose(variance, written, rtol=1e-6)
 
+        # original_metadata is read from the file on first use, not by load()
         om = s["original_metadata"]
-        print(f"original_metadata keys: {sorted(om)}")
+        assert not om.is_loaded and not isinstance(om, dict)
+        print(f"original_metadata keys: {sorted(om)}")  # first use: read now
         print(f"  sample/name: {om['sample']['name']}")
+        assert om.is_loaded
         assert om["title"]["value"] == "Quickstart EELS map"
         assert om["map"]["attrs"]["signal"] == "data"
         assert om["sample"]["name"]["value"] == "Si wafer"
+        # a Mapping, not a dict: json needs dict(om); copies are plain dicts
+        try:
+            json.dumps(om)
+        except TypeError as exc:
+            print(f"  json.dumps(om): TypeError ({exc}); json.dumps(dict(om)) works")
+        assert json.loads(json.dumps(dict(om), default=str))["title"] == {
+            "value": "Quickstart EELS map"}
+        assert type(copy.deepcopy(om)) is dict and sorted(copy.deepcopy(om)) == sorted(om)
 
         # ---------------------------------------------------------------- lazy
         lazy = mapper.load(path, lazy=True)[0]

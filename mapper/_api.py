@@ -190,8 +190,16 @@ def _memory_guard(engine: Engine, signals: list[dict[str, Any]], path: str) -> N
         raise OptionError(f"MAPPER_MEMORY_LIMIT={raw!r}: expected a number of bytes") from None
     if total > limit:
         raise MemoryLimitError(
-            f"{path}: an eager load needs {total / 2**30:.1f} GiB but only "
-            f"{limit / 2**30:.1f} GiB is available; use lazy=True")
+            f"{path}: an eager load needs {_size(total)} but only {_size(limit)} is "
+            "available; use lazy=True")
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"  # pragma: no cover
 
 
 def _materialize(engine: Engine, tree: Any) -> Any:

@@ -26,7 +26,7 @@ from ._model import Anchor, AxisSpec, ForEach, Mapping, Predicate, Source
 from ._paths import Resolver, Target
 from .builtins import REGISTRY, TRANSFORMS, ArrayRef, Context
 from .builtins.axes import AxisValuesError, axis_from_values, index_axis, navigate_flags
-from .builtins.tree import DeferredTree, read_tree
+from .builtins.tree import TREE_STYLES, DeferredTree, read_tree
 from .errors import MapperError, NoMatchError, ResolveError
 
 #: Datasets read through a value source above this size stay bulk arrays (lazy when lazy=True).
@@ -231,9 +231,13 @@ class Engine:
         if kind == "tree":
             args = {k: self._arg(v, env) for k, v in src.args}
             if self.defer_trees:
+                if args.get("style", TREE_STYLES[0]) not in TREE_STYLES:  # fail now, not later
+                    raise ResolveError(f"tree style must be one of {', '.join(TREE_STYLES)}, "
+                                       f"not {args['style']!r} (mapping {src.loc})")
+                filename = os.path.abspath(self.resolver.file.filename)  # survives a chdir
                 return DeferredTree(functools.partial(
-                    _read_tree_later, self.resolver.file.filename, self.resolver.allowed,
-                    _stamp(self.resolver.file.filename), target.path, args))
+                    _read_tree_later, filename, self.resolver.allowed, _stamp(filename),
+                    target.path, args))
             return read_tree(self.ctx, target.path, **args)
         value = self._read_target(target, small_only=not bulk)
         if src.deref:
@@ -359,7 +363,7 @@ class Engine:
         units = get(spec.units, "")
         units = as_str(units) if isinstance(units, (bytes, np.bytes_, np.ndarray)) else str(units)
         nav_default = navigate_flags(len(shape), None)[i] if i < len(shape) else True
-        navigate = bool(get(spec.navigate, nav_default))
+        navigate = self._bool(get(spec.navigate, nav_default), spec, "navigate")
         if spec.values is not None:
             values = self.evaluate(spec.values, env)
             if isinstance(values, ArrayRef):
@@ -372,14 +376,22 @@ class Engine:
                     self.warn(f"{self.filename}: {exc}; index axis used (mapping {spec.loc})")
                     return index_axis(size or 1, name=name, units=units, navigate=navigate)
                 if spec.is_binned is not None:
-                    ax["is_binned"] = bool(get(spec.is_binned, False))
+                    ax["is_binned"] = self._bool(get(spec.is_binned, False), spec, "is_binned")
                 return ax
         ax = {"name": name, "units": units, "navigate": navigate,
               "scale": float(get(spec.scale, 1.0)), "offset": float(get(spec.offset, 0.0)),
               "size": int(get(spec.size, size if size is not None else 1))}
         if spec.is_binned is not None:
-            ax["is_binned"] = bool(get(spec.is_binned, False))
+            ax["is_binned"] = self._bool(get(spec.is_binned, False), spec, "is_binned")
         return ax
+
+    def _bool(self, value: Any, spec: AxisSpec, what: str) -> bool:
+        """Strict booleans: a stored "false" is False, "maybe" is an error."""
+        try:
+            return bool(TRANSFORMS["bool"].decode(value))
+        except (ValueError, TypeError, MapperError) as exc:
+            raise ResolveError(f"{self.filename}: axis {what}: {exc} (mapping {spec.loc})"
+                               ) from None
 
     # ------------------------------------------------------------------ arrays
     def materialize(self, ref: ArrayRef, lazy: bool | None = None) -> Any:
@@ -390,7 +402,7 @@ class Engine:
         if not isinstance(obj, h5py.Dataset):
             raise ResolveError(f"{self.filename}:{ref.path}: not a dataset")
         if self.lazy if lazy is None else lazy:
-            return lazy_array(self.resolver.file.filename, ref.path, obj, ref.op)
+            return lazy_array(os.path.abspath(self.resolver.file.filename), ref.path, obj, ref.op)
         if obj.shape is None:
             return None
         try:

@@ -461,9 +461,13 @@ class _Checker:
             else:
                 self.call(ptr, REGISTRY[name].func, src, takes_at=True)
         if kind == "tree":
-            from .builtins.tree import read_tree
+            from .builtins.tree import TREE_STYLES, read_tree
 
             self.call(ptr, read_tree, src, takes_at=False, skip=2)
+            style = (src.get("args") or {}).get("style", "value_attrs")
+            if style not in TREE_STYLES and not isinstance(style, dict):
+                self.add((*ptr, "args", "style"),
+                         f"tree style must be one of {', '.join(TREE_STYLES)}, not {style!r}")
         if kind == "option" and src["option"] not in self.options:
             self.add((*ptr, "option"), f"undeclared option {src['option']!r}")
         for k, v in (src.get("args") or {}).items():
@@ -543,6 +547,8 @@ def _semantic(data: dict[str, Any], locs: dict[Pointer, str]) -> list[str]:
                 c.add((*ptr, "builtin"), f"unknown builtin {anchor['builtin']!r}{hint}")
             elif b.kind != "paths":
                 c.add((*ptr, "builtin"), f"builtin {anchor['builtin']!r} gives values, not paths")
+            else:
+                c.call(ptr, b.func, anchor, takes_at=False)
             for k, v in (anchor.get("args") or {}).items():
                 if isinstance(v, str):
                     c.path((*ptr, "args", k), v, names) if "{" in v else None

@@ -147,13 +147,16 @@ def _cmd_load(args: argparse.Namespace, out: Any) -> int:
 
 
 def _cmd_check(args: argparse.Namespace, out: Any) -> int:
-    from ._schema import check_file
+    from ._schema import check_file, locate
 
-    bad = 0
+    bad = unreadable = 0
     for name in args.mappings:
-        looks_like_file = name.endswith((".yaml", ".yml")) or "/" in name or os.sep in name
-        if looks_like_file and not os.path.exists(name):
-            raise MapperError(f"{name}: mapping file not found")
+        try:
+            locate(name, args.mapping_path)
+        except MapperError as exc:  # could not check this one; go on with the others
+            print(f"mapper: error: {exc}", file=sys.stderr)
+            unreadable += 1
+            continue
         problems = check_file(name, args.mapping_path)
         for p in problems:
             print(p, file=out)
@@ -161,7 +164,7 @@ def _cmd_check(args: argparse.Namespace, out: Any) -> int:
             bad += 1
         else:
             print(f"{name}: ok", file=out)
-    return EXIT_PROBLEMS if bad else EXIT_OK
+    return EXIT_ERROR if unreadable else EXIT_PROBLEMS if bad else EXIT_OK
 
 
 def _cmd_schemas(args: argparse.Namespace, out: Any) -> int:

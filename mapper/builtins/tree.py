@@ -26,6 +26,8 @@ from .._h5 import as_str
 from ..errors import ResolveError
 from ._registry import Context
 
+#: The layouts a tree can be read in.
+TREE_STYLES = ("value_attrs", "plain")
 #: Datasets with more elements than this are summarised, not read.
 MAX_ARRAY_SIZE = 4096
 
@@ -53,8 +55,8 @@ def read_tree(ctx: Context, path: str, *, style: str = "value_attrs",
     include_root_attrs
         In ``value_attrs`` style, put the group's own attributes under ``attrs``.
     """
-    if style not in ("value_attrs", "plain"):
-        raise ResolveError(f"tree style must be value_attrs or plain, not {style!r}")
+    if style not in TREE_STYLES:
+        raise ResolveError(f"tree style must be one of {', '.join(TREE_STYLES)}, not {style!r}")
     keys = [key_filter] if isinstance(key_filter, str) else list(key_filter or [])
     r = ctx.resolver
     root = r.get(path)
