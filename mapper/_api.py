@@ -16,7 +16,14 @@ from ._paths import Resolver
 from ._read import MISSING, Engine
 from .builtins import ArrayRef
 from .builtins.tree import DeferredTree
-from .errors import MapperError, MapperWarning, MemoryLimitError, NoMatchError, OptionError
+from .errors import (
+    MapperError,
+    MapperWarning,
+    MemoryLimitError,
+    NoMatchError,
+    OptionError,
+    ResolveError,
+)
 
 PathLike = str | os.PathLike[str]
 
@@ -45,6 +52,8 @@ class MappedFile:
     def __init__(self, path: PathLike, allow_dirs: list[PathLike] | None = None,
                  search_path: list[PathLike] | None = None) -> None:
         self.path = str(path)
+        if isinstance(search_path, (str, os.PathLike)):
+            search_path = [search_path]
         self.search_path = search_path
         self._h5 = open_h5(self.path)
         self.resolver = Resolver(self._h5, allowed_dirs(self.path, allow_dirs), _warn)
@@ -62,7 +71,7 @@ class MappedFile:
         from ._lazy import release_handle
 
         if self._h5.id.valid:
-            release_handle(self._h5.filename)
+            release_handle(self._h5.filename, self._h5)
             self._h5.close()
 
     def __enter__(self) -> MappedFile:
@@ -107,10 +116,34 @@ class MappedFile:
         opts = _check_options(m, options)
         engine = Engine(m, self.resolver, self.path, opts, lazy=lazy, warn=_warn)
         envs = engine.bindings()
-        raw = [engine.signal(env) for env in envs]
+        failed: list[MapperError] = []
+
+        def lenient(build: Any, items: list[Any]) -> list[Any]:
+            """Build each signal; one that fails is skipped with a warning (lenient read)."""
+            out = []
+            for item in items:
+                try:
+                    out.append(build(item))
+                except (ResolveError, NoMatchError) as exc:
+                    failed.append(_with_file(exc, self.path))
+                    if len(envs) > 1:
+                        _warn(f"signal skipped: {failed[-1]}")
+            return out
+
+        raw = lenient(engine.signal, envs)
         if not lazy:
             _memory_guard(engine, raw, self.path)
-        return [_materialize(engine, s) for s in raw]
+        signals = lenient(lambda s: _materialize(engine, s), raw)
+        if failed and not signals:
+            raise failed[0]
+        return signals
+
+
+def _with_file(exc: MapperError, path: str) -> MapperError:
+    """The same error, its message prefixed with the data file when it does not name it."""
+    if path in str(exc):
+        return exc
+    return type(exc)(f"{path}: {exc}")
 
 
 def _warn(message: str) -> None:

@@ -21,7 +21,7 @@ from .errors import FileFormatError, MissingFileError, ResolveError
 ENV_ALLOWED = "MAPPER_ALLOWED_DIRS"
 
 
-def open_h5(path: str | os.PathLike[str], mode: str = "r") -> h5py.File:
+def open_h5(path: str | os.PathLike[str]) -> h5py.File:
     """Open an HDF5 file read-only, or raise a one-line :class:`MapperError`."""
     p = Path(path)
     if not p.exists():
@@ -40,9 +40,14 @@ def open_h5(path: str | os.PathLike[str], mode: str = "r") -> h5py.File:
     except OSError as exc:
         raise FileFormatError(f"{p}: cannot read file ({exc.strerror})") from None
     try:
-        return h5py.File(p, mode)
+        return h5py.File(p, "r")
     except OSError as exc:
         msg = str(exc)
+        low = msg.lower()
+        if getattr(exc, "errno", None) == 11 or "unable to lock" in low or \
+                "resource temporarily unavailable" in low or "file locking" in low:
+            raise FileFormatError(f"{p}: locked by another process (still being written?); "
+                                  "try again later or set HDF5_USE_FILE_LOCKING=FALSE") from None
         if "truncated" in msg.lower() or (head == b"\x89HDF\r\n\x1a\n" and "signature" not in msg):
             raise FileFormatError(f"{p}: truncated or damaged HDF5 file ({_short(msg)})") from None
         if "signature" in msg.lower() or head != b"\x89HDF\r\n\x1a\n":
@@ -56,8 +61,14 @@ def _short(msg: str) -> str:
 
 def allowed_dirs(file_path: str | os.PathLike[str], extra: list[Any] | None = None
                  ) -> tuple[Path, ...]:
-    """Directories external links may point into: the file's own, ``extra``, and the env var."""
+    """Directories external links may point into: the file's own, ``extra``, and the env var.
+
+    ``extra`` is a list of directories; a single ``str`` or path is taken as one
+    directory (never character by character, which would allow ``/``).
+    """
     dirs = [Path(file_path).resolve().parent]
+    if isinstance(extra, (str, os.PathLike)):
+        extra = [extra]
     dirs += [Path(d).resolve() for d in extra or ()]
     env = os.environ.get(ENV_ALLOWED, "")
     dirs += [Path(d).resolve() for d in env.split(os.pathsep) if d]
@@ -164,3 +175,28 @@ def decode(value: Any, where: str = "") -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def check_virtual(file_path: str, dataset: h5py.Dataset, dirs: tuple[Path, ...],
+                  warn: Any) -> None:
+    """Apply the link policy to a virtual dataset's source files.
+
+    A source outside the allowed directories is refused (a VDS is a link in all
+    but name); a missing source is a warning, because HDF5 then silently
+    returns the fill value for that part of the data.
+    """
+    if not dataset.is_virtual:
+        return
+    here = Path(file_path).resolve().parent
+    for vs in dataset.virtual_sources():
+        if vs.file_name in (".", ""):
+            continue
+        target = Path(vs.file_name)
+        target = (target if target.is_absolute() else here / target).resolve()
+        if not is_within(target, dirs):
+            raise ResolveError(f"{file_path}:{dataset.name}: virtual dataset maps data from "
+                               f"{vs.file_name}, outside the allowed directories (allow it "
+                               "with allow_dirs= or MAPPER_ALLOWED_DIRS)")
+        if not target.exists():
+            warn(f"{file_path}:{dataset.name}: virtual dataset source {vs.file_name} is missing; "
+                 "that part of the data reads as the fill value")

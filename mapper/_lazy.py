@@ -16,7 +16,9 @@ dask is imported here only, on the first lazy load.
 from __future__ import annotations
 
 import math
+import os
 import threading
+import weakref
 from contextlib import contextmanager
 from typing import Any
 
@@ -26,14 +28,20 @@ import numpy as np
 #: Aim for dask chunks of about this many bytes.
 TARGET_BYTES = 64 * 1024 * 1024
 
-_open_files: dict[str, h5py.File] = {}
+# realpath -> the open handle of a ``mapper.open`` block; weak, so a handle nobody closed
+# is still freed when its owner is garbage-collected
+_open_files: weakref.WeakValueDictionary[str, h5py.File] = weakref.WeakValueDictionary()
 _lock = threading.RLock()
+
+
+def _key(filename: str) -> str:
+    return os.path.realpath(filename)
 
 
 @contextmanager
 def _handle(filename: str) -> Any:
     with _lock:
-        f = _open_files.get(filename)
+        f = _open_files.get(_key(filename))
     if f is not None and f.id.valid:
         yield f
         return
@@ -44,13 +52,15 @@ def _handle(filename: str) -> Any:
 def register_handle(filename: str, h5file: h5py.File) -> None:
     """Let lazy reads of ``filename`` in this process use an already open handle."""
     with _lock:
-        _open_files[filename] = h5file
+        _open_files[_key(filename)] = h5file
 
 
-def release_handle(filename: str) -> None:
-    """Stop using the registered handle for ``filename`` (the owner closes it)."""
+def release_handle(filename: str, h5file: h5py.File) -> None:
+    """Stop using ``h5file`` for lazy reads (only if it is the registered one)."""
     with _lock:
-        _open_files.pop(filename, None)
+        key = _key(filename)
+        if _open_files.get(key) is h5file:
+            del _open_files[key]
 
 
 class H5ArrayProxy:
@@ -64,8 +74,13 @@ class H5ArrayProxy:
         self.ndim = len(self.shape)
 
     def __getitem__(self, key: Any) -> np.ndarray:
-        with _handle(self.filename) as f:
-            return np.asarray(f[self.path][key])
+        try:
+            with _handle(self.filename) as f:
+                return np.asarray(f[self.path][key])
+        except (OSError, KeyError) as exc:
+            from .errors import ResolveError
+
+            raise ResolveError(f"{self.filename}:{self.path}: cannot read data ({exc})") from None
 
     def __repr__(self) -> str:
         return f"H5ArrayProxy({self.filename!r}, {self.path!r}, shape={self.shape})"
@@ -81,7 +96,8 @@ def aligned_chunks(shape: tuple[int, ...], dtype: np.dtype, disk_chunks: tuple[i
     itemsize = np.dtype(dtype).itemsize or 1
     if not shape:
         return ()
-    base = list(disk_chunks) if disk_chunks else [1] * (len(shape) - 1) + [shape[-1]]
+    if 0 in shape:
+        return tuple(max(1, s) for s in shape)
     if not disk_chunks:
         # contiguous: whole rows of the fastest dims, then as many slow rows as fit
         base = [1] * len(shape)
@@ -92,7 +108,7 @@ def aligned_chunks(shape: tuple[int, ...], dtype: np.dtype, disk_chunks: tuple[i
                 base[d] = math.ceil(shape[d] / math.ceil(shape[d] / rows))  # even blocks
                 break
         return tuple(max(1, b) for b in base)
-    chunks = [min(c, s) for c, s in zip(base, shape, strict=True)]
+    chunks = [min(c, s) for c, s in zip(disk_chunks, shape, strict=True)]
     for d in range(len(shape) - 1, -1, -1):
         per = math.prod(chunks) * itemsize
         if per >= target:

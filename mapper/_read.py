@@ -21,7 +21,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from ._h5 import as_str, decode
+from ._h5 import as_str, check_virtual, decode
 from ._model import Anchor, AxisSpec, ForEach, Mapping, Predicate, Source
 from ._paths import Resolver, Target
 from .builtins import REGISTRY, TRANSFORMS, ArrayRef, Context
@@ -401,10 +401,12 @@ class Engine:
         obj = self.resolver.get(ref.path)
         if not isinstance(obj, h5py.Dataset):
             raise ResolveError(f"{self.filename}:{ref.path}: not a dataset")
+        check_virtual(self.filename, obj, self.resolver.allowed, self.warn)
+        if obj.shape is None:
+            raise ResolveError(f"{self.filename}:{ref.path}: dataset has an empty dataspace "
+                               "(no shape, no values)")
         if self.lazy if lazy is None else lazy:
             return lazy_array(os.path.abspath(self.resolver.file.filename), ref.path, obj, ref.op)
-        if obj.shape is None:
-            return None
         try:
             if obj.size == 0 or obj.dtype.kind in "SOU" or obj.ndim == 0:
                 out = np.asarray(decode(obj[()], obj.name))

@@ -64,6 +64,8 @@ def search_path(extra: list[str | os.PathLike[str]] | None = None) -> list[Path]
     group :data:`ENTRY_POINT_GROUP` (each resolving to a directory), then the
     shipped mappings. An earlier directory shadows a later one.
     """
+    if isinstance(extra, (str, os.PathLike)):
+        extra = [extra]  # one directory, not one per character
     dirs: list[Path] = [Path(p) for p in (extra or [])]
     env = os.environ.get(ENV_PATH, "")
     dirs += [Path(p) for p in env.split(os.pathsep) if p]
@@ -392,6 +394,8 @@ class _Checker:
         self.locs = locs
         self.problems: list[str] = []
         self.options = set((data.get("options") or {}).keys())
+        self.option_types = {k: v.get("type") for k, v in (data.get("options") or {}).items()
+                             if isinstance(v, dict)}
         self.symbols = set(data.get("symbols") or ())
 
     def loc(self, ptr: Pointer) -> str:
@@ -464,10 +468,19 @@ class _Checker:
             from .builtins.tree import TREE_STYLES, read_tree
 
             self.call(ptr, read_tree, src, takes_at=False, skip=2)
-            style = (src.get("args") or {}).get("style", "value_attrs")
+            targs = src.get("args") or {}
+            style = targs.get("style", "value_attrs")
             if style not in TREE_STYLES and not isinstance(style, dict):
                 self.add((*ptr, "args", "style"),
                          f"tree style must be one of {', '.join(TREE_STYLES)}, not {style!r}")
+            for key, kinds in (("max_array_size", (int,)), ("skip_arrays", (bool,)),
+                               ("include_root_attrs", (bool,)), ("key_filter", (str, list))):
+                value = targs.get(key)
+                if value is None or isinstance(value, dict):  # absent, or {option: NAME}
+                    continue
+                if not isinstance(value, kinds) or (int in kinds and isinstance(value, bool)):
+                    want = " or ".join(k.__name__ for k in kinds)
+                    self.add((*ptr, "args", key), f"{key} must be {want}, not {value!r}")
         if kind == "option" and src["option"] not in self.options:
             self.add((*ptr, "option"), f"undeclared option {src['option']!r}")
         for k, v in (src.get("args") or {}).items():
@@ -557,6 +570,9 @@ def _semantic(data: dict[str, Any], locs: dict[Pointer, str]) -> list[str]:
         for i, f in enumerate(anchor.get("filters") or ()):
             if f["option"] not in c.options:
                 c.add((*ptr, "filters", i, "option"), f"undeclared option {f['option']!r}")
+            elif c.option_types.get(f["option"]) not in ("string", "string_list"):
+                c.add((*ptr, "filters", i, "option"),
+                      f"filter option {f['option']!r} must be a string or string_list option")
         pref = anchor.get("prefer")
         if pref:
             if pref["option"] not in c.options:

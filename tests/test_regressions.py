@@ -91,3 +91,161 @@ def test_memory_message_uses_readable_units(nexus, monkeypatch):
     monkeypatch.setenv("MAPPER_MEMORY_LIMIT", "100")
     with pytest.raises(MemoryError, match=r"needs 7\.8 KiB but only 100 bytes"):
         mapper.load(path)
+
+
+def test_a_single_string_allow_dir_is_one_directory(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    with h5py.File(outside / "secret.h5", "w") as f:
+        f["v"] = np.arange(3.0)
+    path = tmp_path / "in" / "scan.nxs"
+    path.parent.mkdir()
+    with h5py.File(path, "w") as f:
+        g = write_nxdata(entry(f).create_group("d"), np.arange(3.0), ["x"])
+        g["x"] = h5py.ExternalLink(str(outside / "secret.h5"), "/v")
+    with pytest.warns(mapper.MapperWarning):
+        (s,) = mapper.load(path, allow_dirs=str(tmp_path / "elsewhere"))  # not "/" and friends
+    assert s["axes"][0]["name"] == ""
+    (s,) = mapper.load(path, allow_dirs=str(outside))
+    assert s["axes"][0]["name"] == "x"
+
+
+def _vds(path, source):
+    layout = h5py.VirtualLayout(shape=(3,), dtype="f8")
+    layout[:] = h5py.VirtualSource(str(source), "v", shape=(3,))
+    with h5py.File(path, "w") as f:
+        g = entry(f).create_group("d")
+        g.attrs.update({"NX_class": "NXdata", "signal": "data"})
+        g.create_virtual_dataset("data", layout, fillvalue=0)
+
+
+def test_virtual_dataset_outside_allowed_dirs_is_refused(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    with h5py.File(outside / "src.h5", "w") as f:
+        f["v"] = np.arange(3.0)
+    path = tmp_path / "in" / "vds.nxs"
+    path.parent.mkdir()
+    _vds(path, outside / "src.h5")
+    with pytest.raises(mapper.MapperError, match="virtual dataset maps data from"):
+        mapper.load(path)
+    (s,) = mapper.load(path, allow_dirs=[outside])
+    np.testing.assert_array_equal(s["data"], [0.0, 1.0, 2.0])
+
+
+def test_virtual_dataset_with_missing_source_warns(tmp_path):
+    path = tmp_path / "vds.nxs"
+    _vds(path, tmp_path / "gone.h5")
+    with pytest.warns(mapper.MapperWarning, match="source .*gone.h5 is missing"):
+        (s,) = mapper.load(path)
+    np.testing.assert_array_equal(s["data"], 0.0)
+
+
+def test_open_without_close_does_not_leak_a_registered_handle(nexus):
+    import gc
+
+    from mapper import _lazy
+
+    path = nexus(lambda f: write_nxdata(entry(f).create_group("d"), np.zeros(3)))
+    for _ in range(5):
+        f = mapper.open(path)
+        del f
+    gc.collect()
+    assert len(_lazy._open_files) == 0
+
+
+def test_open_with_a_relative_path_serves_lazy_reads(nexus, monkeypatch):
+    from mapper import _lazy
+
+    path = nexus(lambda f: write_nxdata(entry(f).create_group("d"), np.arange(4.0)))
+    monkeypatch.chdir(path.parent)
+    opened = []
+    real = _lazy.h5py.File
+    with mapper.open(path.name) as f:
+        (s,) = f.load(lazy=True)
+        monkeypatch.setattr(_lazy.h5py, "File",
+                            lambda *a, **k: opened.append(a) or real(*a, **k))
+        assert float(s["data"].sum().compute()) == 6.0
+    assert opened == []  # the block's own handle served every task
+
+
+def test_one_bad_group_does_not_fail_the_file(nexus):
+    def build(f):
+        e = entry(f)
+        write_nxdata(e.create_group("good"), np.zeros(3))
+        bad = write_nxdata(e.create_group("bad"), np.zeros(2))
+        bad.attrs["axes"] = 5  # not text
+
+    with pytest.warns(mapper.MapperWarning, match="index axes used"):
+        signals = mapper.load(nexus(build))
+    assert sorted(s["metadata"]["General"]["title"] for s in signals) == ["bad", "good"]
+
+
+@pytest.mark.parametrize("build_bad", [
+    lambda g: g["data"].attrs.update({"signal": 1}) or g.create_dataset(
+        "x", data=np.arange(3.0)).attrs.update({"axis": 1, "primary": "yes"}),
+    lambda g: g.create_dataset("data_errors", data=np.array([b"a", b"b", b"c"])),
+])
+def test_odd_attributes_warn_not_crash(nexus, build_bad):
+    def build(f):
+        g = write_nxdata(entry(f).create_group("d"), np.zeros(3))
+        build_bad(g)
+
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mapper.MapperWarning)
+        (s,) = mapper.load(nexus(build))
+    assert s["data"].shape == (3,)
+
+
+def test_integer_signal_attribute_on_group_is_the_old_style(nexus):
+    def build(f):
+        g = entry(f).create_group("d")
+        g.attrs["NX_class"] = "NXdata"
+        g.attrs["signal"] = 1
+        g.create_dataset("counts", data=np.arange(3.0)).attrs["signal"] = 1
+
+    (s,) = mapper.load(nexus(build))
+    np.testing.assert_array_equal(s["data"], [0.0, 1.0, 2.0])
+
+
+def test_zero_size_and_empty_signals(nexus):
+    def build(f):
+        g = entry(f).create_group("d")
+        g.attrs.update({"NX_class": "NXdata", "signal": "data"})
+        g.create_dataset("data", shape=(0, 5), maxshape=(None, 5), chunks=(1, 5), dtype="f8")
+        h = entry(f, "e2").create_group("d")
+        h.attrs.update({"NX_class": "NXdata", "signal": "data"})
+        h.create_dataset("data", data=h5py.Empty("f8"))
+
+    path = nexus(build)
+    with pytest.warns(mapper.MapperWarning, match="empty dataspace"):
+        (s,) = mapper.load(path, lazy=True)
+    assert s["data"].shape == (0, 5)
+
+
+def test_nxdata_behind_an_external_link_is_found_through_default(tmp_path):
+    with h5py.File(tmp_path / "det.h5", "w") as f:
+        write_nxdata(f.create_group("d"), np.arange(4.0))
+    with h5py.File(tmp_path / "master.nxs", "w") as f:
+        f.attrs["default"] = "entry"
+        e = entry(f)
+        e.attrs["default"] = "data"
+        e["data"] = h5py.ExternalLink("det.h5", "/d")
+    (s,) = mapper.load(tmp_path / "master.nxs")
+    np.testing.assert_array_equal(s["data"], np.arange(4.0))
+
+
+def test_bad_filter_and_tree_argument_types_are_check_problems(tmp_path):
+    path = write_mapping(tmp_path, """options:
+  flag: {type: boolean}
+anchors:
+  g: {path: "/*", select: each, filters: [{option: flag, match: exact}]}
+signal:
+  data: {path: /d}
+  original_metadata: {tree: /, args: {max_array_size: many}}
+""")
+    problems = mapper.check_file(path)
+    assert any("must be a string or string_list option" in p for p in problems)
+    assert any("max_array_size must be int, not 'many'" in p for p in problems)

@@ -27,7 +27,10 @@ def _child(ctx: Context | None, group: h5py.Group, name: str) -> Any:
             return group.get(name)
         except (KeyError, RuntimeError, OSError):
             return None
-    base = "" if group.name == "/" else group.name
+    # the path the group was reached at: an externally linked group's own name is in the
+    # other file
+    path = ctx.memo.get(("path", group.id), group.name)
+    base = "" if path == "/" else path
     return ctx.resolver.get(f"{base}/{name}")
 
 
@@ -35,6 +38,7 @@ def _group(ctx: Context, at: Any) -> h5py.Group:
     obj = ctx.resolver.get(str(at))
     if not isinstance(obj, h5py.Group):
         raise ResolveError(f"{ctx.filename}:{at}: not a group")
+    ctx.memo[("path", obj.id)] = str(at)
     return obj
 
 
@@ -54,6 +58,7 @@ def groups(ctx: Context) -> list[str]:
         obj = ctx.resolver.get(path)
         if obj is None or nx_class(obj) != "NXdata":
             continue
+        obj = _group(ctx, path)
         try:
             signal_field(obj, ctx)
         except ResolveError as exc:
@@ -64,6 +69,14 @@ def groups(ctx: Context) -> list[str]:
     if default and default[0] in out:
         out.remove(default[0])
         out.insert(0, default[0])
+    elif default:  # reached through an external link, which the object walk does not cross
+        obj = _group(ctx, default[0])
+        try:
+            signal_field(obj, ctx)
+            out.insert(0, default[0])
+        except ResolveError as exc:
+            ctx.warn(f"{ctx.filename}:{default[0]}: NXdata without a usable signal, skipped "
+                     f"({exc})")
     return out
 
 
@@ -115,7 +128,7 @@ def _signal(group: h5py.Group, ctx: Context | None) -> tuple[str, h5py.Dataset]:
     """``(name, dataset)`` of the signal field; see :func:`signal_field` (memoised per load)."""
     if ctx is None:
         return _find_signal(group, None)
-    key = ("nxdata.signal", group.name)
+    key = ("nxdata.signal", ctx.memo.get(("path", group.id), group.name))
     if key not in ctx.memo:
         try:
             ctx.memo[key] = _find_signal(group, ctx)
@@ -131,8 +144,9 @@ def _find_signal(group: h5py.Group, ctx: Context | None) -> tuple[str, h5py.Data
     where = group.name
     sig = attr(group, "signal")
     if sig is not None:
-        name = as_str(sig, f"{where}/@signal")
-        if name.strip().isdigit():  # old writers put signal="1" on the group
+        numeric = np.asarray(sig).dtype.kind in "iu"
+        name = "" if numeric else as_str(sig, f"{where}/@signal")
+        if name.strip().isdigit():  # old writers put signal=1 or "1" on the group
             name = ""
         if name:
             obj = _child(ctx, group, name)
@@ -198,7 +212,10 @@ def _axes_names(ctx: Context, group: h5py.Group, sig: h5py.Dataset) -> list[str]
         except (TypeError, ValueError):
             continue
         p = attr(obj, "primary")
-        primary = int(np.asarray(p).reshape(-1)[0]) if p is not None else 99
+        try:
+            primary = int(np.asarray(p).reshape(-1)[0]) if p is not None else 99
+        except (TypeError, ValueError):
+            primary = 99  # an unreadable @primary ranks last
         if 0 <= dim < rank and primary < prim.get(dim, 100):
             names[dim], prim[dim] = name, primary
     return names
@@ -246,11 +263,25 @@ def _units(ctx: Context, obj: h5py.HLObject) -> str:
 
 @register("nxdata.axes", "value")
 def axes(ctx: Context, at: Any) -> list[dict[str, Any]]:
-    """One axis per signal dimension, in array order, following the NXdata rules."""
+    """One axis per signal dimension, in array order, following the NXdata rules.
+
+    Broken axis attributes (``@axes`` that is not text, say) warn and give
+    index axes: the signal still loads (lenient read).
+    """
     group = _group(ctx, at)
     sig = signal_field(group, ctx)
     rank, shape = sig.ndim, sig.shape
     nav = navigate_flags(rank, interpretation(group, sig))
+    try:
+        return _axes(ctx, group, sig, nav)
+    except ResolveError as exc:
+        ctx.warn(f"{ctx.filename}:{exc}; index axes used")
+        return [index_axis(n, navigate=nav[d]) for d, n in enumerate(shape)]
+
+
+def _axes(ctx: Context, group: h5py.Group, sig: h5py.Dataset, nav: list[bool]
+          ) -> list[dict[str, Any]]:
+    rank, shape = sig.ndim, sig.shape
     names = _axes_names(ctx, group, sig)
     chosen: dict[int, dict[str, Any]] = {}
     # fields listed in @axes first, then fields that only have an AXISNAME_indices attribute
@@ -266,9 +297,12 @@ def axes(ctx: Context, at: Any) -> list[dict[str, Any]]:
             ctx.warn(f"{ctx.filename}:{group.name}/@axes: axis {name!r} is not a field; "
                      "index axis used")
             continue
-        dims = [d for d in _indices(group, name, pos if pos is not None else -1, rank)
-                if 0 <= d < rank]
+        wanted = _indices(group, name, pos if pos is not None else -1, rank)
+        dims = [d for d in wanted if 0 <= d < rank]
         if not dims:
+            if pos is not None or wanted != [-1 + rank]:
+                ctx.warn(f"{ctx.filename}:{group.name}/@{name}_indices: {wanted} is outside the "
+                         f"signal's {rank} dimensions; axis ignored")
             continue
         values = read_small(field)
         values = _reduce_to_1d(np.asarray(values), dims, shape)
@@ -313,6 +347,10 @@ def errors(ctx: Context, at: Any) -> ArrayRef | None:
     for name in (f"{base}_errors", "errors"):
         obj = _child(ctx, group, name)
         if isinstance(obj, h5py.Dataset):
+            if obj.dtype.kind not in "iufc":
+                ctx.warn(f"{ctx.filename}:{obj.name}: uncertainties are {obj.dtype}, not "
+                         "numbers; ignored")
+                return None
             if obj.shape != sig.shape:
                 ctx.warn(f"{ctx.filename}:{obj.name}: shape {obj.shape} differs from the "
                          f"signal's {sig.shape}; ignored")
