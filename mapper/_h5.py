@@ -175,28 +175,3 @@ def decode(value: Any, where: str = "") -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
-
-
-def check_virtual(file_path: str, dataset: h5py.Dataset, dirs: tuple[Path, ...],
-                  warn: Any) -> None:
-    """Apply the link policy to a virtual dataset's source files.
-
-    A source outside the allowed directories is refused (a VDS is a link in all
-    but name); a missing source is a warning, because HDF5 then silently
-    returns the fill value for that part of the data.
-    """
-    if not dataset.is_virtual:
-        return
-    here = Path(file_path).resolve().parent
-    for vs in dataset.virtual_sources():
-        if vs.file_name in (".", ""):
-            continue
-        target = Path(vs.file_name)
-        target = (target if target.is_absolute() else here / target).resolve()
-        if not is_within(target, dirs):
-            raise ResolveError(f"{file_path}:{dataset.name}: virtual dataset maps data from "
-                               f"{vs.file_name}, outside the allowed directories (allow it "
-                               "with allow_dirs= or MAPPER_ALLOWED_DIRS)")
-        if not target.exists():
-            warn(f"{file_path}:{dataset.name}: virtual dataset source {vs.file_name} is missing; "
-                 "that part of the data reads as the fill value")

@@ -159,6 +159,8 @@ class Resolver:
         self._warn = warn
         self._warned: set[str] = set()
         self._cache: dict[str, Any] = {"/": h5file}
+        #: why a path resolved to nothing: "outside", "missing", "cycle"
+        self.reasons: dict[str, str] = {}
 
     # -- objects
     def warn_once(self, key: str, message: str) -> None:
@@ -190,11 +192,13 @@ class Resolver:
         if isinstance(link, h5py.ExternalLink):
             target = external_target(self.filename, link)
             if not is_within(target, self.allowed):
+                self.reasons[path] = "outside"
                 self.warn_once(path, f"{self.filename}:{path}: external link to {link.filename} "
                                "points outside the allowed directories; not followed "
                                "(allow it with allow_dirs= or MAPPER_ALLOWED_DIRS)")
                 return None
             if not target.exists():
+                self.reasons[path] = "missing"
                 self.warn_once(path, f"{self.filename}:{path}: external link to missing file "
                                f"{link.filename}; skipped")
                 return None
@@ -202,15 +206,58 @@ class Resolver:
             return group[name]
         except RuntimeError as exc:
             if "too many links" in str(exc).lower():
+                self.reasons[path] = "cycle"
                 self.warn_once(path, f"{self.filename}:{path}: soft-link cycle; skipped")
                 return None
             raise ResolveError(f"{self.filename}:{path}: cannot open ({exc})") from None
         except (KeyError, OSError) as exc:
             kind = "soft" if isinstance(link, h5py.SoftLink) else "external"
             if isinstance(link, (h5py.SoftLink, h5py.ExternalLink)):
+                self.reasons[path] = "missing"
                 self.warn_once(path, f"{self.filename}:{path}: dangling {kind} link; skipped")
                 return None
             raise ResolveError(f"{self.filename}:{path}: cannot open ({exc})") from None
+
+    def why_absent(self, path: str) -> str | None:
+        """Why :meth:`get` found nothing at ``path`` (or an ancestor): outside, missing, cycle."""
+        p = posixpath.normpath(path)
+        while p not in ("/", ""):
+            if p in self.reasons:
+                return self.reasons[p]
+            p = posixpath.dirname(p)
+        return None
+
+    def check_virtual(self, dataset: h5py.Dataset) -> None:
+        """Apply the link policy to a virtual dataset's sources.
+
+        A VDS is a link in all but name: a source outside the allowed
+        directories (directly, or through an external link inside this file)
+        is refused; a missing source warns, because HDF5 then silently returns
+        the fill value for that part of the data.
+        """
+        if not dataset.is_virtual:
+            return
+        here = Path(self.filename).resolve().parent
+        for vs in dataset.virtual_sources():
+            where = f"{self.filename}:{dataset.name}: virtual dataset source"
+            if vs.file_name in (".", ""):
+                if self.get(vs.dset_name) is not None:
+                    continue
+                reason = self.why_absent(vs.dset_name) or "missing"
+                source = vs.dset_name
+            else:
+                target = Path(vs.file_name)
+                target = (target if target.is_absolute() else here / target).resolve()
+                reason = ("outside" if not is_within(target, self.allowed)
+                          else "missing" if not target.exists() else "")
+                source = vs.file_name
+            if reason == "outside":
+                raise ResolveError(f"{where} {source} lies outside the allowed directories "
+                                   "(allow it with allow_dirs= or MAPPER_ALLOWED_DIRS)")
+            if reason:
+                self.warn_once(f"vds:{dataset.name}:{source}",
+                               f"{where} {source} is {reason}; that part of the data reads as "
+                               "the fill value")
 
     def children(self, path: str) -> Iterator[tuple[str, Any]]:
         """``(child_path, object)`` for each resolvable child of the group at ``path``."""

@@ -21,7 +21,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from ._h5 import as_str, check_virtual, decode
+from ._h5 import as_str, decode
 from ._model import Anchor, AxisSpec, ForEach, Mapping, Predicate, Source
 from ._paths import Resolver, Target
 from .builtins import REGISTRY, TRANSFORMS, ArrayRef, Context
@@ -401,7 +401,7 @@ class Engine:
         obj = self.resolver.get(ref.path)
         if not isinstance(obj, h5py.Dataset):
             raise ResolveError(f"{self.filename}:{ref.path}: not a dataset")
-        check_virtual(self.filename, obj, self.resolver.allowed, self.warn)
+        self.resolver.check_virtual(obj)
         if obj.shape is None:
             raise ResolveError(f"{self.filename}:{ref.path}: dataset has an empty dataspace "
                                "(no shape, no values)")
