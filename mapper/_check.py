@@ -1,0 +1,268 @@
+"""The meaning checks of a mapping, after the JSON Schema has checked its structure.
+
+One source kind per source, known built-ins and transforms (with their
+arguments checked against the built-in's signature), anchors used only
+after they are defined, declared options and symbols, parseable paths.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from ._model import SOURCE_KINDS
+from ._paths import PathSyntaxError, parse_path, template_names
+
+Pointer = tuple[Any, ...]
+
+
+def _loc_key(msg: str) -> tuple[int, int, str]:
+    try:
+        _, line, col, _rest = msg.split(":", 3)
+        return int(line), int(col), msg
+    except ValueError:
+        return 0, 0, msg
+
+
+class _Checker:
+    """Collects semantic problems with locations."""
+
+    def __init__(self, data: dict[str, Any], locs: dict[Pointer, str]) -> None:
+        self.data = data
+        self.locs = locs
+        self.problems: list[str] = []
+        self.options = set((data.get("options") or {}).keys())
+        self.option_types = {k: v.get("type") for k, v in (data.get("options") or {}).items()
+                             if isinstance(v, dict)}
+        self.symbols = set(data.get("symbols") or ())
+
+    def loc(self, ptr: Pointer) -> str:
+        p = tuple(ptr)
+        while p and p not in self.locs:
+            p = p[:-1]
+        return self.locs.get(p, "<mapping>:1:1")
+
+    def add(self, ptr: Pointer, msg: str) -> None:
+        self.problems.append(f"{self.loc(ptr)}: /{'/'.join(map(str, ptr))}: {msg}")
+
+    def path(self, ptr: Pointer, expr: str | None, names: set[str]) -> None:
+        if expr is None:
+            return
+        try:
+            parse_path(expr)
+        except PathSyntaxError as exc:
+            self.add(ptr, f"bad path expression {expr!r}: {exc}")
+            return
+        for name in template_names(expr):
+            if name not in names:
+                close = difflib.get_close_matches(name, sorted(names), n=1)
+                hint = f" (did you mean {{{close[0]}}}?)" if close else ""
+                self.add(ptr, f"unknown anchor or variable {{{name}}} in {expr!r}{hint}")
+
+    def predicate(self, ptr: Pointer, pred: dict[str, Any], names: set[str]) -> None:
+        keys = {"exists", "path", "any", "all", "not", "option"} & set(pred)
+        if len(keys) != 1:
+            self.add(ptr, "a predicate needs exactly one of exists, path, any, all, not, option")
+            return
+        key = keys.pop()
+        if key in ("exists", "path"):
+            self.path((*ptr, key), pred[key], names)
+        if key == "path" and not {"equals", "one_of", "matches"} & set(pred):
+            self.add(ptr, "a path predicate needs equals, one_of or matches")
+        if key in ("any", "all"):
+            for i, child in enumerate(pred[key]):
+                self.predicate((*ptr, key, i), child, names)
+        if key == "not":
+            self.predicate((*ptr, "not"), pred["not"], names)
+        if key == "option" and pred["option"] not in self.options:
+            self.add((*ptr, "option"), f"undeclared option {pred['option']!r}")
+
+    def source(self, ptr: Pointer, src: dict[str, Any], names: set[str]) -> None:
+        from .builtins import REGISTRY, TRANSFORMS
+
+        kinds = [k for k in SOURCE_KINDS if k in src]
+        if len(kinds) != 1:
+            found = ", ".join(kinds) or "none"
+            self.add(ptr, f"a value source needs exactly one of {', '.join(SOURCE_KINDS)} "
+                     f"(found: {found})")
+            return
+        kind = kinds[0]
+        for key in ("path", "tree", "name_of", "at"):
+            self.path((*ptr, key), src.get(key), names)
+        if kind == "first":
+            for i, alt in enumerate(src["first"]):
+                self.source((*ptr, "first", i), alt, names)
+        if kind == "builtin":
+            name = src["builtin"]
+            if name not in REGISTRY:
+                close = difflib.get_close_matches(name, list(REGISTRY), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                self.add((*ptr, "builtin"), f"unknown builtin {name!r}{hint}")
+            elif REGISTRY[name].kind != "value":
+                self.add((*ptr, "builtin"), f"builtin {name!r} gives paths, use it in an anchor")
+            else:
+                self.call(ptr, REGISTRY[name].func, src, takes_at=True)
+        if kind == "tree":
+            from .builtins.tree import TREE_STYLES, read_tree
+
+            self.call(ptr, read_tree, src, takes_at=False, skip=2)
+            targs = src.get("args") or {}
+            style = targs.get("style", "value_attrs")
+            if style not in TREE_STYLES and not isinstance(style, dict):
+                self.add((*ptr, "args", "style"),
+                         f"tree style must be one of {', '.join(TREE_STYLES)}, not {style!r}")
+            for key, kinds in (("max_array_size", (int,)), ("skip_arrays", (bool,)),
+                               ("include_root_attrs", (bool,)), ("key_filter", (str, list))):
+                value = targs.get(key)
+                if value is None or isinstance(value, dict):  # absent, or {option: NAME}
+                    continue
+                if not isinstance(value, kinds) or (int in kinds and isinstance(value, bool)):
+                    want = " or ".join(k.__name__ for k in kinds)
+                    self.add((*ptr, "args", key), f"{key} must be {want}, not {value!r}")
+        if kind == "option" and src["option"] not in self.options:
+            self.add((*ptr, "option"), f"undeclared option {src['option']!r}")
+        for k, v in (src.get("args") or {}).items():
+            if isinstance(v, dict) and set(v) == {"option"} and v["option"] not in self.options:
+                self.add((*ptr, "args", k), f"undeclared option {v['option']!r}")
+        if src.get("deref") and kind != "path":
+            self.add((*ptr, "deref"), "deref applies to path sources only")
+        if "transform" in src and src["transform"] not in TRANSFORMS:
+            close = difflib.get_close_matches(src["transform"], list(TRANSFORMS), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            self.add((*ptr, "transform"), f"unknown transform {src['transform']!r}{hint}")
+        if "when" in src:
+            self.predicate((*ptr, "when"), src["when"], names)
+        for i, dim in enumerate(src.get("shape") or ()):
+            if isinstance(dim, str) and dim not in self.symbols:
+                self.add((*ptr, "shape", i), f"undeclared symbol {dim!r} (add it to symbols)")
+        if "units_category" in src:
+            from .builtins.units import CATEGORIES
+
+            if src["units_category"] not in CATEGORIES:
+                self.add((*ptr, "units_category"),
+                         f"unknown unit category {src['units_category']!r}")
+
+    def call(self, ptr: Pointer, func: Any, src: dict[str, Any], takes_at: bool,
+             skip: int = 1) -> None:
+        """Check ``at`` and ``args`` against a built-in's signature."""
+        import inspect
+
+        params = list(inspect.signature(func).parameters.values())[skip:]
+        at_param = next((p for p in params if p.name == "at"), None) if takes_at else None
+        named = {p.name: p for p in params if p.name != "at"}
+        label = src.get("builtin", "tree")
+        if at_param is not None and at_param.default is inspect.Parameter.empty \
+                and "at" not in src:
+            self.add(ptr, f"builtin {label!r} needs at: (the object it works on)")
+        if takes_at and at_param is None and "at" in src:
+            self.add((*ptr, "at"), f"builtin {label!r} takes no at:")
+        args = src.get("args") or {}
+        for key in args:
+            if key not in named:
+                known = ", ".join(sorted(named)) or "none"
+                self.add((*ptr, "args", key), f"{label!r} has no argument {key!r} (arguments: "
+                         f"{known})")
+        for pname, p in named.items():
+            if p.default is inspect.Parameter.empty and pname not in args \
+                    and p.kind is not inspect.Parameter.VAR_KEYWORD:
+                self.add((*ptr, "args"), f"{label!r} needs argument {pname!r}")
+
+    def field(self, ptr: Pointer, value: Any, names: set[str]) -> None:
+        if isinstance(value, dict):
+            self.source(ptr, value, names)
+
+    def axis(self, ptr: Pointer, axis: dict[str, Any], names: set[str]) -> None:
+        for key, value in axis.items():
+            if key != "doc":
+                self.field((*ptr, key), value, names)
+        if "values" in axis and ({"scale", "offset"} & set(axis)):
+            self.add(ptr, "give either values or scale/offset, not both")
+
+
+def semantic(data: dict[str, Any], locs: dict[Pointer, str]) -> list[str]:
+    from .builtins import REGISTRY
+
+    c = _Checker(data, locs)
+    names: set[str] = set()
+    anchors = data.get("anchors") or {}
+    for aname, anchor in anchors.items():
+        ptr = ("anchors", aname)
+        if ("path" in anchor) == ("builtin" in anchor):
+            c.add(ptr, "an anchor needs exactly one of path or builtin")
+        c.path((*ptr, "path"), anchor.get("path"), names)
+        if "builtin" in anchor:
+            b = REGISTRY.get(anchor["builtin"])
+            if b is None:
+                close = difflib.get_close_matches(anchor["builtin"], list(REGISTRY), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                c.add((*ptr, "builtin"), f"unknown builtin {anchor['builtin']!r}{hint}")
+            elif b.kind != "paths":
+                c.add((*ptr, "builtin"), f"builtin {anchor['builtin']!r} gives values, not paths")
+            else:
+                c.call(ptr, b.func, anchor, takes_at=False)
+            for k, v in (anchor.get("args") or {}).items():
+                if isinstance(v, str):
+                    c.path((*ptr, "args", k), v, names) if "{" in v else None
+        if "where" in anchor:
+            c.predicate((*ptr, "where"), anchor["where"], names | {"."})
+        for i, f in enumerate(anchor.get("filters") or ()):
+            if f["option"] not in c.options:
+                c.add((*ptr, "filters", i, "option"), f"undeclared option {f['option']!r}")
+            elif c.option_types.get(f["option"]) not in ("string", "string_list"):
+                c.add((*ptr, "filters", i, "option"),
+                      f"filter option {f['option']!r} must be a string or string_list option")
+        pref = anchor.get("prefer")
+        if pref:
+            if pref["option"] not in c.options:
+                c.add((*ptr, "prefer", "option"), f"undeclared option {pref['option']!r}")
+            if pref["anchor"] not in names:
+                c.add((*ptr, "prefer", "anchor"),
+                      f"prefer names {pref['anchor']!r}, which is not an earlier anchor")
+        names.add(aname)
+    eaches = [a for a, v in anchors.items() if v.get("select") == "each"]
+    if len(eaches) > 1:
+        c.add(("anchors",), f"at most one anchor may use select: each (found {eaches})")
+    if "match" in data:
+        # match runs before any anchor is resolved: it may use absolute paths only
+        c.predicate(("match",), data["match"], set())
+    signal = data.get("signal")
+    if signal is None:
+        c.add((), "no signal section (a mapping, or one it extends, must define signal.data)")
+    else:
+        if "data" not in signal:
+            c.add(("signal",), "signal.data is required")
+        else:
+            c.source(("signal", "data"), signal["data"], names)
+        axes = signal.get("axes")
+        if isinstance(axes, dict):
+            c.source(("signal", "axes"), axes, names)
+        elif isinstance(axes, list):
+            for i, ax in enumerate(axes):
+                if "for_each" in ax:
+                    fe = ax["for_each"]
+                    kinds = [k for k in ("range", "list", "glob") if k in fe]
+                    if len(kinds) != 1:
+                        c.add(("signal", "axes", i, "for_each"),
+                              "for_each needs exactly one of range, list, glob")
+                    var = fe.get("as", "i")
+                    c.field(("signal", "axes", i, "for_each", "range"), fe.get("range"), names)
+                    if "list" in fe:
+                        c.source(("signal", "axes", i, "for_each", "list"), fe["list"], names)
+                    c.path(("signal", "axes", i, "for_each", "glob"), fe.get("glob"), names)
+                    c.axis(("signal", "axes", i, "axis"), ax["axis"], names | {var})
+                else:
+                    c.axis(("signal", "axes", i), ax, names)
+        for key, src in (signal.get("metadata") or {}).items():
+            if key != "." and not all(part.isidentifier() for part in key.split(".")):
+                c.add(("signal", "metadata", key), f"bad metadata key {key!r} (dotted names)")
+            c.source(("signal", "metadata", key), src, names)
+        if "original_metadata" in signal:
+            c.source(("signal", "original_metadata"), signal["original_metadata"], names)
+    write = data.get("write") or {}
+    for i, g in enumerate(write.get("groups") or ()):
+        c.path(("write", "groups", i, "path"), g["path"], names)
+    for i, link in enumerate(write.get("links") or ()):
+        c.path(("write", "links", i, "at"), link["at"], names)
+        c.path(("write", "links", i, "to"), link["to"], names)
+    c.path(("write", "default"), write.get("default"), names)
+    return sorted(set(c.problems), key=_loc_key)
