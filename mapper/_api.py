@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import warnings
 from pathlib import Path
@@ -154,8 +155,10 @@ def _check_options(m: Mapping, options: dict[str, Any]) -> dict[str, Any]:
     declared = m.option_defaults()
     unknown = sorted(set(options) - set(declared))
     if unknown:
-        raise OptionError(f"mapping {m.name!r} has no option {', '.join(map(repr, unknown))}; "
-                          f"options: {', '.join(sorted(declared)) or 'none'}")
+        close = difflib.get_close_matches(unknown[0], list(declared), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise OptionError(f"mapping {m.name!r} has no option {', '.join(map(repr, unknown))}"
+                          f"{hint}; options: {', '.join(sorted(declared)) or 'none'}")
     out = dict(declared)
     for key, value in options.items():
         spec = next(o for o in m.options if o.name == key)

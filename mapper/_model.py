@@ -69,11 +69,6 @@ class Source:
     rule: str | None = None
     option: str | None = None
 
-    @property
-    def kwargs(self) -> dict[str, Any]:
-        """The builtin/tree arguments as a dict."""
-        return dict(self.args)
-
 
 #: An axis field is either a literal value or a source.
 Field = Any

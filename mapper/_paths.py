@@ -278,16 +278,16 @@ class Resolver:
     def walk_groups(self, path: str) -> Iterator[tuple[str, h5py.Group]]:
         """The group at ``path`` and every group below it, each object once (cycle-safe)."""
         seen: set[Any] = set()
-        stack = [path]
+        stack = [path]  # depth-first, children in file order
         while stack:
-            p = stack.pop(0)
+            p = stack.pop()
             obj = self.get(p)
             if not isinstance(obj, h5py.Group) or obj.id in seen:
                 continue
             seen.add(obj.id)
             yield p, obj
             kids = [cp for cp, c in self.children(p) if isinstance(c, h5py.Group)]
-            stack[0:0] = kids
+            stack.extend(reversed(kids))
 
     # -- expressions
     def resolve(self, expr: str, env: dict[str, Any]) -> list[Target]:

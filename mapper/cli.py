@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import warnings
@@ -57,23 +58,30 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _options(pairs: list[str]) -> dict[str, Any]:
-    import yaml
-
+def _options(pairs: list[str], mapping: Any) -> dict[str, Any]:
+    """Parse ``KEY=VALUE`` pairs by the types the mapping declares for its options."""
+    types = {o.name: o.type for o in mapping.options}
     out: dict[str, Any] = {}
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         if not sep or not key:
             raise MapperError(f"--option {pair!r}: expected KEY=VALUE")
-        try:
-            value = yaml.safe_load(raw) if raw else ""
-        except yaml.YAMLError:
-            value = raw
-        if isinstance(value, (dict, list)) or value is None:
-            value = raw
-        if key in out:
-            prev = out[key] if isinstance(out[key], list) else [out[key]]
-            value = [*prev, value]
+        kind = types.get(key)
+        value: Any = raw
+        if kind == "boolean":
+            low = raw.strip().lower()
+            if low not in ("true", "false", "yes", "no", "1", "0"):
+                raise MapperError(f"--option {key}={raw}: expected true or false")
+            value = low in ("true", "yes", "1")
+        elif kind in ("integer", "number"):
+            try:
+                value = int(raw) if kind == "integer" else float(raw)
+            except ValueError:
+                raise MapperError(f"--option {key}={raw}: expected a {kind}") from None
+        if kind == "string_list":
+            value = [*out.get(key, []), raw]
+        elif key in out:
+            raise MapperError(f"--option {key} given twice")
         out[key] = value
     return out
 
@@ -99,9 +107,13 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     if isinstance(value, np.ndarray):
-        return value.tolist() if value.size <= 64 else f"<array {value.shape} {value.dtype}>"
+        if value.size > 64:
+            return f"<array {value.shape} {value.dtype}>"
+        return _jsonable(value.tolist())
     if isinstance(value, np.generic):
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if isinstance(value, bytes):
         return value.decode("utf-8", "backslashreplace")
     if hasattr(value, "dask") and hasattr(value, "shape"):
@@ -114,7 +126,7 @@ def _cmd_show(args: argparse.Namespace, out: Any) -> int:
 
     with MappedFile(args.file, allow_dirs=args.allow_dir, search_path=args.mapping_path) as f:
         m = f.mapping(args.schema)
-        signals = f.load(m, lazy=True, **_options(args.option))
+        signals = f.load(m, lazy=True, **_options(args.option, m))
         print(f"{args.file}: mapping {m.name} ({m.title}); {len(signals)} signal(s)", file=out)
         for i, s in enumerate(signals):
             title = s["metadata"].get("General", {}).get("title", "")
@@ -133,7 +145,7 @@ def _cmd_load(args: argparse.Namespace, out: Any) -> int:
 
     with MappedFile(args.file, allow_dirs=args.allow_dir, search_path=args.mapping_path) as f:
         m = f.mapping(args.schema)
-        signals = f.load(m, lazy=True, **_options(args.option))
+        signals = f.load(m, lazy=True, **_options(args.option, m))
         doc = {"file": args.file, "schema": m.name, "signals": []}
         for s in signals:
             item = {"shape": list(s["data"].shape), "dtype": str(s["data"].dtype),
@@ -141,7 +153,7 @@ def _cmd_load(args: argparse.Namespace, out: Any) -> int:
             if args.original_metadata:
                 item["original_metadata"] = _jsonable(s["original_metadata"])
             doc["signals"].append(item)
-    json.dump(doc, out, indent=2, default=str)
+    json.dump(doc, out, indent=2, default=str, allow_nan=False)
     out.write("\n")
     return EXIT_OK
 
@@ -184,23 +196,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"show": _cmd_show, "load": _cmd_load, "check": _cmd_check,
                 "schemas": _cmd_schemas}
+    error = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             code = handlers[args.command](args, sys.stdout)
+            sys.stdout.flush()
         except MapperError as exc:
             if os.environ.get("MAPPER_DEBUG"):
                 raise
-            print(f"mapper: error: {exc}", file=sys.stderr)
-            code = EXIT_ERROR
+            error, code = f"mapper: error: {exc}", EXIT_ERROR
+        except BrokenPipeError:  # output piped into head & co: not an error of ours
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return EXIT_OK
         except KeyboardInterrupt:  # pragma: no cover
             code = 130
     seen = set()
-    for w in caught:
+    for w in caught:  # the warnings explain the error, so they come first
         text = str(w.message)
         if issubclass(w.category, UserWarning) and text not in seen:
             seen.add(text)
             print(f"mapper: warning: {text}", file=sys.stderr)
+    if error:
+        print(error, file=sys.stderr)
     return code
 
 

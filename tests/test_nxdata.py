@@ -388,3 +388,27 @@ def test_lazy_reads_no_bulk_data(nexus, monkeypatch):
     assert s["data"].shape == (50, 50)
     one(path)  # the eager control: the recorder does see the bulk read
     assert "/entry/d/data" in calls
+
+
+def test_two_dimensional_coordinate_varying_along_one_dimension(nexus):
+    def build(f):
+        g = write_nxdata(entry(f).create_group("d"), np.zeros((3, 4)), [".", "."])
+        g["row"] = np.repeat(np.array([[1.0], [2.0], [3.0]]), 4, axis=1)  # varies along dim 0
+        g["col"] = np.tile(np.arange(4.0) * 5, (3, 1))  # varies along dim 1
+        g.attrs["row_indices"] = [0, 1]
+        g.attrs["col_indices"] = [0, 1]
+
+    axes = one(nexus(build))["axes"]
+    assert [(a["name"], a["offset"], a["scale"]) for a in axes] == [
+        ("row", 1.0, 1.0), ("col", 0.0, 5.0)]
+
+
+def test_coordinate_varying_along_two_dimensions_warns(nexus):
+    def build(f):
+        g = write_nxdata(entry(f).create_group("d"), np.zeros((2, 2)), [".", "."])
+        g["xy"] = np.array([[0.0, 1.0], [2.0, 4.0]])
+        g.attrs["xy_indices"] = [0, 1]
+
+    with pytest.warns(mapper.MapperWarning, match="varies along several dimensions"):
+        axes = one(nexus(build))["axes"]
+    assert [a["name"] for a in axes] == ["", ""]

@@ -249,3 +249,35 @@ signal:
     problems = mapper.check_file(path)
     assert any("must be a string or string_list option" in p for p in problems)
     assert any("max_array_size must be int, not 'many'" in p for p in problems)
+
+
+def test_cli_options_follow_the_declared_types(nexus, capsys):
+    def build(f):
+        e = entry(f)
+        write_nxdata(e.create_group("a1"), np.zeros(2))
+        write_nxdata(e.create_group("b"), np.zeros(3))
+
+    path = nexus(build)
+    assert main(["show", str(path), "-o", "dataset_key=1", "-o", "use_default=false"]) == 0
+    out = capsys.readouterr().out
+    assert "1 signal(s)" in out and "'a1'" in out
+    assert main(["show", str(path), "-o", "use_default=perhaps"]) == 2
+    assert "expected true or false" in capsys.readouterr().err
+
+
+def test_cli_misspelt_option_gets_a_suggestion(nexus, capsys):
+    path = nexus(lambda f: write_nxdata(entry(f).create_group("d"), np.zeros(2)))
+    assert main(["show", str(path), "-o", "dataset_keys=x"]) == 2
+    assert "did you mean 'dataset_key'?" in capsys.readouterr().err
+
+
+def test_cli_load_writes_valid_json_with_nan(nexus, capsys):
+    import json
+
+    def build(f):
+        g = write_nxdata(entry(f).create_group("d"), np.zeros(3), ["x"])
+        g["x"] = np.array([0.0, np.nan, 2.0])
+
+    assert main(["load", str(nexus(build))]) == 0
+    doc = json.loads(capsys.readouterr().out)  # strict JSON: no NaN tokens
+    assert doc["signals"][0]["axes"][0]["axis"] == [0.0, None, 2.0]

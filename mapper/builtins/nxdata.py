@@ -304,13 +304,12 @@ def _axes(ctx: Context, group: h5py.Group, sig: h5py.Dataset, nav: list[bool]
                 ctx.warn(f"{ctx.filename}:{group.name}/@{name}_indices: {wanted} is outside the "
                          f"signal's {rank} dimensions; axis ignored")
             continue
-        values = read_small(field)
-        values = _reduce_to_1d(np.asarray(values), dims, shape)
-        if values is None:
-            ctx.warn(f"{ctx.filename}:{field.name}: {len(dims)}-D coordinate spans several "
+        reduced = _reduce_to_1d(np.asarray(read_small(field)), dims, shape)
+        if reduced is None:
+            ctx.warn(f"{ctx.filename}:{field.name}: coordinate varies along several "
                      "dimensions; kept in original_metadata, index axis used")
             continue
-        dim = dims[-1] if len(dims) > 1 else dims[0]
+        values, dim = reduced
         if dim in chosen:
             continue  # an earlier axis already describes this dimension
         try:
@@ -327,16 +326,27 @@ def _axes(ctx: Context, group: h5py.Group, sig: h5py.Dataset, nav: list[bool]
 
 
 def _reduce_to_1d(values: np.ndarray, dims: list[int], shape: tuple[int, ...]
-                  ) -> np.ndarray | None:
-    """A coordinate spanning several dims that only varies along the last becomes 1-D."""
+                  ) -> tuple[np.ndarray, int] | None:
+    """A coordinate that varies along one of the dimensions it spans becomes 1-D.
+
+    Returns the 1-D values and the data dimension they describe, or None when
+    the coordinate really varies along several dimensions.
+    """
     if values.ndim <= 1:
-        return values
-    if values.ndim != len(dims):
+        squeezed = values.reshape(-1) if values.ndim == 1 else values
+        return squeezed, dims[-1] if len(dims) > 1 else dims[0]
+    if values.ndim != len(dims) or values.dtype.kind not in "iuf":
+        if values.ndim > 1 and sum(n > 1 for n in values.shape) <= 1:  # (1, N): one real dim
+            keep = int(np.argmax(values.shape))
+            return values.reshape(-1), dims[min(keep, len(dims) - 1)]
         return None
-    flat = values.reshape(-1, values.shape[-1])
-    if values.dtype.kind in "iuf" and np.all(flat == flat[0]):
-        return flat[0]
-    return None
+    varying = [k for k in range(values.ndim)
+               if not np.all(values == np.take(values, [0], axis=k))]
+    if len(varying) > 1:
+        return None
+    k = varying[0] if varying else values.ndim - 1
+    index = tuple(slice(None) if j == k else 0 for j in range(values.ndim))
+    return values[index], dims[k]
 
 
 @register("nxdata.errors", "value")
