@@ -111,11 +111,12 @@ class MappedFile:
         return _schema.load_mapping(schema, self.search_path)
 
     def load(self, schema: str | PathLike | Mapping | None = None, lazy: bool = False,
-             **options: Any) -> list[dict[str, Any]]:
+             *, defer_metadata: bool = True, **options: Any) -> list[dict[str, Any]]:
         """Read every signal the mapping finds; see :func:`mapper.load`."""
         m = self.mapping(schema)
         opts = _check_options(m, options)
-        engine = Engine(m, self.resolver, self.path, opts, lazy=lazy, warn=_warn)
+        engine = Engine(m, self.resolver, self.path, opts, lazy=lazy, warn=_warn,
+                        defer_metadata=defer_metadata)
         envs = engine.bindings()
         failed: list[MapperError] = []
 
@@ -258,7 +259,7 @@ def open(path: PathLike, allow_dirs: list[PathLike] | None = None,
 
 def load(path: PathLike, schema: str | PathLike | Mapping | None = None, lazy: bool = False,
          *, allow_dirs: list[PathLike] | None = None, search_path: list[PathLike] | None = None,
-         **options: Any) -> list[dict[str, Any]]:
+         defer_metadata: bool = True, **options: Any) -> list[dict[str, Any]]:
     """Read a file into a list of signal dicts (RosettaSciIO convention).
 
     Parameters
@@ -276,6 +277,10 @@ def load(path: PathLike, schema: str | PathLike | Mapping | None = None, lazy: b
         Extra directories that external links may point into.
     search_path
         Extra directories with mapping files.
+    defer_metadata
+        True (default): ``original_metadata`` is a mapping read from the file on
+        first use (fast loads of files with thousands of metadata datasets).
+        False: it is read now, as a plain ``dict`` that no longer needs the file.
     **options
         Options declared by the mapping (for ``nxdata``: ``dataset_path``,
         ``dataset_key``, ``metadata_key``, ``skip_array_metadata``,
@@ -292,7 +297,7 @@ def load(path: PathLike, schema: str | PathLike | Mapping | None = None, lazy: b
         A one-line message for every kind of bad input.
     """
     with MappedFile(path, allow_dirs=allow_dirs, search_path=search_path) as f:
-        return f.load(schema, lazy=lazy, **options)
+        return f.load(schema, lazy=lazy, defer_metadata=defer_metadata, **options)
 
 
 def detect(path: PathLike, search_path: list[PathLike] | None = None,

@@ -1,6 +1,8 @@
 """Mapping x file -> signal dicts. Lenient: a file that is a little off warns and falls back.
 
-The engine knows nothing about any format. It resolves the mapping's anchors
+The engine has no format-specific branches: what a format means comes from
+its mapping and the named built-ins (the path grammar's class segments and
+``ancestor:`` read ``NX_class``, as the mapping language defines). It resolves the mapping's anchors
 in order (an anchor with ``select: each`` gives one signal per match),
 evaluates value sources, expands axes, and turns :class:`ArrayRef` bulk
 arrays into numpy arrays (eager) or dask arrays (lazy, via :mod:`mapper._lazy`).
@@ -51,6 +53,7 @@ class Engine:
     options: dict[str, Any]
     lazy: bool = False
     warn: Callable[[str], None] = print
+    defer_metadata: bool = True
     defer_trees: bool = False
 
     def __post_init__(self) -> None:
@@ -294,7 +297,7 @@ class Engine:
         original: AbcMapping[str, Any] = {}
         if spec.original_metadata is not None:
             # the file's own tree can be huge: read it when first used, not now
-            self.defer_trees = True
+            self.defer_trees = self.defer_metadata
             try:
                 om = self.evaluate(spec.original_metadata, env)
             finally:

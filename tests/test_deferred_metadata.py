@@ -69,3 +69,12 @@ def test_deleted_file_is_refused(path):
     os.remove(path)
     with pytest.raises(mapper.MapperError, match="file is gone"):
         list(s["original_metadata"].keys())
+
+
+def test_defer_metadata_false_gives_a_plain_dict(path):
+    (s,) = mapper.load(path, defer_metadata=False)
+    om = s["original_metadata"]
+    assert type(om) is dict
+    os.remove(path)  # no longer needed
+    assert om["title"]["value"] == "t"
+    assert json.dumps(om["instrument"]) == '{"energy": {"value": 12.0, "attrs": {"units": "keV"}}}'
