@@ -3,12 +3,22 @@
 >>> import mapper
 >>> signals = mapper.load("scan.nxs")                  # doctest: +SKIP
 >>> signals = mapper.load("scan.nxs", lazy=True)       # doctest: +SKIP
+
+The functions are imported on first use (h5py and numpy with them), so that
+``import mapper`` stays fast for command-line tools and worker start-up.
 """
 
-from ._api import MappedFile, detect, load, mappings, open
-from ._schema import check_file
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
 from .errors import MapperError, MapperWarning
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._api import MappedFile, detect, load, mappings, open
+    from ._schema import check_file
 
 __all__ = [
     "MappedFile",
@@ -21,3 +31,25 @@ __all__ = [
     "mappings",
     "open",
 ]
+
+_LAZY = {
+    "MappedFile": "._api",
+    "check_file": "._schema",
+    "detect": "._api",
+    "load": "._api",
+    "mappings": "._api",
+    "open": "._api",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mapper' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
