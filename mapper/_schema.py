@@ -57,6 +57,8 @@ def _language_validator() -> Any:
 
 def load_mapping(name_or_path: str | os.PathLike[str], extra: list[Any] | None = None) -> Mapping:
     """Load, check and extend a mapping; raise :class:`MappingError` listing every problem."""
+    if isinstance(extra, (str, os.PathLike)):
+        extra = [extra]  # one directory, not one per character
     path = locate(name_or_path, extra).absolute()
     return _load_cached(str(path), tuple(str(e) for e in extra or ()), _mtime(path))
 

@@ -281,3 +281,13 @@ def test_cli_load_writes_valid_json_with_nan(nexus, capsys):
     assert main(["load", str(nexus(build))]) == 0
     doc = json.loads(capsys.readouterr().out)  # strict JSON: no NaN tokens
     assert doc["signals"][0]["axes"][0]["axis"] == [0.0, None, 2.0]
+
+
+def test_check_file_with_a_single_string_search_path(tmp_path):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "parent.yaml").write_text(HEAD.replace("name: m", "name: parent")
+                                     + "signal:\n  data: {path: /d}\n")
+    child = tmp_path / "child.yaml"
+    child.write_text('mapping: "1"\nname: child\nextends: parent\n')
+    assert mapper.check_file(child, str(lib)) == []
