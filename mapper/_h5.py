@@ -9,6 +9,7 @@ representations into ``str`` without guessing.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ import numpy as np
 
 from .errors import FileFormatError, MissingFileError, ResolveError
 
+#: The first bytes of every HDF5 file (at offset 0 when there is no user block).
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 #: Environment variable: extra directories external links may point into (os.pathsep separated).
 ENV_ALLOWED = "MAPPER_ALLOWED_DIRS"
 
@@ -24,35 +27,40 @@ ENV_ALLOWED = "MAPPER_ALLOWED_DIRS"
 def open_h5(path: str | os.PathLike[str]) -> h5py.File:
     """Open an HDF5 file read-only, or raise a one-line :class:`MapperError`."""
     p = Path(path)
-    if not p.exists():
-        raise MissingFileError(f"{p}: no such file")
-    if p.is_dir():
-        raise FileFormatError(f"{p}: is a directory, not an HDF5 file")
     try:
-        size = p.stat().st_size
+        st = os.stat(p)
+    except FileNotFoundError:
+        raise MissingFileError(f"{p}: no such file") from None
     except OSError as exc:
         raise FileFormatError(f"{p}: cannot stat file ({exc.strerror})") from None
-    if size == 0:
+    if stat.S_ISDIR(st.st_mode):
+        raise FileFormatError(f"{p}: is a directory, not an HDF5 file")
+    if st.st_size == 0:
         raise FileFormatError(f"{p}: empty file (0 bytes), not an HDF5 file")
-    try:
-        with open(p, "rb") as fh:
-            head = fh.read(8)
-    except OSError as exc:
-        raise FileFormatError(f"{p}: cannot read file ({exc.strerror})") from None
     try:
         return h5py.File(p, "r")
     except OSError as exc:
-        msg = str(exc)
-        low = msg.lower()
-        if getattr(exc, "errno", None) == 11 or "unable to lock" in low or \
-                "resource temporarily unavailable" in low or "file locking" in low:
-            raise FileFormatError(f"{p}: locked by another process (still being written?); "
-                                  "try again later or set HDF5_USE_FILE_LOCKING=FALSE") from None
-        if "truncated" in msg.lower() or (head == b"\x89HDF\r\n\x1a\n" and "signature" not in msg):
-            raise FileFormatError(f"{p}: truncated or damaged HDF5 file ({_short(msg)})") from None
-        if "signature" in msg.lower() or head != b"\x89HDF\r\n\x1a\n":
-            raise FileFormatError(f"{p}: not an HDF5 file") from None
-        raise FileFormatError(f"{p}: cannot open as HDF5 ({_short(msg)})") from None
+        raise _open_error(p, exc) from None
+
+
+def _open_error(p: Path, exc: OSError) -> FileFormatError:
+    """Say why HDF5 could not open ``p``: locked, truncated, not HDF5, or unreadable."""
+    msg = str(exc)
+    low = msg.lower()
+    if getattr(exc, "errno", None) == 11 or "unable to lock" in low or \
+            "resource temporarily unavailable" in low or "file locking" in low:
+        return FileFormatError(f"{p}: locked by another process (still being written?); "
+                               "try again later or set HDF5_USE_FILE_LOCKING=FALSE")
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(8)
+    except OSError as err:
+        return FileFormatError(f"{p}: cannot read file ({err.strerror})")
+    if "truncated" in low or (head == HDF5_SIGNATURE and "signature" not in low):
+        return FileFormatError(f"{p}: truncated or damaged HDF5 file ({_short(msg)})")
+    if "signature" in low or head != HDF5_SIGNATURE:
+        return FileFormatError(f"{p}: not an HDF5 file")
+    return FileFormatError(f"{p}: cannot open as HDF5 ({_short(msg)})")  # pragma: no cover
 
 
 def _short(msg: str) -> str:

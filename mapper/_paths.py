@@ -30,6 +30,7 @@ from typing import Any
 
 import h5py
 
+from ._h5 import attr as _h5_attr
 from ._h5 import external_target, is_within, nx_class
 from .errors import ResolveError
 
@@ -161,6 +162,7 @@ class Resolver:
         self._cache: dict[str, Any] = {"/": h5file}
         #: why a path resolved to nothing: "outside", "missing", "cycle"
         self.reasons: dict[str, str] = {}
+        self._attrs: dict[tuple[Any, str], Any] = {}
 
     # -- objects
     def warn_once(self, key: str, message: str) -> None:
@@ -217,6 +219,24 @@ class Resolver:
                 self.warn_once(path, f"{self.filename}:{path}: dangling {kind} link; skipped")
                 return None
             raise ResolveError(f"{self.filename}:{path}: cannot open ({exc})") from None
+
+    def attr(self, obj: Any, name: str) -> Any:
+        """Attribute ``name`` of ``obj`` or None, read once per open file (HDF5 reads are slow)."""
+        key = (obj.id, name)
+        try:
+            return self._attrs[key]
+        except KeyError:
+            value = self._attrs[key] = _h5_attr(obj, name)
+            return value
+
+    def nx_class(self, obj: Any) -> str | None:
+        """The NX_class of ``obj`` (cached; see :func:`mapper._h5.nx_class`)."""
+        key = (obj.id, "\0NX_class")
+        try:
+            return self._attrs[key]
+        except KeyError:
+            value = self._attrs[key] = nx_class(obj)
+            return value
 
     def why_absent(self, path: str) -> str | None:
         """Why :meth:`get` found nothing at ``path`` (or an ancestor): outside, missing, cycle."""
@@ -343,7 +363,7 @@ class Resolver:
                     name = cp.rsplit("/", 1)[-1]
                     if seg.name is not None and not fnmatch.fnmatchcase(name, seg.name):
                         continue
-                    if seg.nx_class is not None and nx_class(obj) != seg.nx_class:
+                    if seg.nx_class is not None and self.nx_class(obj) != seg.nx_class:
                         continue
                     out.append(cp)
         seen: set[str] = set()

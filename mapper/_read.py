@@ -122,12 +122,10 @@ class Engine:
         return paths
 
     def _ancestor(self, path: str, cls: str) -> str | None:
-        from ._h5 import nx_class
-
         p = path
         while p and p != "/":
             obj = self.resolver.get(p)
-            if obj is not None and nx_class(obj) == cls:
+            if obj is not None and self.resolver.nx_class(obj) == cls:
                 return p
             p = posixpath.dirname(p)
         return None

@@ -14,10 +14,15 @@ from typing import Any
 import h5py
 import numpy as np
 
-from .._h5 import as_str, attr, nx_class, read_small, str_list
+from .._h5 import as_str, attr, read_small, str_list
 from ..errors import ResolveError
 from ._registry import ArrayRef, Context, register
 from .axes import AxisValuesError, axis_from_values, index_axis, navigate_flags
+
+
+def _attr(ctx: Context | None, obj: Any, name: str) -> Any:
+    """An attribute, through the per-file cache when there is a context."""
+    return attr(obj, name) if ctx is None else ctx.resolver.attr(obj, name)
 
 
 def _child(ctx: Context | None, group: h5py.Group, name: str) -> Any:
@@ -56,7 +61,7 @@ def groups(ctx: Context) -> list[str]:
     out = []
     for path in found:
         obj = ctx.resolver.get(path)
-        if obj is None or nx_class(obj) != "NXdata":
+        if obj is None or ctx.resolver.nx_class(obj) != "NXdata":
             continue
         obj = _group(ctx, path)
         try:
@@ -95,12 +100,12 @@ def _default_chain(ctx: Context) -> list[str]:
         obj = r.get(path)
         if obj is None:
             return []
-        if isinstance(obj, h5py.Group) and nx_class(obj) == "NXdata" and path != "/":
+        if isinstance(obj, h5py.Group) and r.nx_class(obj) == "NXdata" and path != "/":
             return [path]
-        value = attr(obj, "default")
+        value = _attr(ctx, obj, "default")
         if value is None:
             if path == "/":
-                entries = [p for p, o in r.children("/") if nx_class(o) == "NXentry"]
+                entries = [p for p, o in r.children("/") if r.nx_class(o) == "NXentry"]
                 if not entries:
                     return []
                 path = entries[0]
@@ -142,7 +147,7 @@ def _signal(group: h5py.Group, ctx: Context | None) -> tuple[str, h5py.Dataset]:
 
 def _find_signal(group: h5py.Group, ctx: Context | None) -> tuple[str, h5py.Dataset]:
     where = group.name
-    sig = attr(group, "signal")
+    sig = _attr(ctx, group, "signal")
     if sig is not None:
         numeric = np.asarray(sig).dtype.kind in "iu"
         name = "" if numeric else as_str(sig, f"{where}/@signal")
@@ -160,7 +165,7 @@ def _find_signal(group: h5py.Group, ctx: Context | None) -> tuple[str, h5py.Data
     for name in group:
         obj = _child(ctx, group, name)
         if isinstance(obj, h5py.Dataset):
-            value = attr(obj, "signal")
+            value = _attr(ctx, obj, "signal")
             if value is not None:
                 try:
                     rank = int(np.asarray(value).reshape(-1)[0] if not isinstance(
@@ -193,7 +198,7 @@ def _axes_names(ctx: Context, group: h5py.Group, sig: h5py.Dataset) -> list[str]
     """Axis names per dimension from ``@axes`` (group, v3) or the signal's ``@axes`` (v2)."""
     rank = sig.ndim
     for holder in (group, sig):
-        value = attr(holder, "axes")
+        value = _attr(ctx, holder, "axes")
         if value is not None:
             names = str_list(value, f"{holder.name}/@axes")
             return (names + ["."] * rank)[:rank] if names != [""] else ["."] * rank
@@ -204,14 +209,14 @@ def _axes_names(ctx: Context, group: h5py.Group, sig: h5py.Dataset) -> list[str]
         obj = _child(ctx, group, name)
         if not isinstance(obj, h5py.Dataset) or obj.name == sig.name:
             continue
-        value = attr(obj, "axis")
+        value = _attr(ctx, obj, "axis")
         if value is None:
             continue
         try:
             dim = int(np.asarray(value).reshape(-1)[0]) - 1
         except (TypeError, ValueError):
             continue
-        p = attr(obj, "primary")
+        p = _attr(ctx, obj, "primary")
         try:
             primary = int(np.asarray(p).reshape(-1)[0]) if p is not None else 99
         except (TypeError, ValueError):
@@ -221,8 +226,8 @@ def _axes_names(ctx: Context, group: h5py.Group, sig: h5py.Dataset) -> list[str]
     return names
 
 
-def _indices(group: h5py.Group, name: str, default: int, rank: int) -> list[int]:
-    value = attr(group, f"{name}_indices")
+def _indices(ctx: Context, group: h5py.Group, name: str, default: int, rank: int) -> list[int]:
+    value = _attr(ctx, group, f"{name}_indices")
     if value is None:
         return [default]
     try:
@@ -232,10 +237,11 @@ def _indices(group: h5py.Group, name: str, default: int, rank: int) -> list[int]
     return [d + rank if d < 0 else d for d in dims]
 
 
-def interpretation(group: h5py.Group, sig: h5py.Dataset) -> str | None:
+def interpretation(group: h5py.Group, sig: h5py.Dataset, ctx: Context | None = None
+                   ) -> str | None:
     """``@interpretation`` from the signal field, else from the group."""
     for holder in (sig, group):
-        value = attr(holder, "interpretation")
+        value = _attr(ctx, holder, "interpretation")
         if value is not None:
             try:
                 return as_str(value, f"{holder.name}/@interpretation")
@@ -247,7 +253,7 @@ def interpretation(group: h5py.Group, sig: h5py.Dataset) -> str | None:
 def _units(ctx: Context, obj: h5py.HLObject) -> str:
     """``@units`` (or old ``@unit``); Latin-1 bytes (old files) decoded with a warning."""
     for key in ("units", "unit"):
-        value = attr(obj, key)
+        value = _attr(ctx, obj, key)
         if value is not None:
             try:
                 return as_str(value, f"{obj.name}/@{key}")
@@ -271,7 +277,7 @@ def axes(ctx: Context, at: Any) -> list[dict[str, Any]]:
     group = _group(ctx, at)
     sig = signal_field(group, ctx)
     rank, shape = sig.ndim, sig.shape
-    nav = navigate_flags(rank, interpretation(group, sig))
+    nav = navigate_flags(rank, interpretation(group, sig, ctx))
     try:
         return _axes(ctx, group, sig, nav)
     except ResolveError as exc:
@@ -297,7 +303,7 @@ def _axes(ctx: Context, group: h5py.Group, sig: h5py.Dataset, nav: list[bool]
             ctx.warn(f"{ctx.filename}:{group.name}/@axes: axis {name!r} is not a field; "
                      "index axis used")
             continue
-        wanted = _indices(group, name, pos if pos is not None else -1, rank)
+        wanted = _indices(ctx, group, name, pos if pos is not None else -1, rank)
         dims = [d for d in wanted if 0 <= d < rank]
         if not dims:
             if pos is not None or wanted != [-1 + rank]:
@@ -373,7 +379,7 @@ def errors(ctx: Context, at: Any) -> ArrayRef | None:
 def auxiliary_signals(ctx: Context, at: Any) -> dict[str, ArrayRef] | None:
     """The fields named by ``@auxiliary_signals``, as ``{name: array}``."""
     group = _group(ctx, at)
-    value = attr(group, "auxiliary_signals")
+    value = _attr(ctx, group, "auxiliary_signals")
     if value is None:
         return None
     sig = signal_field(group, ctx)
