@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import warnings
 from pathlib import Path
@@ -24,6 +23,7 @@ from .errors import (
     NoMatchError,
     OptionError,
     ResolveError,
+    did_you_mean,
 )
 
 PathLike = str | os.PathLike[str]
@@ -156,8 +156,7 @@ def _check_options(m: Mapping, options: dict[str, Any]) -> dict[str, Any]:
     declared = m.option_defaults()
     unknown = sorted(set(options) - set(declared))
     if unknown:
-        close = difflib.get_close_matches(unknown[0], list(declared), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(unknown[0], declared)
         raise OptionError(f"mapping {m.name!r} has no option {', '.join(map(repr, unknown))}"
                           f"{hint}; options: {', '.join(sorted(declared)) or 'none'}")
     out = dict(declared)

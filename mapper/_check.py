@@ -7,11 +7,11 @@ after they are defined, declared options and symbols, parseable paths.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from ._model import SOURCE_KINDS
 from ._paths import PathSyntaxError, parse_path, template_names
+from .errors import did_you_mean
 
 Pointer = tuple[Any, ...]
 
@@ -55,8 +55,7 @@ class _Checker:
             return
         for name in template_names(expr):
             if name not in names:
-                close = difflib.get_close_matches(name, sorted(names), n=1)
-                hint = f" (did you mean {{{close[0]}}}?)" if close else ""
+                hint = did_you_mean(name, names, fmt="{{{}}}")
                 self.add(ptr, f"unknown anchor or variable {{{name}}} in {expr!r}{hint}")
 
     def predicate(self, ptr: Pointer, pred: dict[str, Any], names: set[str]) -> None:
@@ -95,8 +94,7 @@ class _Checker:
         if kind == "builtin":
             name = src["builtin"]
             if name not in REGISTRY:
-                close = difflib.get_close_matches(name, list(REGISTRY), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                hint = did_you_mean(name, REGISTRY)
                 self.add((*ptr, "builtin"), f"unknown builtin {name!r}{hint}")
             elif REGISTRY[name].kind != "value":
                 self.add((*ptr, "builtin"), f"builtin {name!r} gives paths, use it in an anchor")
@@ -127,8 +125,7 @@ class _Checker:
         if src.get("deref") and kind != "path":
             self.add((*ptr, "deref"), "deref applies to path sources only")
         if "transform" in src and src["transform"] not in TRANSFORMS:
-            close = difflib.get_close_matches(src["transform"], list(TRANSFORMS), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(src["transform"], TRANSFORMS)
             self.add((*ptr, "transform"), f"unknown transform {src['transform']!r}{hint}")
         if "when" in src:
             self.predicate((*ptr, "when"), src["when"], names)
@@ -193,8 +190,7 @@ def semantic(data: dict[str, Any], locs: dict[Pointer, str]) -> list[str]:
         if "builtin" in anchor:
             b = REGISTRY.get(anchor["builtin"])
             if b is None:
-                close = difflib.get_close_matches(anchor["builtin"], list(REGISTRY), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                hint = did_you_mean(anchor["builtin"], REGISTRY)
                 c.add((*ptr, "builtin"), f"unknown builtin {anchor['builtin']!r}{hint}")
             elif b.kind != "paths":
                 c.add((*ptr, "builtin"), f"builtin {anchor['builtin']!r} gives values, not paths")

@@ -39,6 +39,11 @@ _TEMPLATE = re.compile(r"\{([A-Za-z_.][A-Za-z0-9_]*)\}")
 _GLOB = re.compile(r"[*?\[]")
 
 
+def child_path(parent: str, name: str) -> str:
+    """``parent/name`` as an absolute HDF5 path (no doubled slash under the root)."""
+    return f"{'' if parent == '/' else parent}/{name}"
+
+
 class PathSyntaxError(ValueError):
     """A path expression is malformed."""
 
@@ -136,7 +141,7 @@ class Target:
     def __str__(self) -> str:
         if self.attr is None:
             return self.path
-        return f"{'' if self.path == '/' else self.path}/@{self.attr}"
+        return child_path(self.path, f"@{self.attr}")
 
 
 class Resolver:
@@ -288,12 +293,11 @@ class Resolver:
             names = list(group.keys())
         except (RuntimeError, OSError) as exc:  # pragma: no cover
             raise ResolveError(f"{self.filename}:{path}: cannot list group ({exc})") from None
-        base = "" if path == "/" else path
         for name in names:
-            child_path = f"{base}/{name}"
-            obj = self.get(child_path)
+            cp = child_path(path, name)
+            obj = self.get(cp)
             if obj is not None:
-                yield child_path, obj
+                yield cp, obj
 
     def walk_groups(self, path: str) -> Iterator[tuple[str, h5py.Group]]:
         """The group at ``path`` and every group below it, each object once (cycle-safe)."""
@@ -355,7 +359,7 @@ class Resolver:
             elif seg.special == "**":
                 out.extend(gp for gp, _ in self.walk_groups(p))
             elif seg.is_literal and seg.nx_class is None:
-                child = f"{'' if p == '/' else p}/{seg.name}"
+                child = child_path(p, seg.name or "")
                 if self.get(child) is not None:
                     out.append(child)
             else:

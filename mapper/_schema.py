@@ -11,7 +11,6 @@ Files are found by :mod:`mapper._find`.
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 from functools import cache
@@ -31,7 +30,7 @@ from ._find import (
     shipped_dir,
 )
 from ._model import SOURCE_KINDS, Mapping
-from .errors import MapperError, MappingError, NoMatchError
+from .errors import MapperError, MappingError, NoMatchError, did_you_mean
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -237,8 +236,7 @@ def _format_schema_error(doc: _Located, err: Any) -> str:
         extra = [k for k in err.instance if k not in allowed]
         msgs = []
         for key in extra:
-            close = difflib.get_close_matches(str(key), allowed, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(key, allowed)
             loc = doc.where((*ptr, key), key=True)
             msgs.append(f"{loc}: {where}: unknown key {key!r}{hint}")
         return "\n".join(msgs) if len(msgs) > 1 else msgs[0]

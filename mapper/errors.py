@@ -59,3 +59,12 @@ class MemoryLimitError(MapperError, MemoryError):
 
 class MapperWarning(UserWarning):
     """A file is a little off; the reader fell back (lenient read)."""
+
+
+def did_you_mean(word: str, choices: list[str] | set[str] | dict[str, object],
+                 fmt: str = "{!r}") -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, or an empty string."""
+    import difflib
+
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
+    return f" (did you mean {fmt.format(close[0])}?)" if close else ""

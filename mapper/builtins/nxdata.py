@@ -15,6 +15,7 @@ import h5py
 import numpy as np
 
 from .._h5 import as_str, attr, read_small, str_list
+from .._paths import child_path
 from ..errors import ResolveError
 from ._registry import ArrayRef, Context, register
 from .axes import AxisValuesError, axis_from_values, index_axis, navigate_flags
@@ -34,9 +35,7 @@ def _child(ctx: Context | None, group: h5py.Group, name: str) -> Any:
             return None
     # the path the group was reached at: an externally linked group's own name is in the
     # other file
-    path = ctx.memo.get(("path", group.id), group.name)
-    base = "" if path == "/" else path
-    return ctx.resolver.get(f"{base}/{name}")
+    return ctx.resolver.get(child_path(ctx.memo.get(("path", group.id), group.name), name))
 
 
 def _group(ctx: Context, at: Any) -> h5py.Group:
@@ -182,16 +181,11 @@ def _find_signal(group: h5py.Group, ctx: Context | None) -> tuple[str, h5py.Data
     raise ResolveError(f"{where}: no @signal, no field with signal=1 and no 'data' field")
 
 
-def _join(at: Any, name: str) -> str:
-    base = str(at)
-    return f"{'' if base == '/' else base}/{name}"
-
-
 @register("nxdata.signal", "value")
 def signal(ctx: Context, at: Any) -> ArrayRef:
     """The signal field of the NXdata group ``at``, as a bulk array."""
     name, _ = _signal(_group(ctx, at), ctx)
-    return ArrayRef(_join(at, name))
+    return ArrayRef(child_path(str(at), name))
 
 
 def _axes_names(ctx: Context, group: h5py.Group, sig: h5py.Dataset) -> list[str]:
@@ -371,7 +365,7 @@ def errors(ctx: Context, at: Any) -> ArrayRef | None:
                 ctx.warn(f"{ctx.filename}:{obj.name}: shape {obj.shape} differs from the "
                          f"signal's {sig.shape}; ignored")
                 return None
-            return ArrayRef(_join(at, name), op="square")
+            return ArrayRef(child_path(str(at), name), op="square")
     return None
 
 
@@ -393,5 +387,5 @@ def auxiliary_signals(ctx: Context, at: Any) -> dict[str, ArrayRef] | None:
             ctx.warn(f"{ctx.filename}:{obj.name}: auxiliary signal shape {obj.shape} differs "
                      f"from the signal's {sig.shape}; ignored")
             continue
-        out[name] = ArrayRef(_join(at, name))
+        out[name] = ArrayRef(child_path(str(at), name))
     return out or None

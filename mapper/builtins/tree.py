@@ -23,6 +23,7 @@ import h5py
 import numpy as np
 
 from .._h5 import as_str
+from .._paths import child_path
 from ..errors import ResolveError
 from ._registry import Context
 
@@ -116,29 +117,28 @@ class _Walker:
 
     def group(self, group: h5py.Group, path: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        base = "" if path == "/" else path
         for raw, link_type in self._links(group):
             name = raw.decode("utf-8", "surrogateescape")
-            child_path = f"{base}/{name}"
-            obj, n_attrs = self._open(group, raw, link_type, child_path)
+            cp = child_path(path, name)
+            obj, n_attrs = self._open(group, raw, link_type, cp)
             if obj is None:
                 continue
             if isinstance(obj, h5py.Group):
                 if obj.id in self.seen:
                     continue  # a soft link back up the tree
                 self.seen.add(obj.id)
-                sub = self.group(obj, child_path)
+                sub = self.group(obj, cp)
                 if self.keys and not sub:
                     continue  # nothing below matched the key filter
                 if self.style == "value_attrs" and n_attrs != 0:
-                    attrs = self.attrs(obj, child_path)
+                    attrs = self.attrs(obj, cp)
                     if attrs:
                         sub["attrs"] = attrs
                 out[name] = sub
             elif isinstance(obj, h5py.Dataset):
-                if self.keys and not any(k in child_path for k in self.keys):
+                if self.keys and not any(k in cp for k in self.keys):
                     continue
-                item = self.dataset(obj, child_path, n_attrs)
+                item = self.dataset(obj, cp, n_attrs)
                 if item is not _SKIP:
                     out[name] = item
         return out
