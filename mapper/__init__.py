@@ -17,19 +17,25 @@ from ._version import __version__
 from .errors import MapperError, MapperWarning
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._api import MappedFile, detect, load, mappings, open
+    from ._api import MappedFile, detect, load, mappings, open, validate
+    from ._report import Finding, Report
     from ._schema import check_file
+    from ._write import save
 
 __all__ = [
+    "Finding",
     "MappedFile",
     "MapperError",
     "MapperWarning",
+    "Report",
     "__version__",
     "check_file",
     "detect",
     "load",
     "mappings",
     "open",
+    "save",
+    "validate",
 ]
 
 _LAZY = {
@@ -39,6 +45,10 @@ _LAZY = {
     "load": "._api",
     "mappings": "._api",
     "open": "._api",
+    "validate": "._api",
+    "save": "._write",
+    "Finding": "._report",
+    "Report": "._report",
 }
 
 

@@ -14,6 +14,7 @@ from ._h5 import allowed_dirs, open_h5
 from ._model import Mapping
 from ._paths import Resolver
 from ._read import MISSING, Engine
+from ._report import Report
 from .builtins import ArrayRef
 from .builtins.tree import DeferredTree
 from .errors import (
@@ -83,32 +84,11 @@ class MappedFile:
 
     def detect(self) -> Mapping:
         """The mapping that applies to this file (highest priority whose ``match`` holds)."""
-        candidates = []
-        for name in _schema.available(self.search_path):
-            try:
-                m = _schema.load_mapping(name, self.search_path)
-            except MapperError as exc:
-                _warn(f"mapping {name!r} skipped in detection: {exc}")
-                continue
-            candidates.append(m)
-        candidates.sort(key=lambda m: (-m.priority, m.name))
-        for m in candidates:
-            if m.match is None:
-                continue
-            engine = Engine(m, self.resolver, self.path, m.option_defaults())
-            if engine.predicate(m.match, {}):
-                return m
-        names = ", ".join(m.name for m in candidates)
-        raise NoMatchError(f"{self.path}: no mapping matches this file (tried {names}); "
-                           "pass schema=NAME or a mapping file")
+        return choose_mapping(None, self.resolver, self.path, self.search_path)
 
     def mapping(self, schema: str | PathLike | Mapping | None) -> Mapping:
         """Resolve ``schema`` (name, YAML path, loaded mapping or None = detect)."""
-        if isinstance(schema, Mapping):
-            return schema
-        if schema is None:
-            return self.detect()
-        return _schema.load_mapping(schema, self.search_path)
+        return choose_mapping(schema, self.resolver, self.path, self.search_path)
 
     def load(self, schema: str | PathLike | Mapping | None = None, lazy: bool = False,
              *, defer_metadata: bool = True, **options: Any) -> list[dict[str, Any]]:
@@ -139,6 +119,37 @@ class MappedFile:
         if failed and not signals:
             raise failed[0]
         return signals
+
+
+def choose_mapping(schema: str | PathLike | Mapping | None, resolver: Resolver, path: str,
+                   search_path: list[PathLike] | None) -> Mapping:
+    """``schema`` resolved (a name, a YAML path, a loaded mapping), or detected when None.
+
+    Detection tries every available mapping, highest ``priority`` first, and
+    takes the first whose ``match`` holds for the file.
+    """
+    if isinstance(schema, Mapping):
+        return schema
+    if schema is not None:
+        return _schema.load_mapping(schema, search_path)
+    candidates = []
+    for name in _schema.available(search_path):
+        try:
+            m = _schema.load_mapping(name, search_path)
+        except MapperError as exc:
+            _warn(f"mapping {name!r} skipped in detection: {exc}")
+            continue
+        candidates.append(m)
+    candidates.sort(key=lambda m: (-m.priority, m.name))
+    for m in candidates:
+        if m.match is None:
+            continue
+        engine = Engine(m, resolver, path, m.option_defaults())
+        if engine.predicate(m.match, {}):
+            return m
+    names = ", ".join(m.name for m in candidates)
+    raise NoMatchError(f"{path}: no mapping matches this file (tried {names}); "
+                       "pass schema=NAME or a mapping file")
 
 
 def _with_file(exc: MapperError, path: str) -> MapperError:
@@ -309,3 +320,38 @@ def detect(path: PathLike, search_path: list[PathLike] | None = None,
 def mappings(search_path: list[PathLike] | None = None) -> dict[str, Path]:
     """Every mapping name that can be used, with its file."""
     return _schema.available(search_path)
+
+
+def validate(path: PathLike, schema: str | PathLike | Mapping | None = None, *,
+             allow_dirs: list[PathLike] | None = None,
+             search_path: list[PathLike] | None = None) -> Report:
+    """Check a file against a mapping's rules; return a :class:`~mapper.Report`.
+
+    Parameters
+    ----------
+    path
+        The HDF5 file.
+    schema
+        A mapping name (``"nxtomo"``), a YAML file, or None to detect it from
+        the file as :func:`load` does.
+    allow_dirs
+        Extra directories that external links may point into.
+    search_path
+        Extra directories with mapping files.
+
+    Returns
+    -------
+    Report
+        ``report.ok`` is True when no finding is an error; ``report.findings``
+        lists every finding with its severity, rule id, HDF5 path, message and
+        mapping location. Only attributes and small arrays are read.
+
+    Raises
+    ------
+    MapperError
+        When the file cannot be checked at all: missing, not HDF5, or no
+        mapping matches (the CLI reports these with exit code 2).
+    """
+    from ._validate import validate_file
+
+    return validate_file(path, schema, allow_dirs=allow_dirs, search_path=search_path)

@@ -12,8 +12,7 @@ from ._model import (
     Constraints,
     Filter,
     ForEach,
-    GroupSpec,
-    LinkSpec,
+    LayoutEntry,
     Mapping,
     OptionSpec,
     Predicate,
@@ -23,6 +22,18 @@ from ._model import (
 )
 
 Pointer = tuple[Any, ...]
+
+
+def constraints(d: dict[str, Any]) -> Constraints:
+    """The constraint keys of a source or layout entry."""
+    rng = d.get("range") or {}
+    shape = d.get("shape")
+    return Constraints(
+        dtype=d.get("dtype"), shape=tuple(shape) if shape is not None else None,
+        rank=d.get("rank"), enum=tuple(d["enum"]) if "enum" in d else None,
+        units_category=d.get("units_category"), units_like=d.get("units_like"),
+        range_min=rng.get("min"), range_max=rng.get("max"), monotonic=d.get("monotonic"),
+    )
 
 
 def build(data: dict[str, Any], locs: dict[Pointer, str], path: Path, parents: tuple[str, ...]
@@ -53,14 +64,7 @@ def build(data: dict[str, Any], locs: dict[Pointer, str], path: Path, parents: t
 
     def src(ptr: Pointer, d: dict[str, Any]) -> Source:
         kind = next(k for k in SOURCE_KINDS if k in d)
-        rng = d.get("range") or {}
-        shape = d.get("shape")
-        cons = Constraints(
-            dtype=d.get("dtype"), shape=tuple(shape) if shape is not None else None,
-            rank=d.get("rank"), enum=tuple(d["enum"]) if "enum" in d else None,
-            units_category=d.get("units_category"), units_like=d.get("units_like"),
-            range_min=rng.get("min"), range_max=rng.get("max"), monotonic=d.get("monotonic"),
-        )
+        cons = constraints(d)
         alts = tuple(src((*ptr, "first", i), a) for i, a in enumerate(d.get("first") or ()))
         value = d.get(kind)
         return Source(
@@ -138,12 +142,16 @@ def build(data: dict[str, Any], locs: dict[Pointer, str], path: Path, parents: t
     write = WriteSpec(
         loc=loc(("write",)),
         root_attrs=tuple((w.get("root_attrs") or {}).items()),
-        groups=tuple(GroupSpec(g["path"], g.get("nx_class"), tuple((g.get("attrs") or {}).items()))
-                     for g in w.get("groups") or ()),
-        links=tuple(LinkSpec(k["at"], k["to"], k.get("kind", "soft"), k.get("target_attr", True))
-                    for k in w.get("links") or ()),
-        default=w.get("default"),
+        default=w.get("default"), names=tuple((w.get("names") or {}).items()),
     ) if w else None
+    layout = tuple(
+        LayoutEntry(
+            path=key, loc=loc(("layout", key)), nx_class=e.get("nx_class"),
+            required=e.get("required", True), value=e.get("value"), has_value="value" in e,
+            link_to=e.get("link_to"), attrs=tuple((e.get("attrs") or {}).items()),
+            checks=tuple(e.get("checks") or ()), constraints=constraints(e),
+            severity=e.get("severity", "error"), rule=e.get("rule"), doc=e.get("doc", ""))
+        for key, e in (data.get("layout") or {}).items())
     return Mapping(
         name=data["name"], version=data["mapping"], source=str(path),
         title=data.get("title", ""), description=data.get("description", ""),
@@ -151,6 +159,6 @@ def build(data: dict[str, Any], locs: dict[Pointer, str], path: Path, parents: t
         match=pred(("match",), data.get("match")),
         options=tuple(OptionSpec(k, v["type"], v.get("default"), v.get("doc", ""))
                       for k, v in (data.get("options") or {}).items()),
-        anchors=tuple(anchors), symbols=tuple(data.get("symbols") or ()),
+        anchors=tuple(anchors), symbols=tuple(data.get("symbols") or ()), layout=layout,
         signal=signal, write=write,
     )

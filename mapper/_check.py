@@ -129,15 +129,57 @@ class _Checker:
             self.add((*ptr, "transform"), f"unknown transform {src['transform']!r}{hint}")
         if "when" in src:
             self.predicate((*ptr, "when"), src["when"], names)
-        for i, dim in enumerate(src.get("shape") or ()):
+        self.constraints(ptr, src)
+
+    def constraints(self, ptr: Pointer, d: dict[str, Any]) -> None:
+        """Symbols declared, unit categories and example units known, shape and rank agree."""
+        shape = d.get("shape")
+        for i, dim in enumerate(shape or ()):
             if isinstance(dim, str) and dim not in self.symbols:
-                self.add((*ptr, "shape", i), f"undeclared symbol {dim!r} (add it to symbols)")
-        if "units_category" in src:
+                hint = did_you_mean(dim, self.symbols)
+                self.add((*ptr, "shape", i), f"undeclared symbol {dim!r}{hint} (add it to symbols)")
+        if shape is not None and "rank" in d and d["rank"] != len(shape):
+            self.add((*ptr, "rank"), f"rank {d['rank']} contradicts shape {shape}")
+        if "units_category" in d:
             from .builtins.units import CATEGORIES
 
-            if src["units_category"] not in CATEGORIES:
+            if d["units_category"] not in CATEGORIES:
+                hint = did_you_mean(d["units_category"], CATEGORIES)
                 self.add((*ptr, "units_category"),
-                         f"unknown unit category {src['units_category']!r}")
+                         f"unknown unit category {d['units_category']!r}{hint}")
+        if "units_like" in d:
+            from .builtins.units import parse
+
+            try:
+                parse(d["units_like"])
+            except ValueError as exc:
+                self.add((*ptr, "units_like"), str(exc))
+        rng = d.get("range") or {}
+        if "min" in rng and "max" in rng and rng["min"] > rng["max"]:
+            self.add((*ptr, "range"), f"min {rng['min']} is above max {rng['max']}")
+
+    def layout(self, key: str, entry: dict[str, Any], names: set[str]) -> None:
+        """A layout entry: its path, link target, named checks and constraints."""
+        from .builtins.checks import CHECKS
+
+        ptr = ("layout", key)
+        self.path(ptr, key, names)
+        self.path((*ptr, "link_to"), entry.get("link_to"), names)
+        field_keys = {"dtype", "shape", "rank", "enum", "units_category", "units_like", "range",
+                      "monotonic", "value"}
+        if "nx_class" in entry and field_keys & set(entry):
+            self.add(ptr, f"nx_class marks a group, which cannot have "
+                     f"{', '.join(sorted(field_keys & set(entry)))}")
+        if "link_to" in entry and "nx_class" in entry:
+            self.add(ptr, "link_to and nx_class exclude each other (a link's class is its "
+                     "target's)")
+        if "@" in key and ("nx_class" in entry or "link_to" in entry or "attrs" in entry):
+            self.add(ptr, "an attribute entry cannot have nx_class, link_to or attrs")
+        for i, name in enumerate(entry.get("checks") or ()):
+            if name not in CHECKS:
+                self.add((*ptr, "checks", i), f"unknown check {name!r}"
+                         f"{did_you_mean(name, CHECKS)}; known: {', '.join(sorted(CHECKS))}")
+        self.constraints(ptr, entry)
 
     def call(self, ptr: Pointer, func: Any, src: dict[str, Any], takes_at: bool,
              skip: int = 1) -> None:
@@ -254,11 +296,8 @@ def semantic(data: dict[str, Any], locs: dict[Pointer, str]) -> list[str]:
             c.source(("signal", "metadata", key), src, names)
         if "original_metadata" in signal:
             c.source(("signal", "original_metadata"), signal["original_metadata"], names)
+    for key, entry in (data.get("layout") or {}).items():
+        c.layout(key, entry, names)
     write = data.get("write") or {}
-    for i, g in enumerate(write.get("groups") or ()):
-        c.path(("write", "groups", i, "path"), g["path"], names)
-    for i, link in enumerate(write.get("links") or ()):
-        c.path(("write", "links", i, "at"), link["at"], names)
-        c.path(("write", "links", i, "to"), link["to"], names)
     c.path(("write", "default"), write.get("default"), names)
     return sorted(set(c.problems), key=_loc_key)

@@ -150,22 +150,26 @@ class OptionSpec:
 
 
 @dataclass(frozen=True)
-class LinkSpec:
-    """A link the writer creates."""
+class LayoutEntry:
+    """What the file holds at one path: a group, a field, an attribute or a link.
 
-    at: str
-    to: str
-    kind: str = "soft"
-    target_attr: bool = True
-
-
-@dataclass(frozen=True)
-class GroupSpec:
-    """A group the writer creates."""
+    ``validate`` checks it; ``save`` creates groups with their NX_class,
+    writes constant values and attributes, and makes links.
+    """
 
     path: str
+    loc: str
     nx_class: str | None = None
+    required: bool | str = True
+    value: Any = None
+    has_value: bool = False
+    link_to: str | None = None
     attrs: tuple[tuple[str, Any], ...] = ()
+    checks: tuple[str, ...] = ()
+    constraints: Constraints = field(default_factory=Constraints)
+    severity: str = "error"
+    rule: str | None = None
+    doc: str = ""
 
 
 @dataclass(frozen=True)
@@ -174,9 +178,8 @@ class WriteSpec:
 
     loc: str
     root_attrs: tuple[tuple[str, Any], ...] = ()
-    groups: tuple[GroupSpec, ...] = ()
-    links: tuple[LinkSpec, ...] = ()
     default: str | None = None
+    names: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -194,6 +197,7 @@ class Mapping:
     options: tuple[OptionSpec, ...] = ()
     anchors: tuple[Anchor, ...] = ()
     symbols: tuple[str, ...] = ()
+    layout: tuple[LayoutEntry, ...] = ()
     signal: SignalSpec | None = None
     write: WriteSpec | None = None
 

@@ -99,7 +99,8 @@ class Engine:
         return (f"{self.filename}: nothing found for {anchor.name!r} ({doc}); "
                 f"mapping {self.mapping.name} at {anchor.loc}")
 
-    def _anchor_matches(self, anchor: Anchor, env: dict[str, Any]) -> list[str]:
+    def _anchor_matches(self, anchor: Anchor, env: dict[str, Any], use_where: bool = True
+                        ) -> list[str]:
         if anchor.builtin:
             args = {k: self._arg(v, env) for k, v in anchor.args}
             paths = list(REGISTRY[anchor.builtin].func(self.ctx, **args))
@@ -107,7 +108,7 @@ class Engine:
             paths = [str(t) for t in self.resolver.resolve(anchor.path or "", env)]
         if anchor.ancestor:
             paths = _unique(a for a in (self._ancestor(p, anchor.ancestor) for p in paths) if a)
-        if anchor.where is not None:
+        if anchor.where is not None and use_where:
             paths = [p for p in paths if self.predicate(anchor.where, {**env, ".": p})]
         for flt in anchor.filters:
             wanted = self.options.get(flt.option)
@@ -185,6 +186,8 @@ class Engine:
         if value is MISSING or value is None:
             if src.has_default:
                 return src.default
+            if src.kind == "path" and _under_absent_anchor(src.path or "", env):
+                return MISSING  # "required" holds inside its group: the group is absent
             if src.required is True:
                 raise NoMatchError(f"{self.filename}: required {self._describe(src, env)} not "
                                    f"found (mapping {src.loc})")
@@ -416,6 +419,12 @@ class Engine:
         except (OSError, TypeError) as exc:
             raise ResolveError(f"{self.filename}:{ref.path}: cannot read data ({exc})") from None
         return apply_op(out, ref.op)
+
+
+def _under_absent_anchor(expr: str, env: dict[str, Any]) -> bool:
+    from ._paths import template_names
+
+    return any(name in env and env[name] is None for name in template_names(expr))
 
 
 def _unique(items: Any) -> list[Any]:

@@ -80,11 +80,44 @@ def test_full_featured_mapping_is_clean(tmp_path):
             General.title: {first: [{path: "{entry}/title"}, {name_of: "{entry}"}]}
             ".": {tree: "{entry}/meta", args: {key_filter: {option: key}}}
           original_metadata: {tree: "{entry}"}
+        layout:
+          "{entry}/data": {nx_class: NXdata, checks: [nxdata], attrs: {signal: x}}
+          "{entry}/data/x": {link_to: "{det}/data"}
+          "{entry}/definition": {value: X, dtype: string}
+          "{entry}/@default": {dtype: string, required: recommended, severity: warning}
+          "{det}/count": {dtype: posint, rank: 0, units_like: "1/s", range: {min: 1}}
         write:
           default: "{entry}/data"
-          links: [{at: "{entry}/data/x", to: "{det}/data"}]
+          names: {NXdetector: camera}
     """)
     assert probs == []
+
+
+def test_layout_meaning_problems(tmp_path):
+    _, probs = problems(tmp_path, """
+        mapping: "1"
+        name: lay
+        symbols: [n]
+        signal:
+          data: {path: /d}
+        layout:
+          "/g": {nx_class: NXdata, dtype: integer}
+          "/h": {link_to: "{nowhere}/x", nx_class: NXdata}
+          "/g/@a": {attrs: {x: 1}}
+          "/k": {checks: [nxdat], shape: [m], rank: 2, units_category: NX_LENGHT}
+          "/r": {range: {min: 3, max: 1}, units_like: "bananas per fortnight"}
+    """)
+    text = "\n".join(probs)
+    assert "nx_class marks a group, which cannot have dtype" in text
+    assert "unknown anchor or variable {nowhere}" in text
+    assert "link_to and nx_class exclude each other" in text
+    assert "an attribute entry cannot have nx_class, link_to or attrs" in text
+    assert "unknown check 'nxdat' (did you mean 'nxdata'?)" in text
+    assert "undeclared symbol 'm'" in text
+    assert "rank 2 contradicts shape ['m']" in text
+    assert "unknown unit category 'NX_LENGHT' (did you mean 'NX_LENGTH'?)" in text
+    assert "min 3 is above max 1" in text
+    assert "unknown unit 'bananas per fortnight'" in text
 
 
 # ----------------------------------------------------------------------------- schema errors
