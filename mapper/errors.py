@@ -18,6 +18,7 @@ __all__ = [
     "NoMatchError",
     "OptionError",
     "ResolveError",
+    "WriteError",
 ]
 
 
@@ -55,6 +56,10 @@ class OptionError(MapperError, TypeError):
 
 class MemoryLimitError(MapperError, MemoryError):
     """An eager load would need more memory than the machine has."""
+
+
+class WriteError(MapperError, ValueError):
+    """A signal cannot be saved with a mapping; raised before anything is written."""
 
 
 class MapperWarning(UserWarning):
