@@ -1,6 +1,6 @@
 """The ``mapper`` command.
 
-Exit codes: 0 success, 1 problems found (``check``), 2 could not do the job
+Exit codes: 0 success, 1 problems found (``check``, ``validate``), 2 could not do the job
 (bad file, no mapping, bad arguments). Errors are one line on stderr, never a
 traceback (set ``MAPPER_DEBUG=1`` to see one).
 """
@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
                          description="Lint mapping files (exit 0 clean, 1 problems).")
     chk.add_argument("mappings", nargs="+", help="YAML mapping files or names")
     chk.add_argument("--mapping-path", action="append", default=[], metavar="DIR")
+    from ._cli_validate import add_parser
+
+    add_parser(sub)
     sch = sub.add_parser("schemas", help="List the mappings that can be used.",
                          description="List the mappings that can be used.")
     sch.add_argument("--mapping-path", action="append", default=[], metavar="DIR")
@@ -191,11 +194,17 @@ def _cmd_schemas(args: argparse.Namespace, out: Any) -> int:
     return EXIT_OK
 
 
+def _cmd_validate(args: argparse.Namespace, out: Any) -> int:
+    from ._cli_validate import run
+
+    return run(args, out)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = _parser().parse_args(argv)
     handlers = {"show": _cmd_show, "load": _cmd_load, "check": _cmd_check,
-                "schemas": _cmd_schemas}
+                "schemas": _cmd_schemas, "validate": _cmd_validate}
     error = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -91,6 +91,8 @@ def nxdata(ctx: Context, path: str, emit: Emit) -> None:
         for message in said[before:]:
             text = _strip_file(ctx, message)
             where, _, rest = text.partition(": ")
+            for tail in ("; index axis used", "; index axes used"):
+                rest = rest.removesuffix(tail)
             emit(what, where if where.startswith("/") and rest else path, rest or text,
                  severity="error" if what == "nxdata.axes" else "warning")
 

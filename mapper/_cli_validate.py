@@ -1,0 +1,188 @@
+"""``mapper validate``: many files, in parallel, with text, JSON and JUnit reports.
+
+The exit code is the contract for pipelines: 0 every file valid, 1 at least
+one invalid (errors; with ``--strict`` also warnings), 2 at least one file
+could not be checked (unreadable, not HDF5, no mapping matches).
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ._report import Report, exit_code, junit_xml, summary
+from ._version import __version__
+from .errors import MapperError
+
+#: File name endings taken from a directory argument (files named explicitly are always taken).
+HDF5_SUFFIXES = (".nxs", ".nx", ".nx5", ".nexus", ".h5", ".hdf5", ".hdf", ".he5", ".cxi",
+                 ".hspy", ".emd")
+#: Version of the JSON report layout (docs/validation.md describes it).
+REPORT_FORMAT = "1"
+
+
+def add_parser(sub: Any) -> None:
+    """Register the ``validate`` sub-command."""
+    text = ("Validate files against a mapping's rules (exit 0 all valid, 1 any invalid, "
+            "2 any file could not be checked).")
+    v = sub.add_parser("validate", help=text, description=text)
+    v.add_argument("paths", nargs="+", metavar="PATH",
+                   help="files, directories (searched recursively for HDF5 file names) or "
+                   "globs (quoted globs are expanded too, ** included)")
+    v.add_argument("--schema", "-s", help="mapping name or YAML file (default: detect per file)")
+    v.add_argument("--json", action="store_true",
+                   help="print one JSON document (per-file findings and a summary)")
+    v.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE")
+    v.add_argument("--strict", action="store_true", help="warnings make a file invalid too")
+    v.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                   help="worker processes (0: one per CPU; default 1)")
+    v.add_argument("--verbose", "-v", action="store_true", help="also print info findings")
+    v.add_argument("--quiet", "-q", action="store_true",
+                   help="print only files that are not valid, and the summary")
+    v.add_argument("--allow-dir", action="append", default=[], metavar="DIR",
+                   help="directory external links may point into")
+    v.add_argument("--mapping-path", action="append", default=[], metavar="DIR",
+                   help="extra directory of mapping files")
+
+
+def expand(paths: list[str]) -> list[str]:
+    """Files named by ``paths``: files as given, directories walked, globs expanded, in order.
+
+    A path that names nothing is kept, so that its report says so.
+    """
+    out: list[str] = []
+    for p in paths:
+        if os.path.isdir(p):
+            for root, dirs, files in os.walk(p):
+                dirs.sort()
+                out.extend(os.path.join(root, f) for f in sorted(files)
+                           if f.lower().endswith(HDF5_SUFFIXES) and not f.startswith("."))
+        elif not os.path.exists(p) and glob.has_magic(p):
+            hits = sorted(h for h in glob.glob(p, recursive=True) if os.path.isfile(h))
+            out.extend(hits or [p])
+        else:
+            out.append(p)
+    seen: set[str] = set()
+    return [p for p in out if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
+
+
+def check_one(job: tuple[str, str | None, list[str], list[str]]) -> Report:
+    """Validate one file; never raises (an unexpected failure becomes a not-checked report)."""
+    import warnings
+
+    from ._api import validate
+
+    path, schema, allow, search = job
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # everything worth saying is a finding
+            return validate(path, schema, allow_dirs=allow or None, search_path=search or None)
+    except MapperError as exc:
+        return Report(path, schema if schema and os.sep not in schema else None,
+                      error=_without_name(str(exc), path))
+    except Exception as exc:  # a bug of ours must not stop the other files
+        return Report(path, None, error=f"internal error ({type(exc).__name__}: {exc}); "
+                      "please report it")
+
+
+def _without_name(message: str, path: str) -> str:
+    """The message without a leading ``file: `` (the report names the file already)."""
+    for name in (path, os.path.normpath(path), os.path.basename(path)):
+        if message.startswith(f"{name}: "):
+            return message[len(name) + 2:]
+    return message
+
+
+def _run(jobs: list[tuple[str, str | None, list[str], list[str]]], workers: int
+         ) -> Iterator[Report]:
+    if workers <= 1 or len(jobs) <= 1:
+        yield from map(check_one, jobs)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunk = max(1, min(32, len(jobs) // (workers * 8)))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(check_one, jobs, chunksize=chunk)
+
+
+class _Progress:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.on = total > 1 and sys.stderr.isatty()
+        self.start = time.perf_counter()
+        self.last = 0.0
+
+    def update(self, done: int, bad: int) -> None:
+        now = time.perf_counter()
+        if not self.on or (now - self.last < 0.1 and done < self.total):
+            return
+        self.last = now
+        width = 30
+        fill = int(width * done / self.total)
+        rate = done / max(now - self.start, 1e-9)
+        sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{self.total} files, "
+                         f"{bad} not valid, {rate:.0f} files/s ")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.on:
+            sys.stderr.write("\r" + " " * 79 + "\r")
+            sys.stderr.flush()
+
+
+def run(args: argparse.Namespace, out: Any) -> int:
+    """The ``validate`` command; returns the exit code."""
+    files = expand(args.paths)
+    if not files:
+        raise MapperError("no files to validate")
+    workers = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
+    jobs = [(f, args.schema, args.allow_dir, args.mapping_path) for f in files]
+    progress = _Progress(len(files))
+    reports: list[Report] = []
+    try:
+        for r in _run(jobs, workers):
+            reports.append(r)
+            if not args.json:
+                progress.close()  # clear the bar line before printing under it
+                _print_text(r, args, out)
+            progress.update(len(reports), sum(not x.passes(args.strict) for x in reports))
+    finally:
+        progress.close()
+    totals = summary(reports, args.strict)
+    if args.json:
+        doc = {"format": REPORT_FORMAT, "mapper": __version__, "strict": args.strict,
+               "files": [r.to_dict(args.strict) for r in reports], "summary": totals}
+        json.dump(doc, out, indent=2, allow_nan=False)
+        out.write("\n")
+    else:
+        print(f"{totals['files']} file(s): {totals['valid']} valid, {totals['invalid']} "
+              f"invalid, {totals['not_checked']} not checked", file=out)
+    if args.junit:
+        _write_text(Path(args.junit), junit_xml(reports, args.strict))
+    return exit_code(reports, args.strict)
+
+
+def _print_text(r: Report, args: argparse.Namespace, out: Any) -> None:
+    if args.quiet and r.passes(args.strict):
+        return
+    print(r.summary_line(args.strict), file=out)
+    for f in r.findings:
+        if f.severity == "info" and not args.verbose:
+            continue
+        print(f"  {f}", file=out)
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write through a temporary file, then rename: never a half-written report."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
