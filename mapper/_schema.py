@@ -164,8 +164,9 @@ def _merged(path: Path, extra: list[Any], seen: tuple[str, ...]
 def _deep_merge(base: Any, over: Any) -> Any:
     """Key-wise override: dicts merge recursively, None deletes, everything else replaces.
 
-    A dict that says what kind of source (or anchor) it is replaces a parent dict of
-    another kind instead of merging with it (``{const: 1}`` over ``{path: /x}``).
+    A dict that says what kind of source, predicate or layout entry it is replaces a
+    parent dict of another kind instead of merging with it (``{const: 1}`` over
+    ``{path: /x}``, ``{all: [...]}`` over ``{path: ..., equals: ...}``).
     """
     if isinstance(base, dict) and isinstance(over, dict):
         kinds_base = set(base) & _KIND_KEYS
@@ -182,7 +183,8 @@ def _deep_merge(base: Any, over: Any) -> Any:
     return over
 
 
-_KIND_KEYS = set(SOURCE_KINDS)
+#: Keys that say what kind of thing a dict is: a source, a predicate, a layout entry.
+_KIND_KEYS = set(SOURCE_KINDS) | {"exists", "any", "all", "not", "link_to", "nx_class"}
 
 
 def _schema_problems(doc: _Located) -> tuple[list[str], list[str]]:

@@ -109,15 +109,16 @@ def _plan_signal(m: Mapping, sig: dict[str, Any], index: int, count: int, plan: 
     names = dict(m.write.names) if m.write else {}
     env = _anchor_paths(m.anchors, index, count, names, plan)
     spec = m.signal
-    if spec is None or spec.data is None or spec.data.kind != "path":
-        plan.problems.append(f"signal.data of mapping {m.name!r} is not a path source, so it "
-                             "has no place to be written")
+    data_src = _writable(spec.data) if spec is not None and spec.data is not None else None
+    if spec is None or data_src is None:
+        plan.problems.append(f"signal.data of mapping {m.name!r} is not read from a path (it "
+                             "comes from a built-in), so the mapping cannot write")
         return
     problems_before = len(plan.problems)
     symbols: dict[str, tuple[int, str]] = {}
     data = sig["data"]
     units_of: dict[str, str] = {}
-    todo: list[tuple[Source, Any, str]] = [(spec.data, data, "data")]
+    todo: list[tuple[Source, Any, str]] = [(data_src, data, "data")]
     axes = sig.get("axes") or []
     specs = spec.axes if isinstance(spec.axes, tuple) else ()
     for i, ax_spec in enumerate(specs):
