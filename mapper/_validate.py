@@ -174,9 +174,12 @@ class Validator:
                     continue
                 matches = self._matches(anchor, env)
                 if not matches:
-                    if anchor.required:
-                        self._absent(anchor.path or f"builtin {anchor.builtin}", env, anchor.loc,
-                                     True, "error", None)
+                    if anchor.required and anchor.path:
+                        self._absent(anchor.path, env, anchor.loc, True, "error", None)
+                    elif anchor.required:  # found by a built-in: say what was looked for
+                        what = anchor.doc.strip().rstrip(".") or f"builtin {anchor.builtin}"
+                        self.add("error", "required", "/", f"nothing found for "
+                                 f"{anchor.name!r}: {what[:1].lower() + what[1:]}", anchor.loc)
                     nxt.append({**env, anchor.name: None})
                 elif anchor.select == "each":
                     nxt.extend({**env, anchor.name: p} for p in matches)
