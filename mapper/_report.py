@@ -182,6 +182,14 @@ def junit_xml(reports: Iterable[Report], strict: bool = False, name: str = "mapp
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode")
 
 
+def short_loc(loc: str) -> str:
+    """A mapping location for reports: ``/abs/dir/nxtomo.yaml:14:5`` -> ``nxtomo.yaml:14``."""
+    parts = loc.rsplit(":", 2)
+    if len(parts) == 3 and parts[1].isdigit():
+        return f"{parts[0].replace(chr(92), '/').rsplit('/', 1)[-1]}:{parts[1]}"
+    return loc
+
+
 def _jsonable(value: Any) -> Any:
     """Numbers, strings, lists and None as they are; numpy values and tuples converted."""
     if value is None or isinstance(value, (bool, int, float, str)):

@@ -21,7 +21,7 @@ from ._h5 import allowed_dirs, as_str, open_h5
 from ._model import Anchor, Constraints, LayoutEntry, Mapping, Predicate, Source
 from ._paths import Resolver, Target, template_names
 from ._read import Engine
-from ._report import SEVERITIES, Finding, Report
+from ._report import SEVERITIES, Finding, Report, short_loc
 from .builtins.checks import CHECKS
 from .errors import MapperError
 
@@ -107,12 +107,6 @@ def _layout_rule(e: LayoutEntry) -> _Rule:
                  checks=e.checks)
 
 
-def _short_loc(loc: str) -> str:
-    """``/abs/dir/nxtomo.yaml:14:5`` -> ``nxtomo.yaml:14``."""
-    parts = loc.rsplit(":", 2)
-    return f"{os.path.basename(parts[0])}:{parts[1]}" if len(parts) == 3 else loc
-
-
 def _cap(severity: str, cap: str) -> str:
     """The less severe of the two (a rule's ``severity`` caps its findings)."""
     return max(severity, cap, key=SEVERITIES.index)
@@ -141,7 +135,7 @@ class Validator:
         if key in self._seen:
             return
         self._seen.add(key)
-        self.findings.append(Finding(severity, rule, path, message, _short_loc(loc) if loc
+        self.findings.append(Finding(severity, rule, path, message, short_loc(loc) if loc
                                      else "", expected, found))
 
     def _engine_warn(self, message: str) -> None:

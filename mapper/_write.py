@@ -26,6 +26,7 @@ from . import _schema
 from ._constraints import check, item_from_array
 from ._model import Anchor, AxisSpec, Constraints, Mapping, Source
 from ._paths import PathSyntaxError, child_path, parse_path, template_names
+from ._report import short_loc
 from ._version import __version__
 from .builtins import TRANSFORMS
 from .errors import MissingFileError, WriteError
@@ -134,7 +135,7 @@ def _plan_signal(m: Mapping, sig: dict[str, Any], index: int, count: int, plan: 
         if value is None:
             if _required_here(path_src, src, m.anchors):
                 plan.problems.append(f"metadata.{key} is required by {m.name} "
-                                     f"({_short(src.loc)})")
+                                     f"({short_loc(src.loc)})")
             continue
         todo.append((path_src, _encode(path_src, value, plan, f"metadata.{key}"),
                      f"metadata.{key}"))
@@ -329,11 +330,6 @@ def _dotted(tree: dict[str, Any], key: str) -> Any:
             return None
         node = node[part]
     return node
-
-
-def _short(loc: str) -> str:
-    parts = loc.rsplit(":", 2)
-    return f"{os.path.basename(parts[0])}:{parts[1]}" if len(parts) == 3 else loc
 
 
 # ---------------------------------------------------------------------------- writing
