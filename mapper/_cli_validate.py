@@ -184,5 +184,10 @@ def _print_text(r: Report, args: argparse.Namespace, out: Any) -> None:
 def _write_text(path: Path, text: str) -> None:
     """Write through a temporary file, then rename: never a half-written report."""
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp.parent.is_dir():
+            tmp.unlink(missing_ok=True)
+        raise MapperError(f"--junit {path}: {exc.strerror or exc}") from None

@@ -85,6 +85,10 @@ def check(item: Item, cons: Constraints, symbols: dict[str, tuple[int, str]], em
     if not _dtype_ok(item, cons, emit):
         return
     _shape_ok(item, cons, symbols, emit)
+    if item.shape is None:  # an empty dataspace: no shape and no value to check
+        if cons.rank is None and cons.shape is None:
+            emit("empty", "has an empty dataspace (no value)", expected="a value", found=None)
+        return
     if cons.units_category or cons.units_like:
         _units(item, cons, emit)
     needs_values = (has_value or cons.enum is not None or cons.range_min is not None
@@ -244,8 +248,14 @@ def _units_verdict(units: str, category: str | None, like: str | None) -> tuple[
     return None
 
 
+#: ``Item.units`` of an object whose @units exists but cannot be read as text.
+UNREADABLE = "\0unreadable"
+
+
 def _units(item: Item, cons: Constraints, emit: Emit) -> None:
     want = cons.units_category or cons.units_like
+    if item.units == UNREADABLE:
+        return  # reported where it was read
     if item.units is None:
         if cons.units_category in (None, "NX_UNITLESS", "NX_DIMENSIONLESS"):
             if cons.units_like is None:

@@ -165,7 +165,7 @@ class Resolver:
         self._warn = warn
         self._warned: set[str] = set()
         self._cache: dict[str, Any] = {"/": h5file}
-        #: why a path resolved to nothing: "outside", "missing", "cycle"
+        #: why a path resolved to nothing: "outside", "cycle", "a dangling soft link", ...
         self.reasons: dict[str, str] = {}
         self._attrs: dict[tuple[Any, str], Any] = {}
 
@@ -205,7 +205,7 @@ class Resolver:
                                "(allow it with allow_dirs= or MAPPER_ALLOWED_DIRS)")
                 return None
             if not target.exists():
-                self.reasons[path] = "missing"
+                self.reasons[path] = "an external link to a missing file"
                 self.warn_once(path, f"{self.filename}:{path}: external link to missing file "
                                f"{link.filename}; skipped")
                 return None
@@ -220,7 +220,7 @@ class Resolver:
         except (KeyError, OSError) as exc:
             kind = "soft" if isinstance(link, h5py.SoftLink) else "external"
             if isinstance(link, (h5py.SoftLink, h5py.ExternalLink)):
-                self.reasons[path] = "missing"
+                self.reasons[path] = f"a dangling {kind} link"
                 self.warn_once(path, f"{self.filename}:{path}: dangling {kind} link; skipped")
                 return None
             raise ResolveError(f"{self.filename}:{path}: cannot open ({exc})") from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -178,8 +180,22 @@ def junit_xml(reports: Iterable[Report], strict: bool = False, name: str = "mapp
         rest = [f for f in r.findings if f not in bad]
         if rest:
             ET.SubElement(case, "system-out").text = "\n".join(str(f) for f in rest)
+    for element in suite.iter():
+        element.text = _xml_safe(element.text)
+        for key, val in element.attrib.items():
+            element.attrib[key] = _xml_safe(val) or ""
     ET.indent(suite)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode")
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(text: str | None) -> str | None:
+    r"""Characters XML 1.0 cannot hold (control characters from a file) shown as ``\xNN``."""
+    if text is None:
+        return None
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def short_loc(loc: str) -> str:
@@ -191,7 +207,13 @@ def short_loc(loc: str) -> str:
 
 
 def _jsonable(value: Any) -> Any:
-    """Numbers, strings, lists and None as they are; numpy values and tuples converted."""
+    """Numbers, strings, lists and None as they are; numpy values and tuples converted.
+
+    NaN becomes None and infinities the strings ``"Infinity"`` / ``"-Infinity"``:
+    the report must stay strict JSON whatever the file holds.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, (list, tuple)):

@@ -16,7 +16,7 @@ from typing import Any
 
 import h5py
 
-from ._constraints import Item, check
+from ._constraints import UNREADABLE, Item, check
 from ._h5 import allowed_dirs, as_str, open_h5
 from ._model import Anchor, Constraints, LayoutEntry, Mapping, Predicate, Source
 from ._paths import Resolver, Target, template_names
@@ -264,6 +264,8 @@ class Validator:
             if not isinstance(obj, h5py.Group):
                 emit("nx_class", f"is a dataset where a group of class {rule.nx_class} is "
                      "expected", expected=rule.nx_class, found="dataset")
+                self._missing.append(target.path)  # no group: its members are not checked
+                return
             elif found != rule.nx_class:
                 emit("nx_class", f"has NX_class {found!r} where {rule.nx_class} is expected",
                      expected=rule.nx_class, found=found)
@@ -293,7 +295,7 @@ class Validator:
                 units = as_str(raw, f"{where}/@units")
             except MapperError as exc:
                 emit("units", f"@units cannot be read as text ({exc})")
-                units = None
+                units = UNREADABLE
 
         def read() -> Any:
             self.resolver.check_virtual(obj)
@@ -348,7 +350,7 @@ class Validator:
                          loc, expected=m.group(2), found=found)
                 return
         reason = self.resolver.why_absent(path.split("@")[0].rstrip("/")) if "/" in path else None
-        why = f" ({reason})" if reason else ""
+        why = f" ({reason})" if reason and reason != "missing" else ""
         if required == "recommended":
             self.add(_cap("warning", severity), rule_id or "recommended", path,
                      f"recommended, missing{why}", loc, expected="present", found=None)

@@ -45,6 +45,7 @@ class _Plan:
     attrs: dict[tuple[str, str], Any] = field(default_factory=dict)  # (path, name) -> value
     links: list[tuple[str, str]] = field(default_factory=list)  # (at, to)
     defaults: dict[str, str] = field(default_factory=dict)      # group -> @default child
+    bulk: set[str] = field(default_factory=set)                 # the signals' data paths
     problems: list[str] = field(default_factory=list)
 
 
@@ -94,7 +95,11 @@ def save(path: PathLike, signal: dict[str, Any] | list[dict[str, Any]], schema: 
         raise MissingFileError(f"{target.parent}: no such directory")
     plan = _Plan()
     for i, sig in enumerate(signals):
+        before = len(plan.problems)
         _plan_signal(m, sig, i, len(signals), plan)
+        if len(signals) > 1:  # say which signal each problem is about
+            plan.problems[before:] = [p if p.startswith("signal ") else f"signal {i}: {p}"
+                                      for p in plan.problems[before:]]
     if plan.problems:
         raise WriteError(f"cannot save with mapping {m.name!r}: " + "; ".join(plan.problems))
     _atomic_write(target, overwrite, lambda h5: _write(h5, plan, m, target, compression, chunks))
@@ -120,10 +125,20 @@ def _plan_signal(m: Mapping, sig: dict[str, Any], index: int, count: int, plan: 
     data = sig["data"]
     units_of: dict[str, str] = {}
     todo: list[tuple[Source, Any, str]] = [(data_src, data, "data")]
+    bulk = _concrete(data_src.path or "", env, names, plan, "data")
+    if bulk:
+        plan.bulk.add(bulk)
     axes = sig.get("axes") or []
     specs = spec.axes if isinstance(spec.axes, tuple) else ()
     for i, ax_spec in enumerate(specs):
-        if not isinstance(ax_spec, AxisSpec) or i >= len(axes):
+        if not isinstance(ax_spec, AxisSpec):
+            continue
+        if i >= len(axes):
+            values = ax_spec.values
+            if isinstance(values, Source) and values.required is True:
+                plan.problems.append(f"axes[{i}] ({ax_spec.name or 'an axis'}) is required by "
+                                     f"{m.name} ({short_loc(values.loc)}) but the signal has "
+                                     f"{len(axes)} axes")
             continue
         todo.extend(_axis_values(ax_spec, axes[i], np.shape(data)[i] if i < np.ndim(data)
                                  else None, f"axes[{i}]", units_of, env, names, plan))
@@ -273,6 +288,10 @@ def _axis_values(spec: AxisSpec, axis: dict[str, Any], size: int | None, label: 
         out.append((_writable(spec.values), values, f"{label}.axis"))  # type: ignore[arg-type]
     elif isinstance(spec.scale, Source) and _writable(spec.scale) is not None:
         scale = float(axis.get("scale", 1.0))
+        offset = float(axis.get("offset", 0.0))
+        if uniform and offset != 0.0 and not isinstance(spec.offset, Source):
+            _warn(f"{label} ({axis.get('name', '')}): offset {offset:g} is not saved; the "
+                  "mapping stores only a scale for this axis")
         if not uniform:
             plan.problems.append(f"{label}: a non-uniform axis has no single scale to write")
         elif units or scale != 1.0:
@@ -282,6 +301,14 @@ def _axis_values(spec: AxisSpec, axis: dict[str, Any], size: int | None, label: 
     if isinstance(spec.units, Source) and _writable(spec.units) is not None and units:
         out.append((_writable(spec.units), units, f"{label}.units"))  # type: ignore[arg-type]
     return out
+
+
+def _warn(message: str) -> None:
+    import warnings
+
+    from .errors import MapperWarning
+
+    warnings.warn(message, MapperWarning, stacklevel=5)
 
 
 def _precheck(label: str, dest: str, value: Any, units: str | None, cons: Constraints,
@@ -356,7 +383,8 @@ def _write(h5: Any, plan: _Plan, m: Mapping, target: Path, compression: str | No
         group(g)
     for path, value in plan.datasets.items():
         parent = group(posixpath.dirname(path))
-        _dataset(parent, posixpath.basename(path), value, compression, chunks)
+        _dataset(parent, posixpath.basename(path), value, compression, chunks,
+                 bulk=path in plan.bulk)
     for at, to in plan.links:
         if to not in h5:
             continue  # the target was optional and is absent
@@ -381,7 +409,8 @@ def _write(h5: Any, plan: _Plan, m: Mapping, target: Path, compression: str | No
         h5.attrs[k] = _attr_value(v)
 
 
-def _dataset(parent: Any, name: str, value: Any, compression: str | None, chunks: Any) -> None:
+def _dataset(parent: Any, name: str, value: Any, compression: str | None, chunks: Any,
+             bulk: bool = False) -> None:
     import h5py
 
     if hasattr(value, "dask") and hasattr(value, "compute"):  # a dask array: stream it
@@ -401,7 +430,8 @@ def _dataset(parent: Any, name: str, value: Any, compression: str | None, chunks
     if arr.dtype.kind in "UO":
         arr = np.array([str(v) for v in arr.reshape(-1)], dtype=h5py.string_dtype()
                        ).reshape(arr.shape)
-    big = arr.ndim > 0 and arr.nbytes > (1 << 16)
+    # the signal's data takes the caller's options; other arrays only when large
+    big = arr.ndim > 0 and (bulk or arr.nbytes > (1 << 16))
     parent.create_dataset(name, data=arr, compression=compression if big else None,
                           chunks=chunks if big and chunks is not None else None)
 

@@ -1,0 +1,429 @@
+"""mapper.save with the nxtomo mapping: round trips, clean files, peers read them, atomic writes.
+
+A signal is checked against the mapping's rules before anything is written;
+a bad one raises WriteError naming every problem and leaves no file (and no
+temporary file) behind.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+import pytest
+from nxtomo_files import N_FRAMES, NX, NY, write_nxtomo
+
+import mapper
+from mapper import _write
+from mapper.errors import MapperError, MissingFileError, WriteError
+
+
+def source_signal(tmp_path: Path, lazy: bool = False, **kwargs: Any) -> dict[str, Any]:
+    path = write_nxtomo(tmp_path / f"src{len(list(tmp_path.iterdir()))}.nxs", **kwargs)
+    (s,) = mapper.load(path, "nxtomo", lazy=lazy, defer_metadata=False)
+    return s
+
+
+def scratch_signal(frames: int = 4, name: str = "scratch sample") -> dict[str, Any]:
+    """A signal made in memory, not read from a file."""
+    return {
+        "data": np.arange(frames * 3 * 5, dtype=np.uint16).reshape(frames, 3, 5),
+        "axes": [
+            {"name": "rotation_angle", "units": "degree", "navigate": True, "size": frames,
+             "offset": 0.0, "scale": 15.0},
+            {"name": "y", "units": "mm", "navigate": False, "size": 3, "offset": 0.0,
+             "scale": 0.01},
+            {"name": "x", "units": "mm", "navigate": False, "size": 5, "offset": 0.0,
+             "scale": 0.02},
+        ],
+        "metadata": {"General": {"title": "made in memory"}, "Sample": {"name": name},
+                     "Tomography": {"image_key": np.array([2, 1] + [0] * (frames - 2))}},
+    }
+
+
+def strict_validate(path: Path) -> mapper.Report:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return mapper.validate(path)
+
+
+def assert_clean(path: Path) -> None:
+    report = strict_validate(path)
+    assert report.schema == "nxtomo"
+    assert report.errors == [] and report.warnings == [], report
+
+
+def assert_same_tree(a: Any, b: Any, where: str = "metadata") -> None:
+    if isinstance(a, dict):
+        assert isinstance(b, dict), where
+        assert set(a) == set(b), f"{where}: {sorted(a)} != {sorted(b)}"
+        for k in a:
+            assert_same_tree(a[k], b[k], f"{where}.{k}")
+    elif isinstance(a, (np.ndarray, list, tuple)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=where)
+    elif isinstance(a, float):
+        assert a == pytest.approx(b), where
+    else:
+        assert a == b, where
+
+
+def without_filename(md: dict[str, Any]) -> dict[str, Any]:
+    md = copy.deepcopy(md)
+    md.get("General", {}).pop("original_filename", None)
+    return md
+
+
+def files_in(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+# ------------------------------------------------------------------ round trip
+def test_load_save_load_gives_the_same_data_axes_and_metadata(tmp_path):
+    s = source_signal(tmp_path)
+    out = mapper.save(tmp_path / "out.nxs", s)
+    assert out == tmp_path / "out.nxs"
+    (t,) = mapper.load(out)
+    np.testing.assert_array_equal(t["data"], s["data"])
+    assert t["data"].dtype == s["data"].dtype
+    assert len(t["axes"]) == 3
+    for a, b in zip(s["axes"], t["axes"], strict=True):
+        assert_same_tree(a, b, f"axis {a['name']}")
+    assert_same_tree(without_filename(s["metadata"]), without_filename(t["metadata"]))
+    assert t["metadata"]["General"]["original_filename"] == "out.nxs"
+
+
+def test_the_written_file_validates_with_no_error_and_no_warning(tmp_path):
+    out = mapper.save(tmp_path / "out.nxs", source_signal(tmp_path))
+    assert_clean(out)
+
+
+def test_a_signal_made_in_memory_round_trips(tmp_path):
+    s = scratch_signal()
+    out = mapper.save(tmp_path / "mem.nxs", s)
+    assert_clean(out)
+    (t,) = mapper.load(out)
+    np.testing.assert_array_equal(t["data"], s["data"])
+    for a, b in zip(s["axes"], t["axes"], strict=True):
+        assert_same_tree(a, b, a["name"])
+    assert t["metadata"]["Sample"]["name"] == "scratch sample"
+    assert t["metadata"]["General"]["title"] == "made in memory"
+
+
+def test_a_non_uniform_and_a_descending_rotation_axis_round_trip(tmp_path):
+    s = scratch_signal()
+    s["axes"][0] = {"name": "rotation_angle", "units": "degree", "navigate": True, "size": 4,
+                    "axis": np.array([0.0, 10.0, 25.0, 90.0])}
+    (t,) = mapper.load(mapper.save(tmp_path / "nonuniform.nxs", s))
+    np.testing.assert_allclose(t["axes"][0]["axis"], [0, 10, 25, 90])
+    s["axes"][0] = {"name": "rotation_angle", "units": "degree", "navigate": True, "size": 4,
+                    "offset": 180.0, "scale": -30.0}
+    (t,) = mapper.load(mapper.save(tmp_path / "descending.nxs", s))
+    assert (t["axes"][0]["offset"], t["axes"][0]["scale"]) == (180.0, -30.0)
+
+
+def test_non_ascii_text_round_trips(tmp_path):
+    s = scratch_signal(name="échantillon 骨")
+    s["metadata"]["General"]["title"] = "Röntgen µCT"
+    out = mapper.save(tmp_path / "text.nxs", s)
+    assert_clean(out)
+    (t,) = mapper.load(out)
+    assert t["metadata"]["Sample"]["name"] == "échantillon 骨"
+    assert t["metadata"]["General"]["title"] == "Röntgen µCT"
+
+
+def test_save_leaves_the_signal_unchanged(tmp_path):
+    s = scratch_signal()
+    before = copy.deepcopy(s)
+    mapper.save(tmp_path / "out.nxs", s)
+    assert_same_tree(before, s, "signal")
+
+
+def test_a_lazy_signal_is_saved_from_its_dask_array(tmp_path):
+    da = pytest.importorskip("dask.array")
+    s = source_signal(tmp_path, lazy=True)
+    assert isinstance(s["data"], da.Array)
+    out = mapper.save(tmp_path / "lazy.nxs", s, compression="gzip")
+    assert_clean(out)
+    (t,) = mapper.load(out)
+    np.testing.assert_array_equal(t["data"], s["data"].compute())
+    with h5py.File(out, "r") as f:
+        assert f["entry/instrument/detector/data"].compression == "gzip"
+
+
+def test_compression_and_chunks_apply_to_the_frames(tmp_path):
+    frames = np.arange(N_FRAMES * 64 * 64, dtype=np.uint16).reshape(N_FRAMES, 64, 64)
+    s = source_signal(tmp_path, data=frames)
+    out = mapper.save(tmp_path / "c.nxs", s, compression="gzip", chunks=(1, 64, 64))
+    with h5py.File(out, "r") as f:
+        ds = f["entry/instrument/detector/data"]
+        assert ds.compression == "gzip" and ds.chunks == (1, 64, 64)
+    assert_clean(out)
+    (t,) = mapper.load(out)
+    np.testing.assert_array_equal(t["data"], frames)
+
+
+def test_compression_and_chunks_apply_to_small_frames_too(tmp_path):
+    out = mapper.save(tmp_path / "c.nxs", source_signal(tmp_path), compression="gzip",
+                      chunks=(1, NY, NX))
+    with h5py.File(out, "r") as f:
+        ds = f["entry/instrument/detector/data"]
+        assert (ds.compression, ds.chunks) == ("gzip", (1, NY, NX))
+
+
+# ------------------------------------------------------------------ the layout written
+def test_every_group_has_an_nx_class_and_the_default_chain_ends_at_nxdata(tmp_path):
+    out = mapper.save(tmp_path / "out.nxs", source_signal(tmp_path))
+    with h5py.File(out, "r") as f:
+        groups: list[str] = []
+        f.visititems(lambda name, obj: groups.append(name) if isinstance(obj, h5py.Group)
+                     else None)
+        assert groups
+        for g in groups:
+            assert "NX_class" in f[g].attrs, g
+        assert f["entry"].attrs["NX_class"] == "NXentry"
+        assert f["entry/instrument/detector"].attrs["NX_class"] == "NXdetector"
+        assert f["entry/sample"].attrs["NX_class"] == "NXsample"
+        assert f["entry/data"].attrs["NX_class"] == "NXdata"
+        node = f
+        for _ in range(4):
+            if node.attrs.get("NX_class") == "NXdata":
+                break
+            node = node[node.attrs["default"]]
+        assert node.name == "/entry/data"
+        assert f["entry/data"].attrs["signal"] == "data"
+        assert list(f["entry/data"].attrs["axes"]) == ["rotation_angle", ".", "."]
+        assert f["entry/definition"][()].decode() == "NXtomo"
+
+
+def test_link_targets_carry_target_and_the_nxdata_fields_are_links(tmp_path):
+    out = mapper.save(tmp_path / "out.nxs", source_signal(tmp_path))
+    with h5py.File(out, "r") as f:
+        for name, target in (("data", "/entry/instrument/detector/data"),
+                             ("rotation_angle", "/entry/sample/rotation_angle"),
+                             ("image_key", "/entry/instrument/detector/image_key")):
+            assert f[target].attrs["target"] == target
+            assert f[f"entry/data/{name}"].id == f[target].id
+            assert f[f"entry/data/{name}"].attrs["target"] == target
+
+
+def test_root_attributes_name_the_file_and_the_creator(tmp_path):
+    out = mapper.save(tmp_path / "out.nxs", source_signal(tmp_path))
+    with h5py.File(out, "r") as f:
+        assert f.attrs["file_name"] == "out.nxs"
+        assert str(f.attrs["creator"]).startswith("mapper ")
+        assert "file_time" in f.attrs
+
+
+def test_the_written_file_has_ordinary_permissions(tmp_path):
+    out = mapper.save(tmp_path / "out.nxs", source_signal(tmp_path))
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+# ------------------------------------------------------------------ the nxtomo library reads it
+def test_the_nxtomo_library_reads_the_written_file(tmp_path):
+    nxtomo_app = pytest.importorskip("nxtomo.application.nxtomo")
+    s = source_signal(tmp_path)
+    # the library reads control/data as a current
+    s["metadata"]["Tomography"]["control_data_units"] = "mA"
+    out = mapper.save(tmp_path / "out.nxs", s)
+    assert_clean(out)
+    nx = nxtomo_app.NXtomo().load(str(out), "entry", detector_data_as="as_numpy_array")
+    det = nx.instrument.detector
+    np.testing.assert_array_equal(det.data, s["data"])
+    np.testing.assert_array_equal([int(k.value) for k in det.image_key],
+                                  s["metadata"]["Tomography"]["image_key"])
+    angles = nx.sample.rotation_angle
+    np.testing.assert_allclose(angles.to("degree").magnitude, np.linspace(0, 180, N_FRAMES))
+    assert det.x_pixel_size.to("um").magnitude == pytest.approx(6.5)
+    assert det.y_pixel_size.to("um").magnitude == pytest.approx(6.5)
+    assert nx.sample.name == "bone-17"
+    assert nx.title == "tomo scan 17"
+    np.testing.assert_allclose(nx.control.data.to("mA").magnitude, np.full(N_FRAMES, 1000.0))
+    np.testing.assert_allclose(nx.sample.x_translation.to("mm").magnitude, 0.0)
+
+
+# ------------------------------------------------------------------ overwrite and atomicity
+def test_an_existing_file_is_refused_and_left_byte_identical(tmp_path):
+    s = source_signal(tmp_path)
+    target = tmp_path / "out.nxs"
+    target.write_bytes(b"precious bytes")
+    before = files_in(tmp_path)
+    with pytest.raises(WriteError, match="exists"):
+        mapper.save(target, s)
+    assert target.read_bytes() == b"precious bytes"
+    assert files_in(tmp_path) == before
+
+
+def test_overwrite_replaces_an_existing_file(tmp_path):
+    s = source_signal(tmp_path)
+    target = tmp_path / "out.nxs"
+    target.write_bytes(b"old")
+    mapper.save(target, s, overwrite=True)
+    assert_clean(target)
+    (t,) = mapper.load(target)
+    np.testing.assert_array_equal(t["data"], s["data"])
+    assert not [n for n in files_in(tmp_path) if n.endswith(".tmp")]
+
+
+def test_a_file_that_appears_while_writing_is_not_clobbered(tmp_path, monkeypatch):
+    target = tmp_path / "out.nxs"
+    real = _write._write
+
+    def racing(h5, *args, **kwargs):
+        real(h5, *args, **kwargs)
+        target.write_bytes(b"someone else")
+
+    monkeypatch.setattr(_write, "_write", racing)
+    with pytest.raises(WriteError, match="exists"):
+        mapper.save(target, scratch_signal())
+    assert target.read_bytes() == b"someone else"
+    assert files_in(tmp_path) == ["out.nxs"]
+
+
+def test_a_failure_while_writing_leaves_no_file(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(_write, "_dataset", broken)
+    with pytest.raises(OSError, match="disk full"):
+        mapper.save(tmp_path / "out.nxs", scratch_signal())
+    assert files_in(tmp_path) == []
+
+
+def test_a_missing_directory_is_a_missing_file_error(tmp_path):
+    with pytest.raises(MissingFileError):
+        mapper.save(tmp_path / "no" / "such" / "dir" / "out.nxs", scratch_signal())
+
+
+# ------------------------------------------------------------------ bad signals
+def _broken(s: dict[str, Any], what: str) -> None:
+    if what == "deg pixel size":
+        s["axes"][1]["units"] = "deg"
+    elif what == "image_key 7":
+        s["metadata"]["Tomography"]["image_key"] = np.array([7] + [0] * (N_FRAMES - 1))
+    elif what == "rank 2 data":
+        s["data"] = s["data"].reshape(N_FRAMES, NY * NX)
+        s["axes"] = s["axes"][:2]
+    elif what == "no sample name":
+        del s["metadata"]["Sample"]["name"]
+    elif what == "no image_key":
+        del s["metadata"]["Tomography"]["image_key"]
+    elif what == "float frames":
+        s["data"] = s["data"].astype(np.float32)
+    elif what == "11 image keys":
+        s["metadata"]["Tomography"]["image_key"] = np.zeros(N_FRAMES - 1, dtype=int)
+    elif what == "probe muon":
+        s["metadata"]["Acquisition_instrument"]["Source"]["probe"] = "muon"
+    elif what == "bad start_time":
+        s["metadata"]["Tomography"]["start_time"] = "yesterday"
+    elif what == "angles in metres":
+        s["axes"][0]["units"] = "m"
+
+
+BAD = {
+    "deg pixel size": ("axes[1]", "deg"),
+    "image_key 7": ("image_key", "7"),
+    "rank 2 data": ("data", "rank 2"),
+    "no sample name": ("Sample.name", "required"),
+    "no image_key": ("image_key", "required"),
+    "float frames": ("data", "float32"),
+    "11 image keys": ("image_key", "nFrames"),
+    "probe muon": ("probe", "muon"),
+    "bad start_time": ("start_time", "yesterday"),
+    "angles in metres": ("axes[0]", "'m'"),
+}
+
+
+@pytest.mark.parametrize("what", list(BAD))
+def test_a_bad_signal_raises_write_error_and_leaves_nothing(tmp_path, what):
+    s = source_signal(tmp_path)
+    _broken(s, what)
+    before = files_in(tmp_path)
+    with pytest.raises(WriteError) as info:
+        mapper.save(tmp_path / "out.nxs", s)
+    message = str(info.value)
+    for word in BAD[what]:
+        assert word in message, message
+    assert "\n" not in message
+    assert files_in(tmp_path) == before  # no out.nxs, no .out.nxs.*.tmp
+
+
+def test_write_error_lists_every_problem_at_once(tmp_path):
+    s = source_signal(tmp_path)
+    for what in ("deg pixel size", "image_key 7", "no sample name"):
+        _broken(s, what)
+    with pytest.raises(WriteError) as info:
+        mapper.save(tmp_path / "out.nxs", s)
+    message = str(info.value)
+    for word in ("axes[1]", "deg", "image_key", "7", "Sample.name"):
+        assert word in message, message
+    assert not (tmp_path / "out.nxs").exists()
+
+
+def test_write_error_is_a_mapper_error_and_a_value_error(tmp_path):
+    s = source_signal(tmp_path)
+    _broken(s, "no sample name")
+    with pytest.raises(MapperError):
+        mapper.save(tmp_path / "a.nxs", s)
+    with pytest.raises(ValueError):
+        mapper.save(tmp_path / "b.nxs", s)
+
+
+@pytest.mark.parametrize("signal", [[], {"axes": []}, [scratch_signal(), "not a signal"]],
+                         ids=["empty-list", "no-data", "list-with-junk"])
+def test_things_that_are_not_signals_raise_write_error(tmp_path, signal):
+    with pytest.raises(WriteError):
+        mapper.save(tmp_path / "out.nxs", signal)
+    assert files_in(tmp_path) == []
+
+
+def test_a_signal_without_the_required_rotation_axis_is_refused(tmp_path):
+    s = scratch_signal()
+    s["axes"] = []
+    with pytest.raises(WriteError):
+        mapper.save(tmp_path / "out.nxs", s)
+    assert files_in(tmp_path) == []
+
+
+
+def test_write_error_for_a_list_names_the_bad_signal(tmp_path):
+    good, bad = scratch_signal(), scratch_signal()
+    del bad["metadata"]["Sample"]["name"]
+    with pytest.raises(WriteError, match="signal 1"):
+        mapper.save(tmp_path / "out.nxs", [good, bad])
+
+
+# ------------------------------------------------------------------ several signals
+def test_a_list_of_two_signals_gives_two_valid_entries(tmp_path):
+    first = source_signal(tmp_path)
+    second = scratch_signal(frames=5, name="second")
+    out = mapper.save(tmp_path / "two.nxs", [first, second])
+    with h5py.File(out, "r") as f:
+        entries = sorted(k for k in f if f[k].attrs.get("NX_class") == "NXentry")
+        assert entries == ["entry0000", "entry0001"]
+        assert f.attrs["default"] == "entry0000"
+        for e in entries:
+            assert f[e].attrs["default"] == "data"
+            assert f[f"{e}/data/data"].id == f[f"{e}/instrument/detector/data"].id
+    assert_clean(out)
+    a, b = mapper.load(out)
+    np.testing.assert_array_equal(a["data"], first["data"])
+    np.testing.assert_array_equal(b["data"], second["data"])
+    assert (a["metadata"]["Sample"]["name"], b["metadata"]["Sample"]["name"]) == (
+        "bone-17", "second")
+    assert b["axes"][0]["size"] == 5
+
+
+def test_a_bad_second_signal_stops_the_whole_list(tmp_path):
+    bad = scratch_signal()
+    bad["metadata"]["Tomography"]["image_key"] = np.array([9, 0, 0, 0])
+    with pytest.raises(WriteError, match="9"):
+        mapper.save(tmp_path / "two.nxs", [scratch_signal(), bad])
+    assert files_in(tmp_path) == []
