@@ -33,9 +33,14 @@ def add_parser(sub: Any) -> None:
     text = ("Validate files against a mapping's rules (exit 0 all valid, 1 any invalid, "
             "2 any file could not be checked).")
     v = sub.add_parser("validate", help=text, description=text)
-    v.add_argument("paths", nargs="+", metavar="PATH",
+    v.add_argument("paths", nargs="*", metavar="PATH",
                    help="files, directories (searched recursively for HDF5 file names) or "
                    "globs (quoted globs are expanded too, ** included)")
+    v.add_argument("--from", dest="from_file", metavar="FILE",
+                   help="also read file names from FILE, one per line ('-': standard input); "
+                   "for long lists, instead of xargs")
+    v.add_argument("--null", "-0", action="store_true",
+                   help="names read with --from end with NUL, not newline (find -print0)")
     v.add_argument("--schema", "-s", help="mapping name or YAML file (default: detect per file)")
     v.add_argument("--json", action="store_true",
                    help="print one JSON document (per-file findings and a summary)")
@@ -141,9 +146,16 @@ class _Progress:
 
 def run(args: argparse.Namespace, out: Any) -> int:
     """The ``validate`` command; returns the exit code."""
-    files = expand(args.paths)
+    names = list(args.paths)
+    if args.from_file:
+        names.extend(_read_names(args.from_file, "\0" if args.null else "\n"))
+    files = expand(names)
     if not files:
         raise MapperError("no files to validate")
+    if args.schema:  # a broken or unknown mapping is one error, not one per file
+        from ._schema import load_mapping
+
+        load_mapping(args.schema, args.mapping_path or None)
     workers = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     jobs = [(f, args.schema, args.allow_dir, args.mapping_path) for f in files]
     progress = _Progress(len(files))
@@ -151,7 +163,7 @@ def run(args: argparse.Namespace, out: Any) -> int:
     try:
         for r in _run(jobs, workers):
             reports.append(r)
-            if not args.json:
+            if not args.json and _shown(r, args):
                 progress.close()  # clear the bar line before printing under it
                 _print_text(r, args, out)
             progress.update(len(reports), sum(not x.passes(args.strict) for x in reports))
@@ -171,14 +183,28 @@ def run(args: argparse.Namespace, out: Any) -> int:
     return exit_code(reports, args.strict)
 
 
+def _shown(r: Report, args: argparse.Namespace) -> bool:
+    return not (args.quiet and r.passes(args.strict))
+
+
 def _print_text(r: Report, args: argparse.Namespace, out: Any) -> None:
-    if args.quiet and r.passes(args.strict):
-        return
     print(r.summary_line(args.strict), file=out)
     for f in r.findings:
         if f.severity == "info" and not args.verbose:
             continue
         print(f"  {f}", file=out)
+
+
+def _read_names(source: str, sep: str) -> list[str]:
+    try:
+        if source == "-":
+            text = sys.stdin.read()
+        else:
+            text = Path(source).read_text(encoding="utf-8", errors="surrogateescape")
+    except OSError as exc:
+        raise MapperError(f"--from {source}: {exc.strerror or exc}") from None
+    return [n for n in (part.strip("\r") if sep == "\n" else part
+                        for part in text.split(sep)) if n]
 
 
 def _write_text(path: Path, text: str) -> None:

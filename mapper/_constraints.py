@@ -98,7 +98,7 @@ def check(item: Item, cons: Constraints, symbols: dict[str, tuple[int, str]], em
         return
     if item.size > MAX_VALUE_ELEMENTS:
         emit("not_checked", f"{item.size} values: too many to check enum, range and "
-             "monotonic (limit {MAX_VALUE_ELEMENTS})", severity="info")
+             f"monotonic (limit {MAX_VALUE_ELEMENTS})", severity="info")
         return
     try:
         raw = item.read()

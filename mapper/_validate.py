@@ -26,6 +26,10 @@ from .builtins.checks import CHECKS
 from .errors import MapperError
 
 PathLike = str | os.PathLike[str]
+_SURROGATE = re.compile("[\udc80-\udcff]")
+#: The resolver's short reasons for an absent object, said in full.
+_REASONS = {"outside": "an external link outside the allowed directories",
+            "cycle": "a soft-link cycle"}
 
 
 @dataclass(frozen=True)
@@ -296,6 +300,10 @@ class Validator:
             except MapperError as exc:
                 emit("units", f"@units cannot be read as text ({exc})")
                 units = UNREADABLE
+            if units is not UNREADABLE and _SURROGATE.search(units):
+                emit("encoding", f"@units holds bytes that are not UTF-8 ({units!r})",
+                     expected="UTF-8", found=units.encode("utf-8", "surrogateescape").hex())
+                units = UNREADABLE
 
         def read() -> Any:
             self.resolver.check_virtual(obj)
@@ -350,6 +358,7 @@ class Validator:
                          loc, expected=m.group(2), found=found)
                 return
         reason = self.resolver.why_absent(path.split("@")[0].rstrip("/")) if "/" in path else None
+        reason = _REASONS.get(reason or "", reason)
         why = f" ({reason})" if reason and reason != "missing" else ""
         if required == "recommended":
             self.add(_cap("warning", severity), rule_id or "recommended", path,

@@ -112,11 +112,30 @@ def test_an_explicit_schema_checks_a_file_nothing_detects(capsys, files):
     assert "[required]" in out
 
 
-def test_an_unknown_schema_exits_2(capsys, files):
-    code, out, err = run(capsys, "--schema", "no_such_mapping", files["good"])
+def test_an_unknown_schema_is_one_error_before_any_file(capsys, files):
+    code, out, err = run(capsys, "--schema", "no_such_mapping", files["good"], files["good"])
     assert code == 2
-    assert "no_such_mapping" in out
-    assert "Traceback" not in err
+    assert out == ""
+    assert err.strip().splitlines() == [
+        "mapper: error: no mapping named 'no_such_mapping'; available: nxdata, nxmonopd, nxtomo"]
+
+
+def test_file_names_from_standard_input_nul_separated(capsys, files, monkeypatch):
+    import io
+
+    names = "\0".join(str(files[k]) for k in ("good", "good")) + "\0"
+    monkeypatch.setattr("sys.stdin", io.StringIO(names))
+    code, out, _ = run(capsys, "--schema", "nxtomo", "--from", "-", "--null")
+    assert code == 0
+    assert "1 file(s): 1 valid" in out  # the same name twice is checked once
+
+
+def test_file_names_from_a_list_file_keep_the_exit_code(capsys, files, tmp_path):
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"{files['good']}\n\n{tmp_path / 'gone.nxs'}\n")
+    code, out, _ = run(capsys, "--schema", "nxtomo", "--from", listing)
+    assert code == 2
+    assert "gone.nxs: NOT CHECKED" in out
 
 
 def test_nothing_to_validate_is_a_one_line_error(capsys, tmp_path):
