@@ -2,8 +2,9 @@
 
 Usage::
 
-    python benchmarks/run_all.py                 # all four
-    python benchmarks/run_all.py eager import    # a subset (eager, lazy_sum, metadata, import)
+    python benchmarks/run_all.py                 # all five
+    python benchmarks/run_all.py eager validate  # a subset: eager, lazy_sum, metadata, import,
+                                                 # validate
 
 Each benchmark prints its own details first. The exit code is always 0: this
 is a report, not a test (a benchmark that crashes is shown as ERROR).
@@ -22,6 +23,7 @@ import bench_eager
 import bench_import
 import bench_lazy_sum
 import bench_metadata
+import bench_validate
 from _common import Result, fmt_time, load_average
 
 BENCHMARKS = {
@@ -29,6 +31,7 @@ BENCHMARKS = {
     "lazy_sum": bench_lazy_sum,
     "metadata": bench_metadata,
     "import": bench_import,
+    "validate": bench_validate,
 }
 
 

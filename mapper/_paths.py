@@ -190,8 +190,9 @@ class Resolver:
         return obj
 
     def _child(self, group: h5py.Group, name: str, path: str) -> Any:
-        try:
-            link = group.get(name, getlink=True)
+        try:  # the link type first, cheaply (HDF5 2.0 is slow per object)
+            kind = group.id.links.get_info(name.encode("utf-8")).type
+            link = _HARD if kind == h5py.h5l.TYPE_HARD else group.get(name, getlink=True)
         except (KeyError, RuntimeError, OSError, ValueError):
             return None
         if link is None:
@@ -358,9 +359,11 @@ class Resolver:
                 out.append(posixpath.dirname(p) or "/")
             elif seg.special == "**":
                 out.extend(gp for gp, _ in self.walk_groups(p))
-            elif seg.is_literal and seg.nx_class is None:
+            elif seg.is_literal:  # one name (with or without a class): no listing
                 child = child_path(p, seg.name or "")
-                if self.get(child) is not None:
+                obj = self.get(child)
+                if obj is not None and (seg.nx_class is None
+                                        or self.nx_class(obj) == seg.nx_class):
                     out.append(child)
             else:
                 for cp, obj in self.children(p):
@@ -372,6 +375,9 @@ class Resolver:
                     out.append(cp)
         seen: set[str] = set()
         return [p for p in out if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
+
+
+_HARD = h5py.HardLink()
 
 
 def _has_attr(obj: Any, name: str) -> bool:
