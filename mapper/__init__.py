@@ -3,6 +3,8 @@
 >>> import mapper
 >>> signals = mapper.load("scan.nxs")                  # doctest: +SKIP
 >>> signals = mapper.load("scan.nxs", lazy=True)       # doctest: +SKIP
+>>> report = mapper.validate("scan.nxs", schema="nxtomo")  # doctest: +SKIP
+>>> mapper.save("out.nxs", signals[0], schema="nxtomo")    # doctest: +SKIP
 
 The functions are imported on first use (h5py and numpy with them), so that
 ``import mapper`` stays fast for command-line tools and worker start-up.

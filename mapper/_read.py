@@ -66,7 +66,7 @@ class Engine:
         for anchor in self.mapping.anchors:
             nxt: list[dict[str, Any]] = []
             for env in envs:
-                matches = self._anchor_matches(anchor, env)
+                matches = self.anchor_matches(anchor, env)
                 if not matches:
                     if anchor.required:
                         raise NoMatchError(self._absent(anchor, env))
@@ -99,8 +99,9 @@ class Engine:
         return (f"{self.filename}: nothing found for {anchor.name!r} ({doc}); "
                 f"mapping {self.mapping.name} at {anchor.loc}")
 
-    def _anchor_matches(self, anchor: Anchor, env: dict[str, Any], use_where: bool = True
-                        ) -> list[str]:
+    def anchor_matches(self, anchor: Anchor, env: dict[str, Any], use_where: bool = True
+                       ) -> list[str]:
+        """The paths an anchor matches in ``env`` (``use_where=False``: before its ``where``)."""
         if anchor.builtin:
             args = {k: self._arg(v, env) for k, v in anchor.args}
             paths = list(REGISTRY[anchor.builtin].func(self.ctx, **args))
@@ -145,7 +146,7 @@ class Engine:
         """Evaluate a predicate; unresolvable paths count as false."""
         kind = pred.kind
         if kind == "exists":
-            return bool(self._targets(pred.path or "", env))
+            return bool(self.targets(pred.path or "", env))
         if kind == "any":
             return any(self.predicate(c, env) for c in pred.children)
         if kind == "all":
@@ -155,7 +156,7 @@ class Engine:
         if kind == "option":
             value = self.options.get(pred.option or "")
             return value == pred.equals if pred.has_equals else bool(value)
-        for target in self._targets(pred.path or "", env):
+        for target in self.targets(pred.path or "", env):
             try:
                 value = self._read_target(target, small_only=True)
             except MapperError:
@@ -164,7 +165,8 @@ class Engine:
                 return True
         return False
 
-    def _targets(self, expr: str, env: dict[str, Any]) -> list[Target]:
+    def targets(self, expr: str, env: dict[str, Any]) -> list[Target]:
+        """Every target of a path expression; an unresolvable one gives none."""
         try:
             return self.resolver.resolve(expr, env)
         except ResolveError:
@@ -219,14 +221,14 @@ class Engine:
         if kind == "builtin":
             at = None
             if src.at is not None:
-                targets = self._targets(src.at, env)
+                targets = self.targets(src.at, env)
                 if not targets:
                     return MISSING
                 at = targets[0]
             args = {k: self._arg(v, env) for k, v in src.args}
             func = REGISTRY[src.builtin or ""].func
             return func(self.ctx, at, **args) if src.at is not None else func(self.ctx, **args)
-        targets = self._targets(src.path or "", env)
+        targets = self.targets(src.path or "", env)
         if not targets:
             return MISSING
         target = targets[0]
@@ -344,7 +346,7 @@ class Engine:
 
     def _iterate(self, fe: ForEach, env: dict[str, Any], rank: int) -> list[Any]:
         if fe.glob is not None:
-            return [posixpath.basename(t.path) for t in self._targets(fe.glob, env)]
+            return [posixpath.basename(t.path) for t in self.targets(fe.glob, env)]
         if fe.list is not None:
             value = self.evaluate(fe.list, env)
             return [] if value is MISSING else list(np.asarray(value).reshape(-1).tolist())

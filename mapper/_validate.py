@@ -195,12 +195,12 @@ class Validator:
 
     def _matches(self, anchor: Anchor, env: dict[str, Any]) -> list[str]:
         try:
-            found = self.engine._anchor_matches(anchor, env)
+            found = self.engine.anchor_matches(anchor, env)
             if found or anchor.where is None:
                 return found
             # validating against a named mapping: check what is there even when the
             # mapping's selection (definition = NXtomo, say) fails; the rules say why
-            candidates = self.engine._anchor_matches(anchor, env, use_where=False)
+            candidates = self.engine.anchor_matches(anchor, env, use_where=False)
         except MapperError as exc:
             self.add("error", "read", "/", str(exc).removeprefix(f"{self.filename}: "),
                      anchor.loc)
@@ -240,7 +240,7 @@ class Validator:
                 continue
             if self._below_missing(_expand(alt.path, env)):
                 return  # inside a missing group: that group's absence is the finding
-            targets = self.engine._targets(alt.path, env)
+            targets = self.engine.targets(alt.path, env)
             if targets:
                 chosen = alt
                 break
@@ -315,7 +315,7 @@ class Validator:
         if any(env.get(n, "") is None for n in template_names(rule.link_to or "")):
             return  # the target's group is absent: that is the finding
         to = _expand(rule.link_to or "", env)
-        targets = self.engine._targets(rule.link_to or "", env)
+        targets = self.engine.targets(rule.link_to or "", env)
         other = self.resolver.get(targets[0].path) if targets else None
         if other is None:
             emit("link", f"should be a link to {to}, which does not exist", expected=to)
