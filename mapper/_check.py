@@ -7,6 +7,7 @@ after they are defined, declared options and symbols, parseable paths.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ._model import SOURCE_KINDS
@@ -300,4 +301,12 @@ def semantic(data: dict[str, Any], locs: dict[Pointer, str]) -> list[str]:
         c.layout(key, entry, names)
     write = data.get("write") or {}
     c.path(("write", "default"), write.get("default"), names)
+    from ._write import FACTS
+
+    for key, value in (write.get("root_attrs") or {}).items():
+        for fact in re.findall(r"\{(\w+)\}", value) if isinstance(value, str) else ():
+            if fact not in FACTS:
+                c.add(("write", "root_attrs", key), f"unknown placeholder {{{fact}}}"
+                      f"{did_you_mean(fact, FACTS, fmt='{{{}}}')}; known: "
+                      f"{', '.join('{' + f + '}' for f in FACTS)}")
     return sorted(set(c.problems), key=_loc_key)

@@ -401,12 +401,30 @@ def _write(h5: Any, plan: _Plan, m: Mapping, target: Path, compression: str | No
         h5[path].attrs[name] = _attr_value(value)
     for path, child in plan.defaults.items():
         group(path).attrs["default"] = child
-    now = _dt.datetime.now(_dt.timezone.utc).astimezone().isoformat()
-    root = {"file_name": target.name, "file_time": now, "creator": f"mapper {__version__}",
-            "HDF5_Version": h5py.version.hdf5_version, "h5py_version": h5py.version.version}
-    root.update(dict(m.write.root_attrs) if m.write else {})
-    for k, v in root.items():
-        h5.attrs[k] = _attr_value(v)
+    facts = write_facts(target.name)
+    for k, v in (m.write.root_attrs if m.write else ()):
+        h5.attrs[k] = _attr_value(_fill(v, facts))
+
+
+#: The ``{name}`` placeholders a ``write.root_attrs`` string may use.
+FACTS = ("file_name", "file_time", "mapper_version", "hdf5_version", "h5py_version")
+
+
+def write_facts(file_name: str) -> dict[str, str]:
+    """The values of :data:`FACTS` for a file being written now."""
+    import h5py
+
+    return {"file_name": file_name,
+            "file_time": _dt.datetime.now(_dt.timezone.utc).astimezone().isoformat(),
+            "mapper_version": __version__, "hdf5_version": h5py.version.hdf5_version,
+            "h5py_version": h5py.version.version}
+
+
+def _fill(value: Any, facts: dict[str, str]) -> Any:
+    """``{file_name}`` and the other :data:`FACTS` in a string replaced (no other templating)."""
+    if not isinstance(value, str):
+        return value
+    return re.sub(r"\{(\w+)\}", lambda mt: facts.get(mt.group(1), mt.group(0)), value)
 
 
 def _dataset(parent: Any, name: str, value: Any, compression: str | None, chunks: Any,

@@ -179,3 +179,21 @@ def test_loading_a_standard_file_with_the_variant_fails_clearly(tmp_path):
         warnings.simplefilter("ignore")
         with pytest.raises(mapper.MapperError, match="rotation_angle"):
             mapper.load(path, schema=EXAMPLES / "beamline_tomo.yaml")
+
+
+def test_root_attributes_come_from_the_mapping_with_placeholders(tmp_path):
+    (s,) = mapper.load(write_monopd(tmp_path / "hrpt.nxs"))
+    out = mapper.save(tmp_path / "out.nxs", s, schema="nxmonopd")
+    with h5py.File(out) as f:
+        assert f.attrs["file_name"] == "out.nxs"
+        assert f.attrs["creator"] == f"mapper {mapper.__version__}"
+        assert f.attrs["HDF5_Version"] == h5py.version.hdf5_version
+        assert f.attrs["file_time"].startswith(str(__import__("datetime").date.today().year))
+
+
+def test_an_unknown_root_attribute_placeholder_is_a_mapping_problem(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text('mapping: "1"\nname: bad\nextends: nxmonopd\n'
+                   'write:\n  root_attrs: {creator: "x {mapper_versoin}"}\n')
+    (problem,) = mapper.check_file(bad)
+    assert "unknown placeholder {mapper_versoin} (did you mean {mapper_version}?)" in problem
