@@ -46,7 +46,7 @@ def add_parser(sub: Any) -> None:
                    help="print one JSON document (per-file findings and a summary)")
     v.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE")
     v.add_argument("--strict", action="store_true", help="warnings make a file invalid too")
-    v.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+    v.add_argument("--jobs", "-j", type=_jobs, default=1, metavar="N",
                    help="worker processes (0: one per CPU; default 1)")
     v.add_argument("--verbose", "-v", action="store_true", help="also print info findings")
     v.add_argument("--quiet", "-q", action="store_true",
@@ -57,6 +57,13 @@ def add_parser(sub: Any) -> None:
                    help="extra directory of mapping files")
 
 
+def _jobs(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (one per CPU) or more, not {value}")
+    return value
+
+
 def expand(paths: list[str]) -> list[str]:
     """Files named by ``paths``: files as given, directories walked, globs expanded, in order.
 
@@ -65,7 +72,17 @@ def expand(paths: list[str]) -> list[str]:
     out: list[str] = []
     for p in paths:
         if os.path.isdir(p):
-            for root, dirs, files in os.walk(p):
+            seen_dirs: set[str] = set()
+
+            def unreadable(err: OSError) -> None:
+                out.append(err.filename)  # its report says why (permission denied, ...)
+
+            for root, dirs, files in os.walk(p, onerror=unreadable, followlinks=True):
+                real = os.path.realpath(root)
+                if real in seen_dirs:  # a symlink loop, or a folder reached twice
+                    dirs[:] = []
+                    continue
+                seen_dirs.add(real)
                 dirs.sort()
                 out.extend(os.path.join(root, f) for f in sorted(files)
                            if f.lower().endswith(HDF5_SUFFIXES) and not f.startswith("."))
@@ -90,8 +107,7 @@ def check_one(job: tuple[str, str | None, list[str], list[str]]) -> Report:
             warnings.simplefilter("ignore")  # everything worth saying is a finding
             return validate(path, schema, allow_dirs=allow or None, search_path=search or None)
     except MapperError as exc:
-        return Report(path, schema if schema and os.sep not in schema else None,
-                      error=_without_name(str(exc), path))
+        return Report(path, None, error=_without_name(str(exc), path))
     except Exception as exc:  # a bug of ours must not stop the other files
         return Report(path, None, error=f"internal error ({type(exc).__name__}: {exc}); "
                       "please report it")
@@ -118,9 +134,18 @@ def _run(jobs: list[tuple[str, str | None, list[str], list[str]]], workers: int
     from .builtins.units import parse
 
     parse("m")
+    from concurrent.futures.process import BrokenProcessPool
+
     chunk = max(1, min(32, len(jobs) // (workers * 8)))
+    done = 0
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(check_one, jobs, chunksize=chunk)
+        try:
+            for report in pool.map(check_one, jobs, chunksize=chunk):
+                done += 1
+                yield report
+        except BrokenProcessPool as exc:  # a worker died (killed, out of memory, crashed)
+            for path, *_ in jobs[done:]:
+                yield Report(path, None, error=f"not checked: a worker process died ({exc})")
 
 
 class _Progress:
@@ -161,13 +186,16 @@ def run(args: argparse.Namespace, out: Any) -> int:
     if args.schema:  # a broken or unknown mapping is one error, not one per file
         from ._schema import load_mapping
 
-        load_mapping(args.schema, args.mapping_path or None)
+        name = load_mapping(args.schema, args.mapping_path or None).name
     workers = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     jobs = [(f, args.schema, args.allow_dir, args.mapping_path) for f in files]
+    name = None
     progress = _Progress(len(files))
     reports: list[Report] = []
     try:
         for r in _run(jobs, workers):
+            if r.schema is None and name is not None:
+                r.schema = name  # not checked, but against this mapping
             reports.append(r)
             if not args.json and _shown(r, args):
                 progress.close()  # clear the bar line before printing under it
@@ -203,8 +231,10 @@ def _print_text(r: Report, args: argparse.Namespace, out: Any) -> None:
 
 def _read_names(source: str, sep: str) -> list[str]:
     try:
-        if source == "-":
-            text = sys.stdin.read()
+        if source == "-":  # bytes: names need not be UTF-8 (surrogateescape keeps them)
+            raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else None
+            text = (raw.decode("utf-8", "surrogateescape") if raw is not None
+                    else sys.stdin.read())
         else:
             text = Path(source).read_text(encoding="utf-8", errors="surrogateescape")
     except OSError as exc:

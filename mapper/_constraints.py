@@ -256,12 +256,13 @@ def _units(item: Item, cons: Constraints, emit: Emit) -> None:
     want = cons.units_category or cons.units_like
     if item.units == UNREADABLE:
         return  # reported where it was read
-    if item.units is None:
-        if cons.units_category in (None, "NX_UNITLESS", "NX_DIMENSIONLESS"):
-            if cons.units_like is None:
-                return
-        emit("units", f"has no @units attribute ({want} expected)", severity="warning",
-             expected=want, found=None)
+    unitless = cons.units_category in ("NX_UNITLESS", "NX_DIMENSIONLESS")
+    if item.units is None or (not item.units.strip() and not unitless):
+        if (cons.units_category is None and cons.units_like is None) or unitless:
+            return
+        what = "no @units attribute" if item.units is None else "an empty @units"
+        emit("units", f"has {what} ({want} expected)", severity="warning",
+             expected=want, found=item.units)
         return
     verdict = _units_verdict(item.units, cons.units_category, cons.units_like)
     if verdict is not None:
@@ -306,7 +307,8 @@ def _datetimes(values: list[Any], emit: Emit) -> None:
 def _range(values: list[Any], cons: Constraints, emit: Emit) -> None:
     nums = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
     lo, hi = cons.range_min, cons.range_max
-    bad = [v for v in nums if (lo is not None and v < lo) or (hi is not None and v > hi)]
+    bad = [v for v in nums if v != v or (lo is not None and v < lo)
+           or (hi is not None and v > hi)]  # v != v: NaN is never in range
     if bad:
         emit("range", f"{_few(bad)} outside [{lo if lo is not None else '-inf'}, "
              f"{hi if hi is not None else 'inf'}]", expected=[lo, hi], found=_few(bad))

@@ -47,6 +47,10 @@ def _open_error(p: Path, exc: OSError) -> FileFormatError:
     """Say why HDF5 could not open ``p``: locked, truncated, not HDF5, or unreadable."""
     msg = str(exc)
     low = msg.lower()
+    if "already open for write" in low or "swmr" in low:
+        return FileFormatError(f"{p}: still open for writing (or not closed cleanly by its "
+                               "writer); try again later, or run h5clear -s on a file whose "
+                               "writer crashed")
     if getattr(exc, "errno", None) == 11 or "unable to lock" in low or \
             "resource temporarily unavailable" in low or "file locking" in low:
         return FileFormatError(f"{p}: locked by another process (still being written?); "
@@ -106,17 +110,21 @@ def as_str(value: Any, where: str = "") -> str:
     """
     if isinstance(value, np.ndarray):
         if value.size != 1:
-            raise ResolveError(f"{where}: expected one string, found an array of {value.size}")
+            raise ResolveError(f"{_at(where)}expected one string, found an array of {value.size}")
         value = value.reshape(-1)[0]
     if isinstance(value, (bytes, np.bytes_)):
         try:
             return bytes(value).decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise ResolveError(f"{where}: invalid UTF-8 (byte {exc.start} of {bytes(value)!r})"
+            raise ResolveError(f"{_at(where)}invalid UTF-8 (byte {exc.start} of {bytes(value)!r})"
                                ) from None
     if isinstance(value, (str, np.str_)):
         return str(value)
-    raise ResolveError(f"{where}: expected a string, found {type(value).__name__} {value!r}")
+    raise ResolveError(f"{_at(where)}expected a string, found {type(value).__name__} {value!r}")
+
+
+def _at(where: str) -> str:
+    return f"{where}: " if where else ""
 
 
 def str_list(value: Any, where: str = "") -> list[str]:

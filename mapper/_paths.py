@@ -261,29 +261,38 @@ class Resolver:
         is refused; a missing source warns, because HDF5 then silently returns
         the fill value for that part of the data.
         """
-        if not dataset.is_virtual:
-            return
-        here = Path(self.filename).resolve().parent
-        for vs in dataset.virtual_sources():
+        for source, reason in self.virtual_problems(dataset):
             where = f"{self.filename}:{dataset.name}: virtual dataset source"
-            if vs.file_name in (".", ""):
-                if self.get(vs.dset_name) is not None:
-                    continue
-                reason = self.why_absent(vs.dset_name) or "missing"
-                source = vs.dset_name
-            else:
-                target = Path(vs.file_name)
-                target = (target if target.is_absolute() else here / target).resolve()
-                reason = ("outside" if not is_within(target, self.allowed)
-                          else "missing" if not target.exists() else "")
-                source = vs.file_name
             if reason == "outside":
                 raise ResolveError(f"{where} {source} lies outside the allowed directories "
                                    "(allow it with allow_dirs= or MAPPER_ALLOWED_DIRS)")
-            if reason:
-                self.warn_once(f"vds:{dataset.name}:{source}",
-                               f"{where} {source} is {reason}; that part of the data reads as "
-                               "the fill value")
+            self.warn_once(f"vds:{dataset.name}:{source}",
+                           f"{where} {source} is {reason}; that part of the data reads as "
+                           "the fill value")
+
+    def virtual_problems(self, dataset: h5py.Dataset) -> list[tuple[str, str]]:
+        """``(source, reason)`` for each unusable source of a virtual dataset (none if not VDS).
+
+        ``reason`` is ``"outside"`` (outside the allowed directories),
+        ``"missing"``, or why an in-file source is absent. Reads no data.
+        """
+        if not dataset.is_virtual:
+            return []
+        here = Path(self.filename).resolve().parent
+        out: list[tuple[str, str]] = []
+        for vs in dataset.virtual_sources():
+            if vs.file_name in (".", ""):
+                if self.get(vs.dset_name) is not None:
+                    continue
+                out.append((vs.dset_name, self.why_absent(vs.dset_name) or "missing"))
+                continue
+            target = Path(vs.file_name)
+            target = (target if target.is_absolute() else here / target).resolve()
+            if not is_within(target, self.allowed):
+                out.append((vs.file_name, "outside"))
+            elif not target.exists():
+                out.append((vs.file_name, "missing"))
+        return out
 
     def children(self, path: str) -> Iterator[tuple[str, Any]]:
         """``(child_path, object)`` for each resolvable child of the group at ``path``."""

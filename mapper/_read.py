@@ -68,6 +68,9 @@ class Engine:
             for env in envs:
                 matches = self.anchor_matches(anchor, env)
                 if not matches:
+                    if anchor.required and len(envs) > 1:  # lenient: skip this signal only
+                        self.warn(f"signal skipped: {self._absent(anchor, env)}")
+                        continue
                     if anchor.required:
                         raise NoMatchError(self._absent(anchor, env))
                     nxt.append({**env, anchor.name: None})
@@ -293,7 +296,11 @@ class Engine:
         axes = self._axes(spec.axes, env, shape)
         metadata: dict[str, Any] = {}
         for key, src in spec.metadata:
-            value = self.evaluate(src, env)
+            try:
+                value = self.evaluate(src, env)
+            except NoMatchError as exc:  # metadata is not worth losing the signal for
+                self.warn(f"{exc}; metadata.{key} left out (mapper validate says more)")
+                continue
             if value is MISSING:
                 continue
             _set_dotted(metadata, key, value)

@@ -277,6 +277,12 @@ class Validator:
             self._link(obj, rule, env, emit)
         fieldish = alt.constraints != Constraints() or rule.has_value
         if isinstance(obj, h5py.Dataset):
+            for source, reason in self.resolver.virtual_problems(obj):
+                text = _REASONS.get(reason, reason)
+                emit("link", f"virtual dataset source {source} is {text}: that part of the "
+                     "data would read as the fill value" if reason != "outside" else
+                     f"virtual dataset source {source} is {text}", expected="readable source",
+                     found=source)
             if fieldish:
                 check(self._dataset_item(obj, where, emit), alt.constraints, symbols, emit,
                       rule.value, rule.has_value)

@@ -203,6 +203,10 @@ def _cmd_validate(args: argparse.Namespace, out: Any) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = _parser().parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):  # file names that are not UTF-8 print, escaped
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     handlers = {"show": _cmd_show, "load": _cmd_load, "check": _cmd_check,
                 "schemas": _cmd_schemas, "validate": _cmd_validate}
     error = None
@@ -218,7 +222,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         except BrokenPipeError:  # output piped into head & co: not an error of ours
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
-            return EXIT_OK
+            # validate stopped before every file was checked: that is not "all valid"
+            return EXIT_ERROR if args.command == "validate" else EXIT_OK
+        except Exception as exc:  # a bug of ours: one line and exit 2, never "invalid" (1)
+            if os.environ.get("MAPPER_DEBUG"):
+                raise
+            error, code = (f"mapper: internal error: {type(exc).__name__}: {exc} (please report "
+                           "it; MAPPER_DEBUG=1 shows the traceback)"), EXIT_ERROR
         except KeyboardInterrupt:  # pragma: no cover
             code = 130
     seen = set()

@@ -150,9 +150,20 @@ def test_required_true_raises_naming_mapping_location(tmp_path):
           metadata:
             General.x: {path: /entry/nope, required: true}
     """)
+    # reading: a missing required metadata value warns and the signal still loads
+    # (validation reports it as an error); a missing required data source raises
+    with pytest.warns(mapper.MapperWarning) as rec:
+        (s,) = mapper.load(h5, schema=str(m))
+    assert "x" not in s["metadata"].get("General", {})
+    assert str(rec[0].message) == (f"{h5}: required /entry/nope not found (mapping {m}:6:16); "
+                                   "metadata.General.x left out (mapper validate says more)")
+    m2 = write_mapping(tmp_path, HEAD + """
+        signal:
+          data: {path: /entry/nope, required: true}
+    """, name="m2.yaml")
     with pytest.raises(NoMatchError) as ei:
-        mapper.load(h5, schema=str(m))
-    assert str(ei.value) == f"{h5}: required /entry/nope not found (mapping {m}:6:16)"
+        mapper.load(h5, schema=str(m2))
+    assert str(ei.value) == f"{h5}: required /entry/nope not found (mapping {m2}:4:9)"
     assert isinstance(ei.value, LookupError)
 
 
@@ -166,7 +177,7 @@ def test_required_true_substitutes_anchor_in_message(tmp_path):
           metadata:
             General.x: {path: "{e}/nope", required: true}
     """)
-    with pytest.raises(NoMatchError, match="required /entry/nope not found"):
+    with pytest.warns(mapper.MapperWarning, match="required /entry/nope not found"):
         mapper.load(h5, schema=str(m))
 
 

@@ -389,12 +389,14 @@ def test_an_empty_dataspace_required_name_is_reported(tmp_path):
     assert at(report, "/entry/sample/name")
 
 
-def test_validate_agrees_with_load_on_an_empty_dataspace_name(tmp_path):
-    """Validation and load agree: load refuses the file too."""
+def test_load_warns_and_leaves_out_an_empty_dataspace_name(tmp_path):
+    """Validation says error; load still opens the scan, warns, and leaves the name out."""
     path = write_nxtomo(tmp_path / "f.nxs", extra=_empty("/entry/sample/name", "S10"))
-    with pytest.raises(NoMatchError), warnings.catch_warnings():
-        warnings.simplefilter("ignore", mapper.MapperWarning)
-        mapper.load(path, "nxtomo")
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        (s,) = mapper.load(path, "nxtomo")
+    assert "Sample" not in s["metadata"]
+    assert any("metadata.Sample.name left out" in str(w.message) for w in rec)
 
 
 # ------------------------------------------------------------------ optional groups

@@ -70,9 +70,22 @@ def parse(units: str) -> Any:
 
 
 def convertible(units: str, like: str) -> bool:
-    """True when ``units`` converts to the example unit ``like``."""
+    """True when ``units`` converts to the example unit ``like``.
+
+    Angles are dimensionless to pint (a radian is 1), so dimensionality alone
+    would let ``counts`` pass for an angle: units whose base units are
+    radians (angles, solid angles) must match in those base units too.
+    """
     a, b = parse(units), parse(like)
-    return bool(a.dimensionality == b.dimensionality)
+    if a.dimensionality != b.dimensionality:
+        return False
+    return _angular(a) == _angular(b)
+
+
+def _angular(u: Any) -> str:
+    """The radian part of a unit's base units ("radian", "radian ** 2", or "")."""
+    root = str(_registry().get_root_units(u)[1])
+    return root if "radian" in root else ""
 
 
 def in_category(units: str, category: str) -> bool:
@@ -82,8 +95,6 @@ def in_category(units: str, category: str) -> bool:
     example = CATEGORIES[category]
     if example is None:
         if category == "NX_TRANSFORMATION":
-            u = parse(units)
-            return bool(u.dimensionality in (parse("m").dimensionality,
-                                             parse("degree").dimensionality))
+            return convertible(units, "m") or convertible(units, "degree")
         return True
     return convertible(units, example)
