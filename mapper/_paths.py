@@ -191,10 +191,16 @@ class Resolver:
 
     def _child(self, group: h5py.Group, name: str, path: str) -> Any:
         try:  # the link type first, cheaply (HDF5 2.0 is slow per object)
-            kind = group.id.links.get_info(name.encode("utf-8")).type
+            bname = name.encode("utf-8")
+            if not group.id.links.exists(bname):
+                return None
+            kind = group.id.links.get_info(bname).type
             link = _HARD if kind == h5py.h5l.TYPE_HARD else group.get(name, getlink=True)
-        except (KeyError, RuntimeError, OSError, ValueError):
-            return None
+        except (KeyError, ValueError):
+            return None  # no such link
+        except (RuntimeError, OSError) as exc:  # a damaged group is not a missing member
+            raise ResolveError(f"{self.filename}:{path}: cannot read the link ({exc})"
+                               ) from None
         if link is None:
             return None
         if isinstance(link, h5py.ExternalLink):

@@ -15,7 +15,6 @@ import datetime as _dt
 import os
 import posixpath
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,7 +108,7 @@ def save(path: PathLike, signal: dict[str, Any] | list[dict[str, Any]], schema: 
 # ---------------------------------------------------------------------------- planning
 def _plan_signal(m: Mapping, sig: dict[str, Any], index: int, count: int, plan: _Plan) -> None:
     where = f"signal {index}" if count > 1 else "the signal"
-    if not isinstance(sig, dict) or "data" not in sig:
+    if not isinstance(sig, dict) or sig.get("data") is None:
         plan.problems.append(f"{where} is not a signal dict with 'data'")
         return
     names = dict(m.write.names) if m.write else {}
@@ -463,18 +462,28 @@ def _attr_value(value: Any) -> Any:
 
 
 def _atomic_write(target: Path, overwrite: bool, fill: Any) -> None:
-    """Write through a temporary file in the same directory, then move it into place."""
+    """Write through a temporary file in the same directory, then move it into place.
+
+    The temporary file is created with the process umask (like any new file),
+    so the result has the usual permissions. Any failure removes it and is
+    reported as a one-line :class:`WriteError` naming the target.
+    """
+    import secrets
+
     import h5py
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+    except OSError as exc:
+        raise WriteError(f"{target}: cannot create a file in {target.parent} "
+                         f"({exc.strerror or exc})") from None
+    try:
         with h5py.File(tmp, "w") as h5:
             fill(h5)
         if overwrite:
+            if target.is_dir():
+                raise WriteError(f"{target}: is a directory; it is not replaced")
             os.replace(tmp, target)
         else:
             try:
@@ -487,10 +496,10 @@ def _atomic_write(target: Path, overwrite: bool, fill: Any) -> None:
                     raise WriteError(f"{target}: exists; pass overwrite=True to replace it"
                                      ) from None
                 os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    except WriteError:
         raise
-    if os.path.exists(tmp):
-        os.unlink(tmp)
-
+    except (OSError, ValueError, TypeError, UnicodeError) as exc:  # h5py and the OS
+        raise WriteError(f"{target}: cannot write ({type(exc).__name__}: {exc})") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()

@@ -292,9 +292,20 @@ def test_a_failure_while_writing_leaves_no_file(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(_write, "_dataset", broken)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(WriteError, match=r"out.nxs: cannot write \(OSError: disk full"):
         mapper.save(tmp_path / "out.nxs", scratch_signal())
     assert files_in(tmp_path) == []
+
+
+def test_bytes_are_decoded_and_lists_refused_for_string_fields(tmp_path):
+    s = scratch_signal()
+    s["metadata"].setdefault("General", {})["title"] = "café".encode()
+    (back,) = mapper.load(mapper.save(tmp_path / "a.nxs", s))
+    assert back["metadata"]["General"]["title"] == "café"
+    s["metadata"]["Sample"]["name"] = ["a", "b"]
+    with pytest.raises(WriteError, match=r"metadata\.Sample\.name: .* found a list"):
+        mapper.save(tmp_path / "b.nxs", s)
+    assert not (tmp_path / "b.nxs").exists()
 
 
 def test_a_missing_directory_is_a_missing_file_error(tmp_path):

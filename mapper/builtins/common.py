@@ -43,7 +43,20 @@ def _iso(value: Any) -> str:
 
 
 transform("scalar", _scalar, lambda v: v, "A one-element array becomes its element.")
-transform("string", _string, str, "Bytes, numpy strings and one-element arrays become str.")
+def _string_out(value: Any) -> str:
+    """One string to write: str as is, UTF-8 bytes decoded, numbers as text; no lists."""
+    if isinstance(value, (bytes, np.bytes_)):
+        return bytes(value).decode("utf-8")  # UnicodeDecodeError is a ValueError
+    if isinstance(value, np.ndarray) and value.size == 1:
+        value = value.reshape(-1)[0]
+        value = value.decode("utf-8") if isinstance(value, bytes) else value
+    if isinstance(value, (list, tuple, dict, set, np.ndarray)):
+        raise ValueError(f"expected one string, found a {type(value).__name__}")
+    return str(value)
+
+
+transform("string", _string, _string_out,
+          "Bytes, numpy strings and one-element arrays become str.")
 transform("int", lambda v: int(_scalar(v)), int, "A number (or numeric string) as int.")
 transform("float", lambda v: float(_scalar(v)), float, "A number (or numeric string) as float.")
 def _bool(value: Any) -> bool:
