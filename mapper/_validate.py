@@ -271,7 +271,7 @@ class Validator:
                 self._missing.append(target.path)  # no group: its members are not checked
                 return
             elif found != rule.nx_class:
-                emit("nx_class", f"has NX_class {found!r} where {rule.nx_class} is expected",
+                emit("nx_class", f"{_class_text(found)} where {rule.nx_class} is expected",
                      expected=rule.nx_class, found=found)
         if rule.link_to is not None:
             self._link(obj, rule, env, emit)
@@ -359,8 +359,9 @@ class Validator:
             obj = self.resolver.get(m.group(1))
             if obj is not None:
                 found = self.resolver.nx_class(obj) if isinstance(obj, h5py.Group) else "dataset"
+                text = ("is a dataset" if found == "dataset" else _class_text(found))
                 self.add(_cap("error", severity), rule_id or "nx_class", m.group(1),
-                         f"is {found!r} where a group of class {m.group(2)} is expected",
+                         f"{text} where a group of class {m.group(2)} is expected",
                          loc, expected=m.group(2), found=found)
                 return
         reason = self.resolver.why_absent(path.split("@")[0].rstrip("/")) if "/" in path else None
@@ -372,6 +373,10 @@ class Validator:
         else:
             self.add(_cap("error", severity), rule_id or "required", path,
                      f"required, missing{why}", loc, expected="present", found=None)
+
+
+def _class_text(found: str | None) -> str:
+    return "has no (readable) NX_class" if found is None else f"has NX_class {found!r}"
 
 
 def _names(anchor: Anchor) -> list[str]:

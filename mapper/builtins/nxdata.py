@@ -111,13 +111,14 @@ def _default_chain(ctx: Context) -> list[str]:
                 continue
             return []
         try:
-            name = as_str(value, f"{ctx.filename}:{path}/@default")
+            name = as_str(value, f"{ctx.filename}:{path.rstrip('/')}/@default")
         except ResolveError as exc:
             ctx.warn(str(exc))
             return []
         nxt = name if name.startswith("/") else posixpath.join(path, name)
         if r.get(nxt) is None:
-            ctx.warn(f"{ctx.filename}:{path}/@default: names {name!r}, which does not exist")
+            ctx.warn(f"{ctx.filename}:{path.rstrip('/')}/@default: names {name!r}, which does "
+                     "not exist")
             return []
         path = nxt
     return []  # pragma: no cover
