@@ -127,6 +127,7 @@ class Validator:
 
     def __post_init__(self) -> None:
         self._seen: set[tuple[str, str, str]] = set()
+        self._vds_seen: set[Any] = set()
         self._missing = []
         self.engine = Engine(self.mapping, self.resolver, self.filename,
                              self.mapping.option_defaults(), warn=self._engine_warn)
@@ -277,7 +278,9 @@ class Validator:
             self._link(obj, rule, env, emit)
         fieldish = alt.constraints != Constraints() or rule.has_value
         if isinstance(obj, h5py.Dataset):
-            for source, reason in self.resolver.virtual_problems(obj):
+            problems = [] if obj.id in self._vds_seen else self.resolver.virtual_problems(obj)
+            self._vds_seen.add(obj.id)  # once per object, not once per link to it
+            for source, reason in problems:
                 text = _REASONS.get(reason, reason)
                 emit("link", f"virtual dataset source {source} is {text}: that part of the "
                      "data would read as the fill value" if reason != "outside" else

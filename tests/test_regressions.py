@@ -291,3 +291,72 @@ def test_check_file_with_a_single_string_search_path(tmp_path):
     child = tmp_path / "child.yaml"
     child.write_text('mapping: "1"\nname: child\nextends: parent\n')
     assert mapper.check_file(child, str(lib)) == []
+
+
+# ----------------------------------------------------------------------------- review of issue 3
+@pytest.mark.parametrize("units", ["counts", "percent", "1", "", " "])
+def test_a_dimensionless_unit_is_not_an_angle(tmp_path, units):
+    from nxtomo_files import write_nxtomo
+
+    path = write_nxtomo(tmp_path / "f.nxs", angle_units=units)
+    report = mapper.validate(path, schema="nxtomo")
+    units_findings = [f for f in report.findings if f.rule == "units"
+                      and f.path == "/entry/sample/rotation_angle"]
+    assert units_findings, report
+    assert units_findings[0].severity == ("warning" if not units.strip() else "error")
+
+
+@pytest.mark.parametrize("units", ["degree", "deg", "rad", "mrad", "arcsec"])
+def test_real_angle_units_pass(tmp_path, units):
+    from nxtomo_files import write_nxtomo
+
+    report = mapper.validate(write_nxtomo(tmp_path / "f.nxs", angle_units=units), "nxtomo")
+    assert not [f for f in report.findings if f.rule == "units"]
+
+
+def test_a_symlinked_subfolder_is_validated_once(tmp_path, capsys):
+    from nxtomo_files import write_nxtomo
+
+    real = tmp_path / "incoming"
+    real.mkdir()
+    write_nxtomo(real / "a.nxs", probe="muon")
+    top = tmp_path / "top"
+    top.mkdir()
+    (top / "linked").symlink_to(real)
+    (top / "again").symlink_to(top)  # a loop must not hang the walk
+    code = main(["validate", "--schema", "nxtomo", str(top)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert out.strip().splitlines()[-1] == "1 file(s): 0 valid, 1 invalid, 0 not checked"
+
+
+def test_a_virtual_dataset_with_a_missing_source_is_a_finding(tmp_path):
+    from nxtomo_files import N_FRAMES, NX, NY, write_nxtomo
+
+    def virtual(f: h5py.File) -> None:
+        layout = h5py.VirtualLayout(shape=(N_FRAMES, NY, NX), dtype="uint16")
+        layout[:] = h5py.VirtualSource("frames_still_copying.h5", "data", (N_FRAMES, NY, NX))
+        del f["entry/data/data"]
+        del f["entry/instrument/detector/data"]
+        f["entry/instrument/detector"].create_virtual_dataset("data", layout, fillvalue=0)
+        f["entry/data/data"] = f["entry/instrument/detector/data"]
+
+    report = mapper.validate(write_nxtomo(tmp_path / "f.nxs", extra=virtual), "nxtomo")
+    (finding,) = [f for f in report.errors if f.rule == "link"]
+    assert finding.path == "/entry/instrument/detector/data"
+    assert "frames_still_copying.h5 is missing" in finding.message
+
+
+def test_one_broken_entry_does_not_hide_the_others(tmp_path):
+    from nxtomo_files import write_nxtomo
+
+    def second(f: h5py.File) -> None:
+        f.copy("entry", "entry_b")
+        f["entry_b/instrument"].attrs["NX_class"] = "NXfoo"
+
+    path = write_nxtomo(tmp_path / "f.nxs", extra=second)
+    with pytest.warns(mapper.MapperWarning, match="signal skipped.*instrument"):
+        signals = mapper.load(path)
+    assert len(signals) == 1
+    report = mapper.validate(path)
+    assert {(f.rule, f.path) for f in report.errors} == {("nx_class", "/entry_b/instrument")}
