@@ -148,7 +148,8 @@ def build(data: dict[str, Any], locs: dict[Pointer, str], path: Path, parents: t
         LayoutEntry(
             path=key, loc=loc(("layout", key)), nx_class=e.get("nx_class"),
             required=e.get("required", True), value=e.get("value"), has_value="value" in e,
-            link_to=e.get("link_to"), attrs=tuple((e.get("attrs") or {}).items()),
+            link_to=e.get("link_to"), target_attr=bool(e.get("target_attr")),
+            attrs=tuple((e.get("attrs") or {}).items()),
             checks=tuple(e.get("checks") or ()), constraints=constraints(e),
             severity=e.get("severity", "error"), rule=e.get("rule"), doc=e.get("doc", ""))
         for key, e in (data.get("layout") or {}).items())

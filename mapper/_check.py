@@ -174,6 +174,8 @@ class _Checker:
         if "link_to" in entry and "nx_class" in entry:
             self.add(ptr, "link_to and nx_class exclude each other (a link's class is its "
                      "target's)")
+        if entry.get("target_attr") and "link_to" not in entry:
+            self.add((*ptr, "target_attr"), "target_attr applies to link_to entries only")
         if "@" in key and ("nx_class" in entry or "link_to" in entry or "attrs" in entry):
             self.add(ptr, "an attribute entry cannot have nx_class, link_to or attrs")
         for i, name in enumerate(entry.get("checks") or ()):

@@ -164,6 +164,7 @@ class LayoutEntry:
     value: Any = None
     has_value: bool = False
     link_to: str | None = None
+    target_attr: bool = False
     attrs: tuple[tuple[str, Any], ...] = ()
     checks: tuple[str, ...] = ()
     constraints: Constraints = field(default_factory=Constraints)

@@ -51,6 +51,7 @@ class _Rule:
     judge_absence: bool = True
     nx_class: str | None = None
     link_to: str | None = None
+    target_attr: bool = False
     value: Any = None
     has_value: bool = False
     checks: tuple[str, ...] = ()
@@ -107,8 +108,8 @@ def _merge(own: Constraints, parent: Constraints) -> Constraints:
 
 def _layout_rule(e: LayoutEntry) -> _Rule:
     return _Rule(e.loc, (_Alt(e.path, None, e.constraints),), e.required, e.severity, e.rule,
-                 nx_class=e.nx_class, link_to=e.link_to, value=e.value, has_value=e.has_value,
-                 checks=e.checks)
+                 nx_class=e.nx_class, link_to=e.link_to, target_attr=e.target_attr,
+                 value=e.value, has_value=e.has_value, checks=e.checks)
 
 
 def _cap(severity: str, cap: str) -> str:
@@ -333,9 +334,11 @@ class Validator:
             emit("link", f"is not the object at {to} (a copy, or a link to another object)",
                  expected=to, found=_link_text(self.resolver.file, obj.name))
             return
+        if not rule.target_attr:
+            return  # the mapping does not ask for @target
         tattr = self.resolver.attr(obj, "target")
         if tattr is None:
-            emit("link", f"links to {to} but has no @target attribute (NeXus convention)",
+            emit("link", f"links to {to} but has no @target attribute",
                  severity="info", expected=to)
             return
         try:

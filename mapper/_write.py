@@ -42,7 +42,7 @@ class _Plan:
     groups: list[str] = field(default_factory=list)             # groups to create (in order)
     datasets: dict[str, Any] = field(default_factory=dict)      # path -> value
     attrs: dict[tuple[str, str], Any] = field(default_factory=dict)  # (path, name) -> value
-    links: list[tuple[str, str]] = field(default_factory=list)  # (at, to)
+    links: list[tuple[str, str, bool]] = field(default_factory=list)  # (at, to, @target?)
     defaults: dict[str, str] = field(default_factory=dict)      # group -> @default child
     bulk: set[str] = field(default_factory=set)                 # the signals' data paths
     problems: list[str] = field(default_factory=list)
@@ -336,7 +336,7 @@ def _plan_layout(m: Mapping, env: dict[str, Any], names: dict[str, str], plan: _
         if e.link_to:
             to = _concrete(e.link_to, env, names, plan, f"layout {e.path}")
             if to:
-                plan.links.append((dest, to))
+                plan.links.append((dest, to, e.target_attr))
         if e.has_value and (e.required is True or dest in plan.datasets):
             if "/@" in dest:
                 obj, attr = dest.rsplit("/@", 1)
@@ -384,13 +384,14 @@ def _write(h5: Any, plan: _Plan, m: Mapping, target: Path, compression: str | No
         parent = group(posixpath.dirname(path))
         _dataset(parent, posixpath.basename(path), value, compression, chunks,
                  bulk=path in plan.bulk)
-    for at, to in plan.links:
+    for at, to, target_attr in plan.links:
         if to not in h5:
             continue  # the target was optional and is absent
         parent = group(posixpath.dirname(at))
         if posixpath.basename(at) not in parent:
             parent[posixpath.basename(at)] = h5py.SoftLink(to)
-        h5[to].attrs["target"] = to
+        if target_attr:
+            h5[to].attrs["target"] = to
     for (path, name), value in plan.attrs.items():
         if path != "/" and path not in h5:
             if path in plan.classes:
