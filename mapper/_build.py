@@ -106,7 +106,9 @@ def build(data: dict[str, Any], locs: dict[Pointer, str], path: Path, parents: t
             required=a.get("required", True),
             filters=tuple(Filter(f["option"], f["match"]) for f in a.get("filters") or ()),
             prefer_option=pref.get("option"), prefer_anchor=pref.get("anchor"),
-            doc=a.get("doc", ""),
+            doc=a.get("doc", ""), write_path=a.get("write_path"),
+            write_name_from=(a.get("write_name") or {}).get("from"),
+            write_name_transform=(a.get("write_name") or {}).get("transform"),
         ))
 
     s = data["signal"]
@@ -137,12 +139,14 @@ def build(data: dict[str, Any], locs: dict[Pointer, str], path: Path, parents: t
                        for k, v in (s.get("metadata") or {}).items()),
         original_metadata=src(("signal", "original_metadata"), s["original_metadata"])
         if "original_metadata" in s else None,
+        extra=tuple((k, src(("signal", "extra", k), v)) for k, v in (s.get("extra") or {}).items()),
     )
     w = data.get("write")
     write = WriteSpec(
         loc=loc(("write",)),
         root_attrs=tuple((w.get("root_attrs") or {}).items()),
         default=w.get("default"), names=tuple((w.get("names") or {}).items()),
+        compression=w.get("compression"), chunk_bytes=w.get("chunk_bytes", 1_000_000),
     ) if w else None
     layout = tuple(
         LayoutEntry(

@@ -246,6 +246,17 @@ def semantic(data: dict[str, Any], locs: dict[Pointer, str]) -> list[str]:
                     c.path((*ptr, "args", k), v, names) if "{" in v else None
         if "where" in anchor:
             c.predicate((*ptr, "where"), anchor["where"], names | {"."})
+        c.path((*ptr, "write_path"), anchor.get("write_path"), names)
+        wname = anchor.get("write_name") or {}
+        if "transform" in wname:
+            from .builtins import TRANSFORMS
+
+            if wname["transform"] not in TRANSFORMS:
+                c.add((*ptr, "write_name", "transform"), f"unknown transform "
+                      f"{wname['transform']!r}{did_you_mean(wname['transform'], TRANSFORMS)}")
+            elif TRANSFORMS[wname["transform"]].encode is None:
+                c.add((*ptr, "write_name", "transform"),
+                      f"transform {wname['transform']!r} has no encode")
         for i, f in enumerate(anchor.get("filters") or ()):
             if f["option"] not in c.options:
                 c.add((*ptr, "filters", i, "option"), f"undeclared option {f['option']!r}")
@@ -299,11 +310,13 @@ def semantic(data: dict[str, Any], locs: dict[Pointer, str]) -> list[str]:
             c.source(("signal", "metadata", key), src, names)
         if "original_metadata" in signal:
             c.source(("signal", "original_metadata"), signal["original_metadata"], names)
+        for key, src in (signal.get("extra") or {}).items():
+            c.source(("signal", "extra", key), src, names)
     for key, entry in (data.get("layout") or {}).items():
         c.layout(key, entry, names)
     write = data.get("write") or {}
     c.path(("write", "default"), write.get("default"), names)
-    from ._write import FACTS
+    from ._h5write import FACTS
 
     for key, value in (write.get("root_attrs") or {}).items():
         for fact in re.findall(r"\{(\w+)\}", value) if isinstance(value, str) else ():

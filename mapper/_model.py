@@ -110,6 +110,8 @@ class SignalSpec:
     axes: tuple[AxisSpec | ForEach, ...] | Source | None = None
     metadata: tuple[tuple[str, Source], ...] = ()
     original_metadata: Source | None = None
+    #: further keys of the signal dict (``attributes``, ``models``, ...)
+    extra: tuple[tuple[str, Source], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,11 @@ class Anchor:
     prefer_option: str | None = None
     prefer_anchor: str | None = None
     doc: str = ""
+    #: where ``save`` puts the anchor when ``path`` is a builtin or a glob
+    write_path: str | None = None
+    #: ``save`` names the last (glob) segment from this dotted key of the signal dict
+    write_name_from: str | None = None
+    write_name_transform: str | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +188,8 @@ class WriteSpec:
     root_attrs: tuple[tuple[str, Any], ...] = ()
     default: str | None = None
     names: tuple[tuple[str, str], ...] = ()
+    compression: str | None = None
+    chunk_bytes: int = 1_000_000
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ class Engine:
     defer_trees: bool = False
 
     def __post_init__(self) -> None:
-        self.ctx = Context(self.resolver, self.filename, self.options, self.warn)
+        self.ctx = Context(self.resolver, self.filename, self.options, self.warn, lazy=self.lazy)
 
     # ------------------------------------------------------------------ anchors
     def bindings(self) -> list[dict[str, Any]]:
@@ -313,7 +313,16 @@ class Engine:
             finally:
                 self.defer_trees = False
             original = om if isinstance(om, AbcMapping) else {} if om is MISSING else {"value": om}
-        return {"data": data, "axes": axes, "metadata": metadata, "original_metadata": original}
+        out = {"data": data, "axes": axes, "metadata": metadata, "original_metadata": original}
+        for key, src in spec.extra:
+            try:
+                value = self.evaluate(src, env)
+            except NoMatchError as exc:
+                self.warn(f"{exc}; {key} left out")
+                continue
+            if value is not MISSING:
+                out[key] = value
+        return out
 
     def _shape(self, data: Any) -> tuple[int, ...]:
         if isinstance(data, ArrayRef):

@@ -11,7 +11,6 @@ temporary name in the target directory and renamed into place.
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import posixpath
 import re
@@ -23,11 +22,11 @@ import numpy as np
 
 from . import _schema
 from ._constraints import check, item_from_array
+from ._h5write import WriteOptions, apply_plan, atomic_write, fill, update_in_place, write_facts
 from ._model import Anchor, AxisSpec, Constraints, Mapping, Source
 from ._paths import PathSyntaxError, child_path, parse_path, template_names
 from ._report import short_loc
-from ._version import __version__
-from .builtins import TRANSFORMS
+from .builtins import REGISTRY, TRANSFORMS, WriteContext
 from .errors import MissingFileError, WriteError
 
 PathLike = str | os.PathLike[str]
@@ -46,31 +45,70 @@ class _Plan:
     defaults: dict[str, str] = field(default_factory=dict)      # group -> @default child
     bulk: set[str] = field(default_factory=set)                 # the signals' data paths
     problems: list[str] = field(default_factory=list)
+    ds_opts: dict[str, dict[str, Any]] = field(default_factory=dict)  # path -> h5py options
+    navigate: dict[str, list[bool]] = field(default_factory=dict)     # data path -> flags
+    owned: list[str] = field(default_factory=list)              # replaced whole on update
+    used_names: set[str] = field(default_factory=set)
+
+    def add_group(self, path: str) -> None:
+        """A group to create (with its parents)."""
+        if path not in self.groups:
+            self.groups.append(path)
+
+    def add_dataset(self, path: str, value: Any, *, bulk: bool = False, **options: Any) -> None:
+        """A dataset to write; ``bulk`` marks a signal's data."""
+        self.datasets[path] = value
+        if options:
+            self.ds_opts[path] = options
+        if bulk:
+            self.bulk.add(path)
 
 
-def save(path: PathLike, signal: dict[str, Any] | list[dict[str, Any]], schema: str = "nxtomo",
-         *, overwrite: bool = False, compression: str | None = None,
-         chunks: bool | tuple[int, ...] | None = None,
-         search_path: list[PathLike] | None = None) -> Path:
-    """Write one signal dict (or a list of them) into a new file laid out by ``schema``.
+#: ``save(compression=...)`` not given: use the mapping's ``write.compression``.
+MAPPING_DEFAULT: Any = "mapping-default"
+
+
+def save(path: PathLike, signal: dict[str, Any] | list[dict[str, Any]],
+         schema: str | None = None, *, overwrite: bool = False,
+         compression: str | None = MAPPING_DEFAULT,
+         chunks: bool | tuple[int, ...] | None = None, write_dataset: bool = True,
+         show_progressbar: bool | None = None, search_path: list[PathLike] | None = None,
+         **h5py_options: Any) -> Path:
+    """Write one signal dict (or a list of them) into a file laid out by ``schema``.
 
     Parameters
     ----------
     path
         The file to write.
     signal
-        A signal dict (``data``, ``axes``, ``metadata``) or a list of them;
+        A signal dict (``data``, ``axes``, ``metadata``, ...) or a list of them;
         with a list, the mapping's ``select: each`` group is written once per
-        signal (``entry0000``, ``entry0001``, ...).
+        signal (``entry0000``, ``entry0001``, ...; HSpy: one experiment each).
     schema
-        A mapping name or YAML file whose rules say where every value goes.
+        A mapping name or YAML file whose rules say where every value goes;
+        default: ``"hspy"`` for a ``.hspy`` file, else ``"nxtomo"``.
     overwrite
         Replace an existing file. Without it an existing file is an error and
         is left untouched.
-    compression, chunks
-        h5py options for the bulk data (``"gzip"``, ``(1, ny, nx)``, ...).
+    compression
+        Filter for the signal's data (``"gzip"``, ``"lzf"``, ``None``); default:
+        the mapping's ``write.compression`` (gzip for HSpy). Shuffle is added
+        only together with a compression filter.
+    chunks
+        Chunk shape of the signal's data; default: the dask array's chunks, or
+        whole signals per chunk of about ``write.chunk_bytes`` (1 MB). ``True``:
+        h5py's guess.
+    write_dataset
+        ``False`` updates an existing file in place: metadata, axes and other
+        encoded groups are rewritten, the data already stored is kept (it must
+        have the signal's shape).
+    show_progressbar
+        Show a progress bar while dask data is written; default: on a terminal.
     search_path
         Extra directories with mapping files.
+    **h5py_options
+        Passed to h5py's ``create_dataset`` for the signal's data
+        (``compression_opts``, ``shuffle``, ``fletcher32``, ``scaleoffset``, ...).
 
     Returns
     -------
@@ -80,54 +118,89 @@ def save(path: PathLike, signal: dict[str, Any] | list[dict[str, Any]], schema: 
     Raises
     ------
     WriteError
-        A value breaks its rule (wrong rank, units, a required value absent):
-        every problem is listed, nothing is written.
+        A value breaks its rule or cannot be stored (wrong rank, units, a set
+        in metadata, a required value absent): every problem is listed, with
+        its place in the signal, and nothing is written.
     """
     target = Path(path)
+    if schema is None:
+        schema = "hspy" if target.suffix.lower() == ".hspy" else "nxtomo"
     m = _schema.load_mapping(schema, search_path)
+    if compression is MAPPING_DEFAULT:
+        compression = m.write.compression if m.write else None
+    opts = WriteOptions(compression=compression, chunks=chunks,
+                        chunk_bytes=m.write.chunk_bytes if m.write else 1_000_000,
+                        h5py_options=h5py_options, show_progressbar=show_progressbar,
+                        write_dataset=write_dataset)
     signals = signal if isinstance(signal, list) else [signal]
     if not signals:
         raise WriteError("nothing to save: the list of signals is empty")
-    if target.exists() and not overwrite:
-        raise WriteError(f"{target}: exists; pass overwrite=True to replace it")
-    if not target.parent.is_dir():
-        raise MissingFileError(f"{target.parent}: no such directory")
+    if write_dataset:
+        if target.exists() and not overwrite:
+            raise WriteError(f"{target}: exists; pass overwrite=True to replace it")
+        if not target.parent.is_dir():
+            raise MissingFileError(f"{target.parent}: no such directory")
+    elif not target.is_file():
+        raise MissingFileError(f"{target}: no such file (write_dataset=False updates an "
+                               "existing file)")
     plan = _Plan()
     for i, sig in enumerate(signals):
         before = len(plan.problems)
-        _plan_signal(m, sig, i, len(signals), plan)
+        _plan_signal(m, sig, i, len(signals), plan, opts)
         if len(signals) > 1:  # say which signal each problem is about
             plan.problems[before:] = [p if p.startswith("signal ") else f"signal {i}: {p}"
                                       for p in plan.problems[before:]]
     if plan.problems:
         raise WriteError(f"cannot save with mapping {m.name!r}: " + "; ".join(plan.problems))
-    _atomic_write(target, overwrite, lambda h5: _write(h5, plan, m, target, compression, chunks))
+    facts = write_facts(target.name)
+    root = {k: fill(v, facts) for k, v in (m.write.root_attrs if m.write else ())}
+    if write_dataset:
+        atomic_write(target, overwrite, lambda h5: apply_plan(h5, plan, root, opts))
+    else:
+        update_in_place(target, lambda h5: apply_plan(h5, plan, root, opts))
     return target
 
 
 # ---------------------------------------------------------------------------- planning
-def _plan_signal(m: Mapping, sig: dict[str, Any], index: int, count: int, plan: _Plan) -> None:
+def _plan_signal(m: Mapping, sig: dict[str, Any], index: int, count: int, plan: _Plan,
+                 opts: WriteOptions) -> None:
     where = f"signal {index}" if count > 1 else "the signal"
     if not isinstance(sig, dict) or sig.get("data") is None:
         plan.problems.append(f"{where} is not a signal dict with 'data'")
         return
     names = dict(m.write.names) if m.write else {}
-    env = _anchor_paths(m.anchors, index, count, names, plan)
+    env = _anchor_paths(m.anchors, sig, index, count, names, plan)
     spec = m.signal
     data_src = _writable(spec.data) if spec is not None and spec.data is not None else None
     if spec is None or data_src is None:
-        plan.problems.append(f"signal.data of mapping {m.name!r} is not read from a path (it "
-                             "comes from a built-in), so the mapping cannot write")
+        plan.problems.append(f"signal.data of mapping {m.name!r} comes from a built-in "
+                             "without a writer, so the mapping cannot write")
         return
     problems_before = len(plan.problems)
+    ctx = WriteContext(plan, sig, where, {"write_dataset": opts.write_dataset})
     symbols: dict[str, tuple[int, str]] = {}
     data = sig["data"]
-    units_of: dict[str, str] = {}
-    todo: list[tuple[Source, Any, str]] = [(data_src, data, "data")]
-    bulk = _concrete(data_src.path or "", env, names, plan, "data")
-    if bulk:
-        plan.bulk.add(bulk)
     axes = sig.get("axes") or []
+    navigate = ([bool(ax.get("navigate", True)) if isinstance(ax, dict) else True
+                 for ax in axes] if len(axes) == np.ndim(data) else None)
+    units_of: dict[str, str] = {}
+    todo: list[tuple[Source, Any, str]] = []
+    if data_src.kind == "builtin":
+        known = set(plan.bulk)
+        _call_writer(data_src, data, env, names, plan, ctx, "data")
+        for path in plan.bulk - known:
+            plan.navigate[path] = navigate  # type: ignore[assignment]
+    else:
+        todo.append((data_src, data, "data"))
+        bulk = _concrete(data_src.path or "", env, names, plan, "data")
+        if bulk:
+            plan.bulk.add(bulk)
+            if navigate is not None:
+                plan.navigate[bulk] = navigate
+    if isinstance(spec.axes, Source):
+        axes_src = _writable(spec.axes)
+        if axes_src is not None and axes_src.kind == "builtin":
+            _call_writer(axes_src, axes, env, names, plan, ctx, "axes")
     specs = spec.axes if isinstance(spec.axes, tuple) else ()
     for i, ax_spec in enumerate(specs):
         if not isinstance(ax_spec, AxisSpec):
@@ -145,7 +218,11 @@ def _plan_signal(m: Mapping, sig: dict[str, Any], index: int, count: int, plan: 
         path_src = _writable(src)
         if path_src is None:
             continue
-        value = _dotted(sig.get("metadata") or {}, key)
+        meta = sig.get("metadata") or {}
+        value = meta if key == "." else _dotted(meta, key)
+        if path_src.kind == "builtin":
+            _call_writer(path_src, value, env, names, plan, ctx, f"metadata.{key}")
+            continue
         if value is None:
             if _required_here(path_src, src, m.anchors):
                 plan.problems.append(f"metadata.{key} is required by {m.name} "
@@ -153,6 +230,17 @@ def _plan_signal(m: Mapping, sig: dict[str, Any], index: int, count: int, plan: 
             continue
         todo.append((path_src, _encode(path_src, value, plan, f"metadata.{key}"),
                      f"metadata.{key}"))
+    extra = list(spec.extra)
+    if spec.original_metadata is not None:
+        extra.insert(0, ("original_metadata", spec.original_metadata))
+    for key, src in extra:
+        path_src = _writable(src)
+        if path_src is None:
+            continue
+        if path_src.kind == "builtin":
+            _call_writer(path_src, sig.get(key), env, names, plan, ctx, key)
+        elif sig.get(key) is not None and key != "original_metadata":
+            todo.append((path_src, _encode(path_src, sig[key], plan, key), key))
     for src, value, label in todo:
         if value is None:
             continue
@@ -187,18 +275,33 @@ def _plan_signal(m: Mapping, sig: dict[str, Any], index: int, count: int, plan: 
                 node = parent
 
 
-def _anchor_paths(anchors: tuple[Anchor, ...], index: int, count: int, names: dict[str, str],
-                  plan: _Plan) -> dict[str, Any]:
+def _call_writer(src: Source, value: Any, env: dict[str, Any], names: dict[str, str],
+                 plan: _Plan, ctx: WriteContext, label: str) -> None:
+    """Run the writer of a built-in source: it adds to the plan (or records problems)."""
+    at = "/"
+    if src.at is not None:
+        dest = _concrete(src.at, env, names, plan, label)
+        if dest is None:
+            return
+        at = dest
+    func = REGISTRY[src.builtin or ""].write
+    assert func is not None
+    func(ctx, at, value, **dict(src.args))
+
+
+def _anchor_paths(anchors: tuple[Anchor, ...], sig: dict[str, Any], index: int, count: int,
+                  names: dict[str, str], plan: _Plan) -> dict[str, Any]:
     env: dict[str, Any] = {}
     for a in anchors:
-        if a.builtin or a.path is None:
+        expr = a.write_path or (None if a.builtin else a.path)
+        if expr is None or any(env.get(n) is None for n in template_names(expr)):
             env[a.name] = None  # found by an algorithm: nothing to write there
             continue
-        if any(env.get(n) is None for n in template_names(a.path)):
-            env[a.name] = None
-            continue
-        dest = _concrete(a.path, env, names, plan, f"anchor {a.name}")
-        if dest is not None and a.select == "each" and count > 1:
+        glob_name = None
+        if a.write_name_from:
+            glob_name = _write_name(a, sig, plan)
+        dest = _concrete(expr, env, names, plan, f"anchor {a.name}", glob_name)
+        if dest is not None and a.select == "each" and count > 1 and glob_name is None:
             cls = plan.classes.pop(dest, None)  # entry -> entry0000, entry0001, ...
             dest = f"{dest}{index:04d}"
             if cls:
@@ -207,8 +310,23 @@ def _anchor_paths(anchors: tuple[Anchor, ...], index: int, count: int, names: di
     return env
 
 
-def _concrete(expr: str, env: dict[str, Any], names: dict[str, str], plan: _Plan, label: str
-              ) -> str | None:
+def _write_name(a: Anchor, sig: dict[str, Any], plan: _Plan) -> str:
+    """The name an anchor's glob segment gets from the signal, unique within the file."""
+    value = _dotted(sig, a.write_name_from or "")
+    if a.write_name_transform:
+        encode = TRANSFORMS[a.write_name_transform].encode
+        assert encode is not None
+        value = encode(value)
+    name = str(value) if value is not None else a.name
+    unique, k = name, 1
+    while unique in plan.used_names:
+        unique, k = f"{name}_{k}", k + 1
+    plan.used_names.add(unique)
+    return unique
+
+
+def _concrete(expr: str, env: dict[str, Any], names: dict[str, str], plan: _Plan, label: str,
+              glob_name: str | None = None) -> str | None:
     """The one path ``expr`` names when writing; records the classes of its segments."""
     for name in template_names(expr):
         value = env.get(name)
@@ -227,7 +345,9 @@ def _concrete(expr: str, env: dict[str, Any], names: dict[str, str], plan: _Plan
                                  "place to write")
             return None
         name = seg.name
-        if name is None or _GLOB.search(name):
+        if name is not None and _GLOB.search(name) and seg.nx_class is None and glob_name:
+            name = glob_name
+        elif name is None or _GLOB.search(name):
             if seg.nx_class is None:
                 plan.problems.append(f"{label}: {expr!r}: the glob {name!r} names no single "
                                      "place to write (give write.names or a literal name)")
@@ -240,13 +360,19 @@ def _concrete(expr: str, env: dict[str, Any], names: dict[str, str], plan: _Plan
 
 
 def _writable(src: Source) -> Source | None:
-    """The path source a value is written to (a ``first`` source: its first path)."""
+    """The source a value is written through: a path, or a built-in with a writer.
+
+    A ``first`` source writes through its first writable alternative.
+    """
     if src.kind == "path" and not src.deref:
+        return src
+    if src.kind == "builtin" and REGISTRY[src.builtin or ""].write is not None:
         return src
     if src.kind == "first":
         for alt in src.alternatives:
-            if alt.kind == "path" and not alt.deref:
-                return alt
+            found = _writable(alt)
+            if found is not None:
+                return found
     return None
 
 
@@ -358,149 +484,3 @@ def _dotted(tree: dict[str, Any], key: str) -> Any:
     return node
 
 
-# ---------------------------------------------------------------------------- writing
-def _write(h5: Any, plan: _Plan, m: Mapping, target: Path, compression: str | None,
-           chunks: Any) -> None:
-    import h5py
-
-    def group(path: str) -> Any:
-        if path == "/":
-            return h5
-        parent = group(posixpath.dirname(path))
-        name = posixpath.basename(path)
-        g = parent.get(name)
-        if g is None:
-            g = parent.create_group(name)
-        elif not isinstance(g, h5py.Group):
-            raise WriteError(f"{path}: the mapping writes both a dataset and a group here")
-        cls = plan.classes.get(path)
-        if cls and "NX_class" not in g.attrs:
-            g.attrs["NX_class"] = cls
-        return g
-
-    for g in plan.groups:
-        group(g)
-    for path, value in plan.datasets.items():
-        parent = group(posixpath.dirname(path))
-        _dataset(parent, posixpath.basename(path), value, compression, chunks,
-                 bulk=path in plan.bulk)
-    for at, to, target_attr in plan.links:
-        if to not in h5:
-            continue  # the target was optional and is absent
-        parent = group(posixpath.dirname(at))
-        if posixpath.basename(at) not in parent:
-            parent[posixpath.basename(at)] = h5py.SoftLink(to)
-        if target_attr:
-            h5[to].attrs["target"] = to
-    for (path, name), value in plan.attrs.items():
-        if path != "/" and path not in h5:
-            if path in plan.classes:
-                group(path)
-            else:
-                continue  # an attribute of an optional value that is absent
-        h5[path].attrs[name] = _attr_value(value)
-    for path, child in plan.defaults.items():
-        group(path).attrs["default"] = child
-    facts = write_facts(target.name)
-    for k, v in (m.write.root_attrs if m.write else ()):
-        h5.attrs[k] = _attr_value(_fill(v, facts))
-
-
-#: The ``{name}`` placeholders a ``write.root_attrs`` string may use.
-FACTS = ("file_name", "file_time", "mapper_version", "hdf5_version", "h5py_version")
-
-
-def write_facts(file_name: str) -> dict[str, str]:
-    """The values of :data:`FACTS` for a file being written now."""
-    import h5py
-
-    return {"file_name": file_name,
-            "file_time": _dt.datetime.now(_dt.timezone.utc).astimezone().isoformat(),
-            "mapper_version": __version__, "hdf5_version": h5py.version.hdf5_version,
-            "h5py_version": h5py.version.version}
-
-
-def _fill(value: Any, facts: dict[str, str]) -> Any:
-    """``{file_name}`` and the other :data:`FACTS` in a string replaced (no other templating)."""
-    if not isinstance(value, str):
-        return value
-    return re.sub(r"\{(\w+)\}", lambda mt: facts.get(mt.group(1), mt.group(0)), value)
-
-
-def _dataset(parent: Any, name: str, value: Any, compression: str | None, chunks: Any,
-             bulk: bool = False) -> None:
-    import h5py
-
-    if hasattr(value, "dask") and hasattr(value, "compute"):  # a dask array: stream it
-        import threading
-
-        import dask.array as da
-
-        ds = parent.create_dataset(name, shape=value.shape, dtype=value.dtype,
-                                   chunks=chunks if chunks is not None else True,
-                                   compression=compression)
-        da.store(value, ds, lock=threading.Lock())
-        return
-    if isinstance(value, str):
-        parent.create_dataset(name, data=value, dtype=h5py.string_dtype())
-        return
-    arr = np.asarray(value)
-    if arr.dtype.kind in "UO":
-        arr = np.array([str(v) for v in arr.reshape(-1)], dtype=h5py.string_dtype()
-                       ).reshape(arr.shape)
-    # the signal's data takes the caller's options; other arrays only when large
-    big = arr.ndim > 0 and (bulk or arr.nbytes > (1 << 16))
-    parent.create_dataset(name, data=arr, compression=compression if big else None,
-                          chunks=chunks if big and chunks is not None else None)
-
-
-def _attr_value(value: Any) -> Any:
-    import h5py
-
-    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
-        return np.array(value, dtype=h5py.string_dtype())
-    return value
-
-
-def _atomic_write(target: Path, overwrite: bool, fill: Any) -> None:
-    """Write through a temporary file in the same directory, then move it into place.
-
-    The temporary file is created with the process umask (like any new file),
-    so the result has the usual permissions. Any failure removes it and is
-    reported as a one-line :class:`WriteError` naming the target.
-    """
-    import secrets
-
-    import h5py
-
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
-    except OSError as exc:
-        raise WriteError(f"{target}: cannot create a file in {target.parent} "
-                         f"({exc.strerror or exc})") from None
-    try:
-        with h5py.File(tmp, "w") as h5:
-            fill(h5)
-        if overwrite:
-            if target.is_dir():
-                raise WriteError(f"{target}: is a directory; it is not replaced")
-            os.replace(tmp, target)
-        else:
-            try:
-                os.link(tmp, target)  # atomic, and fails if the name appeared meanwhile
-            except FileExistsError:
-                raise WriteError(f"{target}: exists; pass overwrite=True to replace it"
-                                 ) from None
-            except OSError:  # no hard links on this file system
-                if target.exists():
-                    raise WriteError(f"{target}: exists; pass overwrite=True to replace it"
-                                     ) from None
-                os.replace(tmp, target)
-    except WriteError:
-        raise
-    except (OSError, ValueError, TypeError, UnicodeError) as exc:  # h5py and the OS
-        raise WriteError(f"{target}: cannot write ({type(exc).__name__}: {exc})") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()

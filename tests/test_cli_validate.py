@@ -117,7 +117,8 @@ def test_an_unknown_schema_is_one_error_before_any_file(capsys, files):
     assert code == 2
     assert out == ""
     assert err.strip().splitlines() == [
-        "mapper: error: no mapping named 'no_such_mapping'; available: nxdata, nxmonopd, nxtomo"]
+        "mapper: error: no mapping named 'no_such_mapping'; "
+        "available: hspy, nxdata, nxmonopd, nxtomo"]
 
 
 def test_file_names_from_standard_input_nul_separated(capsys, files, monkeypatch):

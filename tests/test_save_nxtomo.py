@@ -19,7 +19,7 @@ import pytest
 from nxtomo_files import N_FRAMES, NX, NY, write_nxtomo
 
 import mapper
-from mapper import _write
+from mapper import _h5write, _write
 from mapper.errors import MapperError, MissingFileError, WriteError
 
 
@@ -274,13 +274,13 @@ def test_overwrite_replaces_an_existing_file(tmp_path):
 
 def test_a_file_that_appears_while_writing_is_not_clobbered(tmp_path, monkeypatch):
     target = tmp_path / "out.nxs"
-    real = _write._write
+    real = _write.apply_plan
 
     def racing(h5, *args, **kwargs):
         real(h5, *args, **kwargs)
         target.write_bytes(b"someone else")
 
-    monkeypatch.setattr(_write, "_write", racing)
+    monkeypatch.setattr(_write, "apply_plan", racing)
     with pytest.raises(WriteError, match="exists"):
         mapper.save(target, scratch_signal())
     assert target.read_bytes() == b"someone else"
@@ -291,7 +291,7 @@ def test_a_failure_while_writing_leaves_no_file(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(_write, "_dataset", broken)
+    monkeypatch.setattr(_h5write, "_dataset", broken)
     with pytest.raises(WriteError, match=r"out.nxs: cannot write \(OSError: disk full"):
         mapper.save(tmp_path / "out.nxs", scratch_signal())
     assert files_in(tmp_path) == []

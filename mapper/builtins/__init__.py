@@ -9,9 +9,20 @@ called from a mapping: there is no ``eval``.
 
 from __future__ import annotations
 
-from ._registry import REGISTRY, TRANSFORMS, ArrayRef, Builtin, Context, Transform, register
+from ._registry import (
+                        REGISTRY,
+                        TRANSFORMS,
+                        ArrayRef,
+                        Builtin,
+                        Context,
+                        Transform,
+                        WriteContext,
+                        register,
+                        writer,
+)
 
 # importing the modules fills the registry
-from . import common, nxdata, tree, units  # noqa: F401  isort: skip
+from . import common, hspy, nxdata, tree, units  # noqa: F401  isort: skip
 
-__all__ = ["REGISTRY", "TRANSFORMS", "ArrayRef", "Builtin", "Context", "Transform", "register"]
+__all__ = ["REGISTRY", "TRANSFORMS", "ArrayRef", "Builtin", "Context", "Transform", "WriteContext",
+           "register", "writer"]

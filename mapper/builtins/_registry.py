@@ -29,6 +29,8 @@ class Context:
     filename: str
     options: dict[str, Any] = field(default_factory=dict)
     warn: Callable[[str], None] = print
+    #: the load was asked to be lazy (bulk arrays come back as dask arrays)
+    lazy: bool = False
     #: per-load memo for built-ins (keys are tuples starting with the built-in's name)
     memo: dict[Any, Any] = field(default_factory=dict)
 
@@ -41,6 +43,44 @@ class Builtin:
     kind: str  # "paths" or "value"
     func: Callable[..., Any]
     doc: str
+    #: the inverse, for ``save``: ``write(ctx: WriteContext, at: str, value, **args)``
+    write: Callable[..., None] | None = None
+
+
+class WriteContext:
+    """What a built-in's writer may use: the plan of the file being written.
+
+    Everything goes into the plan; nothing touches a file until every value of
+    every signal has been encoded and checked, so a bad value is reported
+    before anything is written.
+    """
+
+    def __init__(self, plan: Any, signal: dict[str, Any], label: str,
+                 options: dict[str, Any]) -> None:
+        self.plan = plan
+        self.signal = signal
+        self.label = label
+        self.options = options
+
+    def group(self, path: str) -> None:
+        """Create the group ``path`` (and its parents)."""
+        self.plan.add_group(path)
+
+    def dataset(self, path: str, value: Any, *, bulk: bool = False, **options: Any) -> None:
+        """Write ``value`` at ``path``; ``bulk`` marks the signal's data (chunking, filters)."""
+        self.plan.add_dataset(path, value, bulk=bulk, **options)
+
+    def attr(self, path: str, name: str, value: Any) -> None:
+        """Set attribute ``name`` of the object at ``path``."""
+        self.plan.attrs[(path, name)] = value
+
+    def owns(self, path: str) -> None:
+        """``path`` is written whole by this built-in (replaced whole when updating a file)."""
+        self.plan.owned.append(path)
+
+    def problem(self, message: str) -> None:
+        """Record a value that cannot be written (reported before writing)."""
+        self.plan.problems.append(message)
 
 
 @dataclass(frozen=True)
@@ -65,6 +105,17 @@ def register(name: str, kind: str) -> Callable[[Callable[..., Any]], Callable[..
     def deco(func: Callable[..., Any]) -> Callable[..., Any]:
         doc = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else ""
         REGISTRY[name] = Builtin(name, kind, func, doc)
+        return func
+
+    return deco
+
+
+def writer(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register ``func`` as the inverse of built-in ``name`` (which must exist)."""
+
+    def deco(func: Callable[..., None]) -> Callable[..., None]:
+        b = REGISTRY[name]
+        REGISTRY[name] = Builtin(b.name, b.kind, b.func, b.doc, func)
         return func
 
     return deco

@@ -53,7 +53,7 @@ def check(name: str) -> Callable[[Callable[[Context, str, Emit], None]],
 def _collect(ctx: Context) -> tuple[Context, list[str]]:
     """A copy of ``ctx`` whose warnings are collected instead of shown."""
     said: list[str] = []
-    return Context(ctx.resolver, ctx.filename, ctx.options, said.append, ctx.memo), said
+    return Context(ctx.resolver, ctx.filename, ctx.options, said.append, memo=ctx.memo), said
 
 
 def _strip_file(ctx: Context, message: str) -> str:
