@@ -82,17 +82,22 @@ def fmt_time(seconds: float) -> str:
 
 
 def interleaved(funcs: dict[str, Callable[[], Any]], repeat: int, warmup: int = 1,
-                collect: bool = True) -> dict[str, list[float]]:
+                collect: bool = True,
+                before: Callable[[str], None] | None = None) -> dict[str, list[float]]:
     """Time each function ``repeat`` times, alternating between them (A B A B ...).
 
     ``warmup`` untimed rounds run first. Results of each call are dropped (and
     garbage collected when ``collect``) before the next call, so one call's
     memory does not weigh on the next. The order inside a round alternates too
     (A B, then B A) so neither side always runs right after the other.
+    ``before(name)``, when given, runs untimed before every call of ``name``
+    (e.g. to delete the file a writer is about to create).
     """
     names = list(funcs)
     for _ in range(warmup):
         for name in names:
+            if before is not None:
+                before(name)
             out = funcs[name]()
             del out
             if collect:
@@ -101,6 +106,8 @@ def interleaved(funcs: dict[str, Callable[[], Any]], repeat: int, warmup: int = 
     for i in range(repeat):
         order = names if i % 2 == 0 else names[::-1]
         for name in order:
+            if before is not None:
+                before(name)
             if collect:
                 gc.collect()
             t0 = time.perf_counter()

@@ -2,9 +2,9 @@
 
 Usage::
 
-    python benchmarks/run_all.py                 # all five
+    python benchmarks/run_all.py                 # all six
     python benchmarks/run_all.py eager validate  # a subset: eager, lazy_sum, metadata, import,
-                                                 # validate
+                                                 # validate, hspy
 
 Each benchmark prints its own details first. The exit code is always 0: this
 is a report, not a test (a benchmark that crashes is shown as ERROR).
@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_eager
+import bench_hspy
 import bench_import
 import bench_lazy_sum
 import bench_metadata
@@ -32,6 +33,7 @@ BENCHMARKS = {
     "metadata": bench_metadata,
     "import": bench_import,
     "validate": bench_validate,
+    "hspy": bench_hspy,
 }
 
 

@@ -5,6 +5,7 @@
 >>> signals = mapper.load("scan.nxs", lazy=True)       # doctest: +SKIP
 >>> report = mapper.validate("scan.nxs", schema="nxtomo")  # doctest: +SKIP
 >>> mapper.save("out.nxs", signals[0], schema="nxtomo")    # doctest: +SKIP
+>>> mapper.convert("scan.nxs", "scan.hspy", to="hspy")     # doctest: +SKIP
 
 The functions are imported on first use (h5py and numpy with them), so that
 ``import mapper`` stays fast for command-line tools and worker start-up.
@@ -20,6 +21,7 @@ from .errors import MapperError, MapperWarning
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._api import MappedFile, detect, load, mappings, open, validate
+    from ._convert import convert
     from ._report import Finding, Report
     from ._schema import check_file
     from ._write import save
@@ -32,6 +34,7 @@ __all__ = [
     "Report",
     "__version__",
     "check_file",
+    "convert",
     "detect",
     "load",
     "mappings",
@@ -43,6 +46,7 @@ __all__ = [
 _LAZY = {
     "MappedFile": "._api",
     "check_file": "._schema",
+    "convert": "._convert",
     "detect": "._api",
     "load": "._api",
     "mappings": "._api",

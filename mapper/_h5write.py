@@ -112,8 +112,8 @@ def apply_plan(h5: Any, plan: Any, root_attrs: dict[str, Any], opts: WriteOption
         parent = group(posixpath.dirname(path))
         name = posixpath.basename(path)
         g = parent.get(name)
-        if g is None:
-            g = parent.create_group(name)
+        if g is None:  # in creation order: lists of signals and metadata keep their order
+            g = parent.create_group(name, track_order=True)
         elif not isinstance(g, h5py.Group):
             raise WriteError(f"{path}: the mapping writes both a dataset and a group here")
         cls = plan.classes.get(path)
@@ -303,7 +303,7 @@ def atomic_write(target: Path, overwrite: bool, fill_file: Any) -> None:
         raise WriteError(f"{target}: cannot create a file in {target.parent} "
                          f"({exc.strerror or exc})") from None
     try:
-        with h5py.File(tmp, "w") as h5:
+        with h5py.File(tmp, "w", track_order=True) as h5:
             fill_file(h5)
         if overwrite:
             if target.is_dir():

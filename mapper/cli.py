@@ -52,9 +52,11 @@ def _parser() -> argparse.ArgumentParser:
                          description="Lint mapping files (exit 0 clean, 1 problems).")
     chk.add_argument("mappings", nargs="+", help="YAML mapping files or names")
     chk.add_argument("--mapping-path", action="append", default=[], metavar="DIR")
+    from ._cli_convert import add_parser as add_convert
     from ._cli_validate import add_parser
 
     add_parser(sub)
+    add_convert(sub)
     sch = sub.add_parser("schemas", help="List the mappings that can be used.",
                          description="List the mappings that can be used.")
     sch.add_argument("--mapping-path", action="append", default=[], metavar="DIR")
@@ -200,6 +202,12 @@ def _cmd_validate(args: argparse.Namespace, out: Any) -> int:
     return run(args, out)
 
 
+def _cmd_convert(args: argparse.Namespace, out: Any) -> int:
+    from ._cli_convert import run
+
+    return run(args, out)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = _parser().parse_args(argv)
@@ -208,7 +216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
     handlers = {"show": _cmd_show, "load": _cmd_load, "check": _cmd_check,
-                "schemas": _cmd_schemas, "validate": _cmd_validate}
+                "schemas": _cmd_schemas, "validate": _cmd_validate,
+                "convert": _cmd_convert}
     error = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

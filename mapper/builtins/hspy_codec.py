@@ -37,6 +37,7 @@ from __future__ import annotations
 import ast
 import datetime as _dt
 from collections.abc import Callable
+from collections.abc import Mapping as AbcMapping
 from typing import Any, Protocol
 
 import h5py
@@ -263,7 +264,7 @@ class Encoder:
     def dict(self, value: Any, path: str, label: str) -> None:
         """Encode the dict ``value`` into the group at ``path`` (created here)."""
         self.sink.group(path)
-        if not isinstance(value, dict):
+        if not isinstance(value, AbcMapping):
             self.sink.problem(f"{label}: a dict was expected, not {type(value).__name__}")
             return
         for key, item in value.items():
@@ -281,7 +282,7 @@ class Encoder:
         """Encode one value stored under ``key`` in the group at ``path``."""
         sink = self.sink
         where = child(path, key)
-        if isinstance(item, dict):
+        if isinstance(item, AbcMapping):
             if key.startswith("_sig_") and "data" in item and self.write_signal is not None:
                 self.write_signal(where, item, label)
             else:
