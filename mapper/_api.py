@@ -223,6 +223,10 @@ def available_memory() -> int:
         return 1 << 62
 
 
+#: Eager loads below this size skip the memory check (reading /proc/meminfo costs time).
+SURELY_FITS = 64 << 20
+
+
 def _memory_guard(engine: Engine, signals: list[dict[str, Any]], path: str) -> None:
     total = 0
     for s in signals:
@@ -231,6 +235,8 @@ def _memory_guard(engine: Engine, signals: list[dict[str, Any]], path: str) -> N
             if isinstance(obj, h5py.Dataset) and obj.size:
                 total += obj.size * obj.dtype.itemsize
     raw = os.environ.get("MAPPER_MEMORY_LIMIT", "").strip()
+    if not raw and total < SURELY_FITS:
+        return  # no need to ask the system
     try:
         limit = int(float(raw)) if raw else available_memory()
     except ValueError:

@@ -13,7 +13,7 @@ rules backwards.
 
 from __future__ import annotations
 
-import posixpath
+import functools
 from typing import Any
 
 import h5py
@@ -47,8 +47,9 @@ def file_version(ctx: Context) -> tuple[int, ...]:
     key = ("hspy.version",)
     if key not in ctx.memo:
         f = ctx.resolver.file
-        if "file_format_version" in f.attrs:
-            version = parse_version(f.attrs["file_format_version"])
+        raw = ctx.resolver.attr(f, "file_format_version")
+        if raw is not None:
+            version = parse_version(raw)
         elif "Experiments" in f:
             version = (1, 0)
         else:
@@ -61,8 +62,13 @@ def file_version(ctx: Context) -> tuple[int, ...]:
     return ctx.memo[key]  # type: ignore[no-any-return]
 
 
+@functools.lru_cache(maxsize=64)
+def _version_of(text: str) -> tuple[int, ...]:
+    return parse_version(text)
+
+
 def _older(version: tuple[int, ...], than: Any) -> bool:
-    return version < parse_version(str(than))
+    return version < _version_of(str(than))
 
 
 # ---------------------------------------------------------------------------- reading
@@ -120,7 +126,7 @@ def metadata(ctx: Context, at: Any, groups: list[str] | str = "metadata",
     """The signal's metadata: decoded, moved to where the current format keeps each item.
 
     ``upgrades`` is the mapping's list of moves, each
-    ``{before: "1.2", move: "TEM", to: "Acquisition_instrument.TEM", if: ...}``,
+    ``{before: "1.2", move: "TEM", to: "Acquisition_instrument.TEM", if: ..., unless: ...}``,
     applied in order when the file's version is older than ``before``.
     """
     md = tree(ctx, at, groups)
@@ -129,16 +135,22 @@ def metadata(ctx: Context, at: Any, groups: list[str] | str = "metadata",
     version = file_version(ctx)
     for step in upgrades or ():
         if _older(version, step["before"]):
-            move(md, step["move"], step["to"], step.get("if"))
+            move(md, step["move"], step["to"], step.get("if"), step.get("unless"))
     general = md.get("General")
     if isinstance(general, dict) and general.get("title") == UNNAMED:
         general["title"] = ""
     return md
 
 
-def move(tree: dict[str, Any], src: str, dest: str, if_present: str | None = None) -> None:
-    """Move the item at dotted ``src`` to dotted ``dest`` (replacing it) when present."""
+def move(tree: dict[str, Any], src: str, dest: str, if_present: str | None = None,
+         unless: str | None = None) -> None:
+    """Move the item at dotted ``src`` to dotted ``dest`` (replacing it) when present.
+
+    ``if_present`` / ``unless``: only when that dotted item is present / absent.
+    """
     if if_present is not None and _get(tree, if_present) is None:
+        return
+    if unless is not None and _get(tree, unless) is not None:
         return
     parts = src.split(".")
     node: Any = tree
@@ -304,16 +316,30 @@ def write_metadata(ctx: WriteContext, at: str, value: Any, groups: list[str] | s
 
 
 @writer("hspy.axes")
-def write_axes(ctx: WriteContext, at: str, value: Any, key: str = "data") -> None:
+def write_axes(ctx: WriteContext, at: str, value: Any, key: str = "data",
+               shape: tuple[int, ...] | None = None) -> None:
     """One ``axis-{i}`` group per axis; a non-uniform axis keeps its values as a dataset."""
     enc = _encoder(ctx)
-    for i, ax in enumerate(value or ()):
+    if shape is None:
+        shape = tuple(np.shape(ctx.signal.get("data")))
+    axes = list(value or ())
+    if not axes:  # index axes, the navigation/signal split HyperSpy would choose
+        nav = navigate_flags(len(shape), None)
+        axes = [{"name": "", "units": "", "navigate": nav[d], "size": n, "scale": 1.0,
+                 "offset": 0.0} for d, n in enumerate(shape)]
+    elif len(axes) != len(shape):
+        ctx.problem(f"axes: {len(axes)} axes for {len(shape)}-D data")
+        return
+    for i, ax in enumerate(axes):
         path = child(at, f"axis-{i}")
         ctx.owns(path)
         if not isinstance(ax, dict):
             ctx.problem(f"axes[{i}]: an axis dict was expected")
             continue
-        ax = dict(ax)
+        ax = {"name": "", "units": "", "navigate": True, **ax, "size": int(shape[i])}
+        if "axis" not in ax:
+            ax.setdefault("scale", 1.0)
+            ax.setdefault("offset", 0.0)
         if "axis" in ax:
             ax["axis"] = np.asarray(ax["axis"])
             ax.pop("scale", None)
@@ -370,7 +396,7 @@ def write_signal_group(ctx: WriteContext, path: str, sig: dict[str, Any], label:
     enc = _encoder(ctx)
     enc.array(np.asarray(sig["data"]) if not hasattr(sig["data"], "dask") else sig["data"],
               child(path, "data"), f"{label}.data")
-    write_axes(ctx, path, sig.get("axes") or [])
+    write_axes(ctx, path, sig.get("axes") or [], shape=tuple(np.shape(sig["data"])))
     enc.dict(sig.get("metadata") or {}, child(path, "metadata"), f"{label}.metadata")
     enc.dict(sig.get("original_metadata") or {}, child(path, "original_metadata"),
              f"{label}.original_metadata")
@@ -387,9 +413,3 @@ def group_name(title: Any) -> str:
 transform("hspy.group_name", lambda v: v, group_name,
           "Write: a signal title as an HSpy experiment group name ('/' -> '-', '' -> "
           "'__unnamed__').")
-
-
-def experiment_of(path: str) -> str:
-    """The experiment group that holds ``path`` (``/Experiments/<name>``)."""
-    parts = path.strip("/").split("/")
-    return posixpath.join("/", *parts[:2])

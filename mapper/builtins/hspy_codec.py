@@ -52,6 +52,13 @@ TYPE_MARK = "_sig_type_"
 BULK_BYTES = 1 << 16
 _INT64 = (-(1 << 63), (1 << 63) - 1)
 _FLAT_TYPES = (bool, int, float, complex, str)
+#: Key prefixes the encoding gives a meaning to; a plain value cannot use them.
+RESERVED = ("_bs_", "_sig_", "_list_", "_tuple_", "_datetime_", "_ragged_shapes_",
+            "_hspy_AxesManager_")
+
+
+def _prefix(key: str) -> str:
+    return next(p for p in RESERVED if key.startswith(p))
 
 
 class Sink(Protocol):
@@ -94,9 +101,10 @@ class Decoder:
         """Decode ``group`` (its attributes, then its children) into a dict."""
         out: dict[str, Any] = {} if into is None else into
         marks: dict[str, str] = {}
-        for key in group.attrs:
+        attrs = group.attrs
+        for key in attrs:
             try:
-                raw = group.attrs[key]
+                raw = attrs[key]
             except (OSError, TypeError) as exc:
                 self.warn(f"{group.name}/@{key}: cannot read attribute ({exc}); left out")
                 continue
@@ -108,7 +116,7 @@ class Decoder:
                 self._attr(out, key, raw, group.name)
         for key, kind in marks.items():
             if key in out:
-                out[key] = _unmark(out[key], kind, group.attrs.get(key))
+                out[key] = _unmark(out[key], kind, attrs.get(key))
         for key in group:
             if key.startswith("_ragged_shapes_"):
                 continue
@@ -273,8 +281,14 @@ class Encoder:
                                   "strings); nothing was written")
                 continue
             sub = f"{label}.{key}"
-            if key in ("", ".", "..") or "/" in key:
+            if key in ("", ".", "..") or "/" in key or "\0" in key:
                 self.sink.problem(f"{sub}: {key!r} cannot be an HDF5 name")
+                continue
+            if key.startswith(RESERVED) and not (key.startswith("_sig_")
+                                                 and isinstance(item, AbcMapping)):
+                self.sink.problem(f"{sub}: keys starting with {_prefix(key)!r} are reserved "
+                                  "by the HSpy encoding (they would read back as another "
+                                  "value)")
                 continue
             self.value(item, path, key, sub)
 
@@ -297,6 +311,10 @@ class Encoder:
                 sink.attr(path, key, "")
                 sink.attr(path, TYPE_MARK + key, "bytes")
         elif isinstance(item, str):
+            if "\0" in item:
+                sink.problem(f"{label}: HDF5 strings cannot hold NUL characters (store bytes)")
+                return
+            item = str(item)  # numpy str scalars too
             sink.attr(path, key, item)
             if item == NONE:
                 sink.attr(path, TYPE_MARK + key, "str")
@@ -353,7 +371,7 @@ class Encoder:
             return
         if dtype is not None and dtype.kind == "U":
             value = _utf8_bytes(np.asarray(value))
-        elif dtype is not None and dtype.kind in "OV" and not dtype.fields:
+        elif dtype is not None and dtype.kind in "OVMm" and not dtype.fields:
             self.sink.problem(f"{label}: arrays of dtype {dtype} cannot be stored")
             return
         self.sink.dataset(path, value, **{**self.dataset_options, **options})
