@@ -246,7 +246,7 @@ def semantic(data: dict[str, Any], locs: dict[Pointer, str]) -> list[str]:
                     c.path((*ptr, "args", k), v, names) if "{" in v else None
         if "where" in anchor:
             c.predicate((*ptr, "where"), anchor["where"], names | {"."})
-        c.path((*ptr, "write_path"), anchor.get("write_path"), names)
+        c.path((*ptr, "write_path"), anchor.get("write_path"), names | {"index"})
         wname = anchor.get("write_name") or {}
         if "transform" in wname:
             from .builtins import TRANSFORMS

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .errors import WriteError
+
 
 def add_parser(sub: Any) -> None:
     """Register the ``convert`` sub-command."""
@@ -41,9 +43,12 @@ def run(args: argparse.Namespace, out: Any) -> int:
     extra: dict[str, Any] = {}
     if args.compression:
         extra["compression"] = None if args.compression == "none" else args.compression
-    written = convert(args.source, args.target, to=args.to, schema=reader,
-                      overwrite=args.overwrite, allow_dirs=args.allow_dir,
-                      search_path=args.mapping_path,
-                      load_options=_options(args.option, reader), **extra)
+    try:
+        written = convert(args.source, args.target, to=args.to, schema=reader,
+                          overwrite=args.overwrite, allow_dirs=args.allow_dir,
+                          search_path=args.mapping_path,
+                          load_options=_options(args.option, reader), **extra)
+    except WriteError as exc:
+        raise WriteError(str(exc).replace("pass overwrite=True", "pass --overwrite")) from None
     print(f"{args.source} ({reader.name}) -> {written} ({args.to})", file=out)
     return 0

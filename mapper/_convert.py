@@ -65,6 +65,7 @@ def convert(source: PathLike, target: PathLike, to: str = "hspy", *,
         signals = f.load(schema, lazy=True, **(load_options or {}))
         for s in signals:
             s["original_metadata"] = plain(s.get("original_metadata") or {})
+        save_options.setdefault("chunks", "signal")  # not the loader's dask blocks
         return save(dst, signals if len(signals) > 1 else signals[0], schema=to,
                     overwrite=overwrite, search_path=search_path, **save_options)
 

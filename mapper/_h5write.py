@@ -39,21 +39,26 @@ class WriteOptions:
     """How the bulk data is stored; see :func:`mapper.save`."""
 
     compression: str | None = None
-    chunks: bool | tuple[int, ...] | None = None
+    chunks: bool | str | tuple[int, ...] | None = None
     chunk_bytes: int = 1_000_000
     h5py_options: dict[str, Any] = field(default_factory=dict)
     show_progressbar: bool | None = None
     write_dataset: bool = True
 
     def __post_init__(self) -> None:
+        if isinstance(self.chunks, str) and self.chunks != "signal":
+            raise OptionError(f"chunks={self.chunks!r}: give a tuple, True, None or 'signal'")
         unknown = sorted(set(self.h5py_options) - H5PY_OPTIONS)
         if unknown:
             raise OptionError(f"save() got unknown h5py option(s) {', '.join(unknown)}; "
                               f"known: {', '.join(sorted(H5PY_OPTIONS))}")
 
-    def filters(self) -> dict[str, Any]:
-        """Compression and h5py options; shuffle only together with a compression filter."""
-        kw = dict(self.h5py_options)
+    def filters(self, bulk: bool = True) -> dict[str, Any]:
+        """Compression, and for the signal's data the h5py options.
+
+        Shuffle only together with a compression filter.
+        """
+        kw = dict(self.h5py_options) if bulk else {}
         if self.compression:
             kw["compression"] = self.compression
             kw.setdefault("shuffle", True)
@@ -123,9 +128,9 @@ def apply_plan(h5: Any, plan: Any, root_attrs: dict[str, Any], opts: WriteOption
 
     if not opts.write_dataset:
         _keep_bulk(h5, plan)
-        for path in plan.owned:
+        for path in [*plan.owned, *(p for p in plan.datasets if p not in plan.bulk)]:
             if path in h5:
-                del h5[path]
+                del h5[path]  # rewritten below
     for g in plan.groups:
         group(g)
     stores: list[tuple[Any, Any]] = []
@@ -181,16 +186,18 @@ def _bulk(parent: Any, name: str, value: Any, ds_opts: dict[str, Any],
     """Create the signal's data set; return the dask stores still to run."""
     dtype = ds_opts.get("dtype")
     if dtype is not None:  # ragged (vlen) data: written whole, no filters
-        parent.create_dataset(name, data=value, dtype=dtype)
+        parent.create_dataset(name, data=value, dtype=dtype,
+                              chunks=True if np.ndim(value) else None)
         return []
     arr = value if is_dask(value) else np.asarray(value)
     if arr.ndim == 0 or arr.size == 0:
         parent.create_dataset(name, data=np.asarray(arr))
         return []
     chunks = opts.chunks
-    if chunks is None:
-        chunks = (tuple(int(c[0]) for c in arr.chunks) if is_dask(arr)
-                  else signal_chunks(arr.shape, arr.dtype.itemsize, navigate, opts.chunk_bytes))
+    if chunks is None and is_dask(arr):
+        chunks = tuple(int(c[0]) for c in arr.chunks)
+    elif chunks is None or chunks == "signal":
+        chunks = signal_chunks(arr.shape, arr.dtype.itemsize, navigate, opts.chunk_bytes)
     ds = parent.create_dataset(name, shape=arr.shape, dtype=arr.dtype, chunks=chunks,
                                **opts.filters())
     if is_dask(arr):
@@ -236,7 +243,8 @@ def _dataset(parent: Any, name: str, value: Any, ds_opts: dict[str, Any],
         value = value.compute()
     dtype = ds_opts.get("dtype")
     if dtype is not None:
-        parent.create_dataset(name, data=value, dtype=dtype)
+        parent.create_dataset(name, data=value, dtype=dtype,
+                              chunks=True if np.ndim(value) else None)
         return
     if isinstance(value, str):
         parent.create_dataset(name, data=value, dtype=h5py.string_dtype())
@@ -246,7 +254,7 @@ def _dataset(parent: Any, name: str, value: Any, ds_opts: dict[str, Any],
         arr = np.array([str(v) for v in arr.reshape(-1)], dtype=h5py.string_dtype()
                        ).reshape(arr.shape)
     big = arr.ndim > 0 and arr.nbytes > SMALL_ARRAY
-    parent.create_dataset(name, data=arr, **(opts.filters() if big else {}),
+    parent.create_dataset(name, data=arr, **(opts.filters(bulk=False) if big else {}),
                           chunks=True if big else None)
 
 

@@ -71,7 +71,7 @@ MAPPING_DEFAULT: Any = "mapping-default"
 def save(path: PathLike, signal: dict[str, Any] | list[dict[str, Any]],
          schema: str | None = None, *, overwrite: bool = False,
          compression: str | None = MAPPING_DEFAULT,
-         chunks: bool | tuple[int, ...] | None = None, write_dataset: bool = True,
+         chunks: bool | str | tuple[int, ...] | None = None, write_dataset: bool = True,
          show_progressbar: bool | None = None, search_path: list[PathLike] | None = None,
          **h5py_options: Any) -> Path:
     """Write one signal dict (or a list of them) into a file laid out by ``schema``.
@@ -96,7 +96,8 @@ def save(path: PathLike, signal: dict[str, Any] | list[dict[str, Any]],
         only together with a compression filter.
     chunks
         Chunk shape of the signal's data; default: the dask array's chunks, or
-        whole signals per chunk of about ``write.chunk_bytes`` (1 MB). ``True``:
+        whole signals per chunk of about ``write.chunk_bytes`` (1 MB);
+        ``"signal"``: whole signals per chunk for dask data too; ``True``:
         h5py's guess.
     write_dataset
         ``False`` updates an existing file in place: metadata, axes and other
@@ -291,7 +292,8 @@ def _call_writer(src: Source, value: Any, env: dict[str, Any], names: dict[str, 
 
 def _anchor_paths(anchors: tuple[Anchor, ...], sig: dict[str, Any], index: int, count: int,
                   names: dict[str, str], plan: _Plan) -> dict[str, Any]:
-    env: dict[str, Any] = {}
+    # "{index}" in a write_path: where the number of each signal goes (none for one signal)
+    env: dict[str, Any] = {"index": f"{index:04d}" if count > 1 else ""}
     for a in anchors:
         expr = a.write_path or (None if a.builtin else a.path)
         if expr is None or any(env.get(n) is None for n in template_names(expr)):
@@ -301,7 +303,8 @@ def _anchor_paths(anchors: tuple[Anchor, ...], sig: dict[str, Any], index: int, 
         if a.write_name_from:
             glob_name = _write_name(a, sig, plan)
         dest = _concrete(expr, env, names, plan, f"anchor {a.name}", glob_name)
-        if dest is not None and a.select == "each" and count > 1 and glob_name is None:
+        if dest is not None and a.select == "each" and count > 1 and glob_name is None \
+                and "{index}" not in expr:
             cls = plan.classes.pop(dest, None)  # entry -> entry0000, entry0001, ...
             dest = f"{dest}{index:04d}"
             if cls:

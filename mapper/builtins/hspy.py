@@ -113,8 +113,13 @@ def data(ctx: Context, at: Any, key: str = "data") -> Any:
 
 
 @register("hspy.tree", "value")
-def tree(ctx: Context, at: Any, groups: list[str] | str = "metadata") -> dict[str, Any] | None:
-    """Decode the first existing group of ``groups`` under ``at`` with the HSpy codec."""
+def tree(ctx: Context, at: Any, groups: list[str] | str = "metadata",
+         hide_nx_class: bool = False) -> dict[str, Any] | None:
+    """Decode the first existing group of ``groups`` under ``at`` with the HSpy codec.
+
+    ``hide_nx_class``: for trees kept inside NeXus files, where an ``NX_class``
+    value is stored under another name so that NeXus tools do not see a group.
+    """
     names = [groups] if isinstance(groups, str) else list(groups)
     g = _first_group(_group(ctx, at), names)
     return None if g is None else _decoder(ctx).group(g)
@@ -286,9 +291,9 @@ def read_signal_group(ctx: Context, group: h5py.Group) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- writing
-def _encoder(ctx: WriteContext) -> Encoder:
+def _encoder(ctx: WriteContext, hide_nx_class: bool = False) -> Encoder:
     return Encoder(ctx, write_signal=lambda path, sig, label: write_signal_group(
-        ctx, path, sig, label))
+        ctx, path, sig, label), hide_nx_class=hide_nx_class)
 
 
 @writer("hspy.data")
@@ -298,14 +303,13 @@ def write_data(ctx: WriteContext, at: str, value: Any, key: str = "data") -> Non
 
 
 @writer("hspy.tree")
-def write_tree(ctx: WriteContext, at: str, value: Any, groups: list[str] | str = "metadata"
-               ) -> None:
+def write_tree(ctx: WriteContext, at: str, value: Any, groups: list[str] | str = "metadata",
+               hide_nx_class: bool = False) -> None:
     """Encode a dict into the first group name of ``groups`` (the current format's)."""
     name = groups if isinstance(groups, str) else groups[0]
     path = child(at, name)
     ctx.owns(path)
-    label = name if name in ("metadata", "original_metadata") else f"{name}"
-    _encoder(ctx).dict(value if value is not None else {}, path, label)
+    _encoder(ctx, hide_nx_class).dict(value if value is not None else {}, path, name)
 
 
 @writer("hspy.metadata")
@@ -407,6 +411,8 @@ def write_signal_group(ctx: WriteContext, path: str, sig: dict[str, Any], label:
 def group_name(title: Any) -> str:
     """The experiment group a title is written to: ``/`` -> ``-``, empty -> ``__unnamed__``."""
     text = "" if title is None else str(title)
+    if text in (".", ".."):  # not names HDF5 can hold
+        return text.replace(".", "-")
     return text.replace("/", "-") if text else UNNAMED
 
 

@@ -48,6 +48,9 @@ from .._h5 import as_str
 NONE = "_None_"
 #: Marker attributes (ignored by RosettaSciIO, which skips attributes named ``_sig_*``).
 TYPE_MARK = "_sig_type_"
+#: An ``NX_class`` value stored inside a NeXus file, where it would make NeXus tools see a
+#: NeXus group (``Encoder(hide_nx_class=True)``).
+HIDDEN_NX_CLASS = "_sig_NX_class"
 #: Datasets above this many bytes are returned as bulk references (read eagerly or lazily).
 BULK_BYTES = 1 << 16
 _INT64 = (-(1 << 63), (1 << 63) - 1)
@@ -110,6 +113,8 @@ class Decoder:
                 continue
             if key.startswith(TYPE_MARK):
                 marks[key[len(TYPE_MARK):]] = as_str(raw)
+            elif key == HIDDEN_NX_CLASS:
+                self._attr(out, "NX_class", raw, group.name)
             elif key.startswith("_sig_"):
                 continue
             else:
@@ -149,7 +154,10 @@ class Decoder:
         elif key.startswith("_tuple_empty_"):
             out[key[len("_tuple_empty_"):]] = ()
         elif key.startswith("_bs_"):
-            out[key[len("_bs_"):]] = raw.tobytes() if hasattr(raw, "tobytes") else bytes(raw)
+            if isinstance(raw, str):  # not opaque, but readable: a writer's slip
+                out[key[len("_bs_"):]] = raw.encode("utf-8", "surrogateescape")
+            else:
+                out[key[len("_bs_"):]] = raw.tobytes() if hasattr(raw, "tobytes") else bytes(raw)
         elif key.startswith("_datetime_date") or key.startswith("_datetime_time"):
             out[key.replace("_datetime_", "")] = _old_datetime(key, str(value), where)
         else:
@@ -264,8 +272,10 @@ class Encoder:
 
     def __init__(self, sink: Sink,
                  write_signal: Callable[[str, dict[str, Any], str], None] | None = None,
-                 dataset_options: dict[str, Any] | None = None) -> None:
+                 dataset_options: dict[str, Any] | None = None,
+                 hide_nx_class: bool = False) -> None:
         self.sink = sink
+        self.hide_nx_class = hide_nx_class
         self.write_signal = write_signal
         self.dataset_options = dataset_options or {}
 
@@ -283,6 +293,10 @@ class Encoder:
             sub = f"{label}.{key}"
             if key in ("", ".", "..") or "/" in key or "\0" in key:
                 self.sink.problem(f"{sub}: {key!r} cannot be an HDF5 name")
+                continue
+            if key == "ragged_shapes":
+                self.sink.problem(f"{sub}: the key 'ragged_shapes' is reserved by the HSpy "
+                                  "encoding (old files: the shapes of ragged arrays)")
                 continue
             if key.startswith(RESERVED) and not (key.startswith("_sig_")
                                                  and isinstance(item, AbcMapping)):
@@ -311,6 +325,8 @@ class Encoder:
                 sink.attr(path, key, "")
                 sink.attr(path, TYPE_MARK + key, "bytes")
         elif isinstance(item, str):
+            if key == "NX_class" and self.hide_nx_class:
+                key = HIDDEN_NX_CLASS
             if "\0" in item:
                 sink.problem(f"{label}: HDF5 strings cannot hold NUL characters (store bytes)")
                 return

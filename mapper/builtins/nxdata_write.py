@@ -51,6 +51,10 @@ def write_signal(ctx: WriteContext, at: str, value: Any) -> None:
 def write_axes(ctx: WriteContext, at: str, value: Any) -> None:
     """``@axes``, ``AXISNAME_indices`` and one coordinate field per named axis."""
     axes = list(value or ())
+    shape = np.shape(ctx.signal.get("data"))
+    if axes and len(axes) != len(shape):
+        ctx.problem(f"axes: {len(axes)} axes for {len(shape)}-D data")
+        return
     taken = {"data"}
     names: list[str] = []
     for i, ax in enumerate(axes):
@@ -65,7 +69,7 @@ def write_axes(ctx: WriteContext, at: str, value: Any) -> None:
         if "axis" in ax:
             values = np.asarray(ax["axis"])
         else:
-            n = int(ax.get("size", 0))
+            n = int(shape[i])
             values = float(ax.get("offset", 0.0)) + float(ax.get("scale", 1.0)) * np.arange(n)
         path = child(at, name)
         ctx.dataset(path, values)
