@@ -4,7 +4,9 @@
 group gets ``@signal``, ``@axes`` (``"."`` for a dimension without
 coordinates) and ``AXISNAME_indices``; each axis with a name, units or a
 non-trivial scale becomes a coordinate field with ``@units`` (its values:
-``offset + scale * i``, or the ``axis`` vector of a non-uniform axis).
+``offset + scale * i``, or the ``axis`` vector of a non-uniform axis). The
+signal field's ``@interpretation`` (``scalar``, ``spectrum``, ``image``)
+records which axes navigate when the signal axes are the last 0, 1 or 2.
 """
 
 from __future__ import annotations
@@ -80,3 +82,9 @@ def write_axes(ctx: WriteContext, at: str, value: Any) -> None:
         ctx.attr(at, f"{name}_indices", np.int64(i))
     if axes:
         ctx.attr(at, "axes", names)
+        nav = [bool(ax.get("navigate", True)) for ax in axes]
+        n_sig = len(nav) - sum(nav)
+        interp = {0: "scalar", 1: "spectrum", 2: "image"}.get(n_sig)
+        if interp and nav == [i < len(nav) - n_sig for i in range(len(nav))]:
+            # the navigation/signal split, in the one way NXdata can say it
+            ctx.attr(child(at, "data"), "interpretation", interp)
