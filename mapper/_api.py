@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import os
 import warnings
 from pathlib import Path
@@ -211,7 +212,7 @@ def _refs(tree: Any) -> list[ArrayRef]:
 def available_memory() -> int:
     """Bytes of memory available to this process (MemAvailable, else physical memory)."""
     try:
-        with open("/proc/meminfo") as fh:
+        with builtins.open("/proc/meminfo") as fh:  # not mapper.open, defined below
             for line in fh:
                 if line.startswith("MemAvailable:"):
                     return int(line.split()[1]) * 1024

@@ -111,9 +111,11 @@ def apply_plan(h5: Any, plan: Any, root_attrs: dict[str, Any], opts: WriteOption
     """Write everything ``plan`` holds into the open file ``h5``."""
     import h5py
 
+    made: dict[str, Any] = {"/": h5}
+
     def group(path: str) -> Any:
-        if path == "/":
-            return h5
+        if path in made:
+            return made[path]
         parent = group(posixpath.dirname(path))
         name = posixpath.basename(path)
         g = parent.get(name)
@@ -124,6 +126,7 @@ def apply_plan(h5: Any, plan: Any, root_attrs: dict[str, Any], opts: WriteOption
         cls = plan.classes.get(path)
         if cls and "NX_class" not in g.attrs:
             g.attrs["NX_class"] = cls
+        made[path] = g
         return g
 
     if not opts.write_dataset:
@@ -155,12 +158,16 @@ def apply_plan(h5: Any, plan: Any, root_attrs: dict[str, Any], opts: WriteOption
         if target_attr:
             h5[to].attrs["target"] = to
     for (path, name), value in plan.attrs.items():
-        if path != "/" and path not in h5:
-            if path in plan.classes or path in plan.groups:
-                group(path)
+        obj = made.get(path)
+        if obj is None:
+            if path in h5:
+                obj = h5[path]
+            elif path in plan.classes or path in plan.groups:
+                obj = group(path)
             else:
                 continue  # an attribute of an optional value that is absent
-        h5[path].attrs[name] = attr_value(value)
+            made[path] = obj
+        obj.attrs[name] = attr_value(value)
     for path, child in plan.defaults.items():
         group(path).attrs["default"] = child
     for k, v in root_attrs.items():

@@ -23,7 +23,7 @@ from .._h5 import as_str
 from ..errors import ResolveError
 from ._registry import ArrayRef, Context, WriteContext, register, transform, writer
 from .axes import navigate_flags
-from .hspy_codec import Decoder, Encoder, child, read_ragged
+from .hspy_codec import Decoder, Encoder, child, member, read_ragged
 
 #: The newest format version this reader knows; newer files load with a warning.
 NEWEST = (3, 3)
@@ -91,7 +91,7 @@ def _decoder(ctx: Context, eager: bool = False) -> Decoder:
 
 def _first_group(group: h5py.Group, names: list[str]) -> h5py.Group | None:
     for name in names:
-        g = group.get(name)
+        g = member(group, name)
         if isinstance(g, h5py.Group):
             return g
     return None
@@ -101,10 +101,12 @@ def _first_group(group: h5py.Group, names: list[str]) -> h5py.Group | None:
 def data(ctx: Context, at: Any, key: str = "data") -> Any:
     """The signal's data: a bulk reference, or ragged data as an object array of arrays."""
     group = _group(ctx, at)
-    ds = group.get(key)
+    ds = ctx.resolver.get(child(group.name, key))  # cached: the anchor looked for it
     if not isinstance(ds, h5py.Dataset):
         return None
-    shapes = group.get(f"_ragged_shapes_{key}", group.get("ragged_shapes"))
+    shapes = member(group, f"_ragged_shapes_{key}")
+    if shapes is None:
+        shapes = member(group, "ragged_shapes")
     if isinstance(shapes, h5py.Dataset):
         if ctx.lazy:
             ctx.warn(f"{ctx.filename}:{ds.name}: ragged data is read eagerly")
@@ -186,19 +188,19 @@ def _get(tree: dict[str, Any], dotted: str) -> Any:
 def axes(ctx: Context, at: Any, key: str = "data") -> list[dict[str, Any]] | None:
     """The ``axis-{i}`` groups (or an old ``_list_N_axes`` group), one axis dict each."""
     group = _group(ctx, at)
-    ds = group.get(key)
+    ds = ctx.resolver.get(child(group.name, key))
     if not isinstance(ds, h5py.Dataset) or ds.shape is None:
         return None
     rank = len(ds.shape)
     dec = _decoder(ctx, eager=True)
     out: list[dict[str, Any]] = []
     for i in range(rank):
-        g = group.get(f"axis-{i}")
+        g = member(group, f"axis-{i}")
         if not isinstance(g, h5py.Group):
             break
         out.append(_clean_axis(dec.group(g)))
     if len(out) != rank:
-        old = group.get(f"_list_{rank}_axes")
+        old = member(group, f"_list_{rank}_axes")
         if not isinstance(old, h5py.Group):
             ctx.warn(f"{ctx.filename}:{group.name}: {len(out)} axis groups for {rank}-D data")
             return None
@@ -221,7 +223,7 @@ def _navigate_from_record_by(group: h5py.Group, rank: int) -> list[bool]:
     """Files before 2.1 said which axes are signal axes with ``record_by``."""
     record_by = ""
     for where in ("metadata/Signal", "mapped_parameters", "metadata"):
-        g = group.get(where)
+        g = member(group, where)
         if isinstance(g, h5py.Group) and "record_by" in g.attrs:
             record_by = as_str(g.attrs["record_by"])
             break
@@ -237,13 +239,13 @@ def attributes(ctx: Context, at: Any, learning: list[str] | None = None,
     """``attributes`` plus the ``learning_results`` groups, as RosettaSciIO returns them."""
     group = _group(ctx, at)
     dec = _decoder(ctx)
-    g = group.get("attributes")
+    g = member(group, "attributes")
     out = dec.group(g) if isinstance(g, h5py.Group) else {}
     names = list(learning or ())
     if old_learning and file_version(ctx) < (1, 1):
         names += list(old_learning)
     for name in names:
-        g = group.get(name)
+        g = member(group, name)
         if isinstance(g, h5py.Group):
             out[name.replace("mva_", "learning_")] = dec.group(g)
     out["_lazy"] = bool(ctx.lazy)
@@ -259,7 +261,7 @@ def models(ctx: Context, at: Any, root: str = "/Analysis/models") -> dict[str, A
         return out
     here = at.path if hasattr(at, "path") else str(at)
     for name in mg:
-        g = mg.get(name)
+        g = member(mg, name)
         if isinstance(g, h5py.Group) and as_str(g.attrs.get("_signal", "")) == here:
             d = _decoder(ctx).group(g)
             d.pop("_signal", None)
@@ -275,10 +277,10 @@ def read_signal_group(ctx: Context, group: h5py.Group) -> dict[str, Any]:
                        ("original_metadata", ["original_metadata", "original_parameters"])):
         g = _first_group(group, names)
         sig[key] = dec.group(g) if g is not None else {}
-    g = group.get("attributes")
+    g = member(group, "attributes")
     sig["attributes"] = dec.group(g) if isinstance(g, h5py.Group) else {}
     for name in ("learning_results", "peak_learning_results"):
-        g = group.get(name)
+        g = member(group, name)
         if isinstance(g, h5py.Group):
             sig["attributes"][name] = dec.group(g)
     sig["attributes"]["_lazy"] = False

@@ -85,6 +85,20 @@ def child(path: str, name: str) -> str:
     return f"{path.rstrip('/')}/{name}"
 
 
+def member(group: h5py.Group, name: str) -> Any:
+    """``group[name]``, or None when absent or dangling.
+
+    Cheaper than ``group.get(name)``, whose miss goes through an HDF5 error
+    and a Python exception (slow under HDF5 2.0).
+    """
+    try:
+        if not group.id.links.exists(name.encode("utf-8", "surrogateescape")):
+            return None
+        return group[name]
+    except (KeyError, ValueError, RuntimeError, OSError):
+        return None
+
+
 def _numeric_key(name: str) -> tuple[int, Any]:
     return (0, int(name)) if name.isdigit() else (1, name)
 
@@ -165,7 +179,9 @@ class Decoder:
 
     def _dataset(self, out: dict[str, Any], group: h5py.Group, key: str, ds: h5py.Dataset
                  ) -> None:
-        shapes = group.get(f"_ragged_shapes_{key}", group.get("ragged_shapes"))
+        shapes = member(group, f"_ragged_shapes_{key}")
+        if shapes is None:
+            shapes = member(group, "ragged_shapes")
         if isinstance(shapes, h5py.Dataset):
             out[key] = read_ragged(ds, shapes)
             return
