@@ -191,10 +191,8 @@ def _keep_bulk(h5: Any, plan: Any) -> None:
 def _bulk(parent: Any, name: str, value: Any, ds_opts: dict[str, Any],
           navigate: list[bool] | None, opts: WriteOptions) -> list[tuple[Any, Any]]:
     """Create the signal's data set; return the dask stores still to run."""
-    dtype = ds_opts.get("dtype")
-    if dtype is not None:  # ragged (vlen) data: written whole, no filters
-        parent.create_dataset(name, data=value, dtype=dtype,
-                              chunks=True if np.ndim(value) else None)
+    if ds_opts.get("dtype") is not None:  # ragged (vlen) data: written whole, no filters
+        _dataset(parent, name, value, ds_opts, opts)
         return []
     arr = value if is_dask(value) else np.asarray(value)
     if arr.ndim == 0 or arr.size == 0:

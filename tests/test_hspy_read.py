@@ -9,9 +9,7 @@ old format versions are upgraded as RosettaSciIO upgrades them.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import warnings
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ import h5py
 import numpy as np
 import pytest
 from conftest import SHARED, shared_file
+from hspy_compare import assert_same, same_array
 
 import mapper
 from mapper.errors import MapperError, MapperWarning
@@ -33,55 +32,6 @@ needs_files = pytest.mark.skipif(not HSPY_FILES, reason="../shared/data/hspy is 
 
 
 # ---------------------------------------------------------------------------- comparison
-def _norm(x: Any) -> Any:
-    """Plain Python for numpy scalars and mappings (DeferredTree); arrays stay arrays."""
-    if isinstance(x, Mapping):
-        return dict(x)
-    if isinstance(x, np.generic) and not isinstance(x, np.void):
-        return x.item()
-    return x
-
-
-def _same_array(a: np.ndarray, b: np.ndarray, where: str) -> None:
-    assert a.shape == b.shape, f"{where}: shape {a.shape} != {b.shape}"
-    if a.dtype.kind in "US" or b.dtype.kind in "US":
-        assert a.dtype.kind == b.dtype.kind, f"{where}: dtype {a.dtype} != {b.dtype}"
-        assert a.tolist() == b.tolist(), f"{where}: {a!r} != {b!r}"
-        return
-    assert a.dtype == b.dtype, f"{where}: dtype {a.dtype} != {b.dtype}"
-    if a.dtype.fields:
-        for name in a.dtype.names or ():
-            _same_array(a[name], b[name], f"{where}[{name!r}]")
-    elif a.dtype.kind == "O":
-        for i in np.ndindex(a.shape):
-            assert_same(a[i], b[i], f"{where}{list(i)}")
-    else:
-        np.testing.assert_array_equal(a, b, err_msg=where)
-
-
-def assert_same(a: Any, b: Any, where: str = "") -> None:
-    """Deep equality with types: dict/list/tuple/array/bytes/str/bool/int/float kept apart."""
-    a, b = _norm(a), _norm(b)
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        assert isinstance(a, np.ndarray) and isinstance(b, np.ndarray), \
-            f"{where}: {type(a).__name__} != {type(b).__name__}"
-        _same_array(a, b, where)
-        return
-    assert type(a) is type(b), f"{where}: {type(a).__name__} {a!r} != {type(b).__name__} {b!r}"
-    if isinstance(a, dict):
-        assert set(a) == set(b), f"{where}: keys {sorted(map(str, set(a) ^ set(b)))} differ"
-        for k in a:
-            assert_same(a[k], b[k], f"{where}.{k}")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), f"{where}: length {len(a)} != {len(b)}"
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            assert_same(x, y, f"{where}[{i}]")
-    elif isinstance(a, float) and math.isnan(a):
-        assert math.isnan(b), f"{where}: nan != {b!r}"
-    else:
-        assert a == b, f"{where}: {a!r} != {b!r}"
-
-
 def rsciio_read(path: Path, **kw: Any) -> list[dict[str, Any]]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -140,7 +90,7 @@ def test_real_file_equals_rsciio(path):
         assert set(o) == set(t) == {"data", "axes", "metadata", "original_metadata",
                                     "attributes", "models", "package", "package_version"}
         assert isinstance(o["data"], np.ndarray)
-        _same_array(o["data"], np.asarray(t["data"]), "data")
+        same_array(o["data"], np.asarray(t["data"]), "data")
         assert len(o["axes"]) == len(t["axes"]) == o["data"].ndim
         for i, (a, b) in enumerate(zip(o["axes"], t["axes"], strict=True)):
             for key in b:  # every key RosettaSciIO gives, with its value
@@ -172,10 +122,10 @@ def test_real_compound_rgba_data():
     assert s["data"].dtype.names == ("R", "G", "B", "A")
     assert s["data"].dtype["R"] == np.uint16
     with h5py.File(path, "r") as f:
-        _same_array(s["data"], f["Experiments/Stack of /data"][()], "data")
+        same_array(s["data"], f["Experiments/Stack of /data"][()], "data")
     (lz,) = mapper.load(path, lazy=True)
     assert lz["data"].dtype == s["data"].dtype
-    _same_array(lz["data"].compute(), s["data"], "lazy data")
+    same_array(lz["data"].compute(), s["data"], "lazy data")
 
 
 @pytest.mark.shared_data
@@ -283,7 +233,7 @@ def test_real_file_lazy_chunks_align_and_values_match():
     for sizes, c in zip(s["data"].chunks, disk, strict=True):
         assert all(e % c == 0 for e in np.cumsum(sizes)[:-1])
     (eager,) = mapper.load(path)
-    _same_array(s["data"].compute(), eager["data"], "data")
+    same_array(s["data"].compute(), eager["data"], "data")
 
 
 # ---------------------------------------------------------------------------- versions
@@ -410,7 +360,7 @@ def test_one_signal_per_experiment(tmp_path):
     assert [s["metadata"]["General"]["title"] for s in ours] == \
         [s["metadata"]["General"]["title"] for s in theirs] == ["first", "second", "third"]
     for o, t in zip(ours, theirs, strict=True):
-        _same_array(o["data"], t["data"], "data")
+        same_array(o["data"], t["data"], "data")
         assert_same(o["metadata"], t["metadata"], "metadata")
         assert len(o["axes"]) == o["data"].ndim
 

@@ -14,13 +14,14 @@ import datetime as dt
 import itertools
 import math
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import h5py
 import numpy as np
 import pytest
+from hspy_compare import assert_same
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -33,62 +34,6 @@ da = pytest.importorskip("dask.array")
 
 
 # ---------------------------------------------------------------------------- comparison
-def _norm(x: Any) -> Any:
-    """Plain Python for numpy scalars and mappings (DeferredTree); arrays stay arrays."""
-    if isinstance(x, Mapping):
-        return dict(x)
-    if isinstance(x, np.generic) and not isinstance(x, np.void):
-        return x.item()
-    return x
-
-
-def _same_array(a: np.ndarray, b: np.ndarray, where: str) -> None:
-    assert a.shape == b.shape, f"{where}: shape {a.shape} != {b.shape}"
-    if a.dtype.kind in "US" or b.dtype.kind in "US":
-        assert a.dtype.kind == b.dtype.kind, f"{where}: dtype {a.dtype} != {b.dtype}"
-        assert a.tolist() == b.tolist(), f"{where}: {a!r} != {b!r}"
-        return
-    assert a.dtype == b.dtype, f"{where}: dtype {a.dtype} != {b.dtype}"
-    if a.dtype.kind == "O":
-        for i in np.ndindex(a.shape):
-            assert_same(a[i], b[i], f"{where}{list(i)}")
-    else:
-        np.testing.assert_array_equal(a, b, err_msg=where)  # NaN equals NaN here
-
-
-def assert_same(a: Any, b: Any, where: str = "") -> None:
-    """Deep equality with types: dict/list/tuple/array/bytes/str/bool/int/float kept apart.
-
-    Numpy scalars compare as the Python value they hold (``np.int64(1)`` is ``1``,
-    ``np.bool_(True)`` is ``True``), mappings as dicts; nothing else is coerced.
-    """
-    a, b = _norm(a), _norm(b)
-    if hasattr(a, "dask"):
-        a = a.compute()
-    if hasattr(b, "dask"):
-        b = b.compute()
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        assert isinstance(a, np.ndarray) and isinstance(b, np.ndarray), \
-            f"{where}: {type(a).__name__} {a!r} != {type(b).__name__} {b!r}"
-        _same_array(a, b, where)
-        return
-    assert type(a) is type(b), f"{where}: {type(a).__name__} {a!r} != {type(b).__name__} {b!r}"
-    if isinstance(a, dict):
-        assert set(a) == set(b), f"{where}: keys {sorted(map(str, set(a) ^ set(b)))} differ"
-        for k in a:
-            assert_same(a[k], b[k], f"{where}.{k}")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), f"{where}: length {len(a)} != {len(b)}"
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            assert_same(x, y, f"{where}[{i}]")
-    elif isinstance(a, float) and math.isnan(a):
-        assert math.isnan(b), f"{where}: nan != {b!r}"
-    else:
-        assert a == b, f"{where}: {a!r} != {b!r}"
-        if isinstance(a, (dt.datetime, dt.time)):
-            assert a.tzinfo == b.tzinfo, f"{where}: {a!r} != {b!r}"
-
-
 def test_comparison_helper_tells_types_apart():
     assert_same({"a": [np.int64(1), (2.5, b"x")]}, {"a": [1, (np.float64(2.5), b"x")]})
     for a, b in [(1, True), (1, 1.0), ([1], (1,)), (b"a", "a"), ("1", 1), (None, ""),
