@@ -234,7 +234,8 @@ def _memory_guard(engine: Engine, signals: list[dict[str, Any]], path: str) -> N
         for ref in _refs(s):
             obj = engine.resolver.get(ref.path)
             if isinstance(obj, h5py.Dataset) and obj.size:
-                total += obj.size * obj.dtype.itemsize
+                dtype = obj.dtype if ref.field is None else obj.dtype.fields[ref.field][0]
+                total += obj.size * dtype.itemsize
     raw = os.environ.get("MAPPER_MEMORY_LIMIT", "").strip()
     if not raw and total < SURELY_FITS:
         return  # no need to ask the system

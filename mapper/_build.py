@@ -33,6 +33,7 @@ def constraints(d: dict[str, Any]) -> Constraints:
         rank=d.get("rank"), enum=tuple(d["enum"]) if "enum" in d else None,
         units_category=d.get("units_category"), units_like=d.get("units_like"),
         range_min=rng.get("min"), range_max=rng.get("max"), monotonic=d.get("monotonic"),
+        nonempty=bool(d.get("nonempty", False)), unique=bool(d.get("unique", False)),
     )
 
 

@@ -167,7 +167,7 @@ class _Checker:
         self.path(ptr, key, names)
         self.path((*ptr, "link_to"), entry.get("link_to"), names)
         field_keys = {"dtype", "shape", "rank", "enum", "units_category", "units_like", "range",
-                      "monotonic", "value"}
+                      "monotonic", "nonempty", "unique", "value"}
         if "nx_class" in entry and field_keys & set(entry):
             self.add(ptr, f"nx_class marks a group, which cannot have "
                      f"{', '.join(sorted(field_keys & set(entry)))}")
@@ -246,7 +246,7 @@ def semantic(data: dict[str, Any], locs: dict[Pointer, str]) -> list[str]:
                     c.path((*ptr, "args", k), v, names) if "{" in v else None
         if "where" in anchor:
             c.predicate((*ptr, "where"), anchor["where"], names | {"."})
-        c.path((*ptr, "write_path"), anchor.get("write_path"), names | {"index"})
+        c.path((*ptr, "write_path"), anchor.get("write_path"), names | {"index", "number"})
         wname = anchor.get("write_name") or {}
         if "transform" in wname:
             from .builtins import TRANSFORMS
@@ -271,9 +271,13 @@ def semantic(data: dict[str, Any], locs: dict[Pointer, str]) -> list[str]:
                 c.add((*ptr, "prefer", "anchor"),
                       f"prefer names {pref['anchor']!r}, which is not an earlier anchor")
         names.add(aname)
-    eaches = [a for a, v in anchors.items() if v.get("select") == "each"]
+    # save() writes one place per signal: one written anchor may multiply signals; a
+    # built-in anchor without write_path only splits a match further (fields of a dataset)
+    eaches = [a for a, v in anchors.items() if v.get("select") == "each"
+              and not (v.get("builtin") and not v.get("write_path"))]
     if len(eaches) > 1:
-        c.add(("anchors",), f"at most one anchor may use select: each (found {eaches})")
+        c.add(("anchors",), f"at most one anchor that save() writes may use select: each "
+              f"(found {eaches})")
     if "match" in data:
         # match runs before any anchor is resolved: it may use absolute paths only
         c.predicate(("match",), data["match"], set())

@@ -92,7 +92,8 @@ def check(item: Item, cons: Constraints, symbols: dict[str, tuple[int, str]], em
     if cons.units_category or cons.units_like:
         _units(item, cons, emit)
     needs_values = (has_value or cons.enum is not None or cons.range_min is not None
-                    or cons.range_max is not None or cons.monotonic
+                    or cons.range_max is not None or cons.monotonic or cons.nonempty
+                    or cons.unique
                     or cons.dtype in ("datetime", "bool", "posint") or item.kind in "ST")
     if not needs_values:
         return
@@ -105,7 +106,7 @@ def check(item: Item, cons: Constraints, symbols: dict[str, tuple[int, str]], em
     except Exception as exc:  # h5py raises several types for unreadable data
         emit("read", f"cannot read the value ({type(exc).__name__}: {exc})")
         return
-    values = _values(item, raw, emit)
+    values = _values(item, raw, emit, array_ok=bool(cons.shape) or bool(cons.rank))
     if values is None:
         return
     if cons.dtype == "datetime":
@@ -133,6 +134,17 @@ def check(item: Item, cons: Constraints, symbols: dict[str, tuple[int, str]], em
         _range(values, cons, emit)
     if cons.monotonic:
         _monotonic(values, cons.monotonic, emit)
+    if cons.nonempty:
+        blank = [i for i, v in enumerate(values) if isinstance(v, str) and not v.strip()]
+        if blank:
+            where = "" if len(values) == 1 else f" (at index {_few(blank)})"
+            emit("nonempty", f"is an empty string{where}", expected="non-empty text", found="")
+    if cons.unique:
+        seen: set[Any] = set()
+        twice = _unique([v for v in values if v in seen or seen.add(v)])  # type: ignore[func-returns-value]
+        if twice:
+            emit("unique", f"{_few(twice)} {'appears' if len(twice) == 1 else 'appear'} more "
+                 "than once", expected="distinct values", found=_few(twice))
 
 
 def _dtype_ok(item: Item, cons: Constraints, emit: Emit) -> bool:
@@ -270,10 +282,13 @@ def _units(item: Item, cons: Constraints, emit: Emit) -> None:
         emit("units", f"@units {message}", severity=severity, expected=want, found=item.units)
 
 
-def _values(item: Item, raw: Any, emit: Emit) -> list[Any] | None:
-    """A flat list of Python values (strings decoded), or None after an encoding finding."""
+def _values(item: Item, raw: Any, emit: Emit, array_ok: bool = False) -> list[Any] | None:
+    """A flat list of Python values (strings decoded), or None after an encoding finding.
+
+    ``array_ok``: the rule asks for an array, so a one-element string array is fine.
+    """
     arr = np.asarray(raw)
-    if item.kind in "ST" and arr.ndim > 0 and arr.size == 1:
+    if item.kind in "ST" and arr.ndim > 0 and arr.size == 1 and not array_ok:
         emit("scalar", f"holds a string in a one-element array (shape {list(arr.shape)}); a "
              "scalar string is expected", severity="info", expected="scalar", found=arr.shape)
     out: list[Any] = []

@@ -34,6 +34,13 @@ H5PY_OPTIONS = frozenset({"compression_opts", "shuffle", "fletcher32", "scaleoff
 SMALL_ARRAY = 1 << 16
 
 
+@dataclass(frozen=True)
+class ObjectRef:
+    """An attribute value: an HDF5 object reference to ``path`` (resolved when written)."""
+
+    path: str
+
+
 @dataclass
 class WriteOptions:
     """How the bulk data is stored; see :func:`mapper.save`."""
@@ -167,6 +174,8 @@ def apply_plan(h5: Any, plan: Any, root_attrs: dict[str, Any], opts: WriteOption
             else:
                 continue  # an attribute of an optional value that is absent
             made[path] = obj
+        if isinstance(value, ObjectRef):
+            value = h5[value.path].ref
         obj.attrs[name] = attr_value(value)
     for path, child in plan.defaults.items():
         group(path).attrs["default"] = child

@@ -66,17 +66,20 @@ def release_handle(filename: str, h5file: h5py.File) -> None:
 class H5ArrayProxy:
     """An array-like over one dataset that opens the file when sliced; picklable."""
 
-    def __init__(self, filename: str, path: str, shape: tuple[int, ...], dtype: np.dtype) -> None:
+    def __init__(self, filename: str, path: str, shape: tuple[int, ...], dtype: np.dtype,
+                 field: str | None = None) -> None:
         self.filename = filename
         self.path = path
         self.shape = tuple(shape)
         self.dtype = np.dtype(dtype)
         self.ndim = len(self.shape)
+        self.field = field
 
     def __getitem__(self, key: Any) -> np.ndarray:
         try:
             with _handle(self.filename) as f:
-                return np.asarray(f[self.path][key])
+                ds = f[self.path]
+                return np.asarray(ds[key] if self.field is None else ds.fields(self.field)[key])
         except (OSError, KeyError) as exc:
             from .errors import ResolveError
 
@@ -121,17 +124,22 @@ def aligned_chunks(shape: tuple[int, ...], dtype: np.dtype, disk_chunks: tuple[i
     return tuple(chunks)
 
 
-def lazy_array(filename: str, path: str, dataset: h5py.Dataset, op: str | None = None) -> Any:
-    """A dask array over ``dataset`` (reached at ``path`` in ``filename``), on-disk chunked."""
+def lazy_array(filename: str, path: str, dataset: h5py.Dataset, op: str | None = None,
+               field: str | None = None) -> Any:
+    """A dask array over ``dataset`` (reached at ``path`` in ``filename``), on-disk chunked.
+
+    ``field``: one field of a compound dtype (chunks still follow the whole records).
+    """
     import dask.array as da
     from dask.base import tokenize
 
-    proxy = H5ArrayProxy(filename, path, dataset.shape, dataset.dtype)
+    dtype = dataset.dtype if field is None else dataset.dtype.fields[field][0]
+    proxy = H5ArrayProxy(filename, path, dataset.shape, dtype, field)
     chunks = aligned_chunks(dataset.shape, dataset.dtype, dataset.chunks)
-    name = "mapper-" + tokenize(filename, path, dataset.shape, str(dataset.dtype),
+    name = "mapper-" + tokenize(filename, path, field, dataset.shape, str(dataset.dtype),
                                 _mtime(filename))
     arr = da.from_array(proxy, chunks=chunks, name=name, lock=False, asarray=True,
-                        meta=np.empty((0,) * dataset.ndim, dtype=dataset.dtype))
+                        meta=np.empty((0,) * dataset.ndim, dtype=dtype))
     return apply_op(arr, op)
 
 

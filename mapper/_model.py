@@ -44,6 +44,10 @@ class Constraints:
     range_min: float | None = None
     range_max: float | None = None
     monotonic: str | None = None
+    #: strings must not be empty or blank
+    nonempty: bool = False
+    #: no value may appear twice
+    unique: bool = False
 
 
 @dataclass(frozen=True)

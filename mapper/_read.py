@@ -325,6 +325,8 @@ class Engine:
         return out
 
     def _shape(self, data: Any) -> tuple[int, ...]:
+        if isinstance(data, ArrayRef) and data.shape is not None:
+            return data.shape
         if isinstance(data, ArrayRef):
             obj = self.resolver.get(data.path)
             return tuple(obj.shape) if obj is not None and obj.shape is not None else ()
@@ -428,15 +430,20 @@ class Engine:
             raise ResolveError(f"{self.filename}:{ref.path}: dataset has an empty dataspace "
                                "(no shape, no values)")
         if self.lazy if lazy is None else lazy:
-            return lazy_array(os.path.abspath(self.resolver.file.filename), ref.path, obj, ref.op)
+            arr = lazy_array(os.path.abspath(self.resolver.file.filename), ref.path, obj, ref.op,
+                             field=ref.field)
+            return arr if ref.shape is None else arr.reshape(ref.shape)
         try:
-            if obj.size == 0 or obj.dtype.kind in "SOU" or obj.ndim == 0:
+            if ref.field is not None:
+                out = obj.fields(ref.field)[()]
+            elif obj.size == 0 or obj.dtype.kind in "SOU" or obj.ndim == 0:
                 out = np.asarray(decode(obj[()], obj.name))
             else:
                 out = obj[()]  # h5py's fast reader: quicker than read_direct here
-        except (OSError, TypeError) as exc:
+        except (OSError, TypeError, ValueError) as exc:
             raise ResolveError(f"{self.filename}:{ref.path}: cannot read data ({exc})") from None
-        return apply_op(out, ref.op)
+        out = apply_op(out, ref.op)
+        return out if ref.shape is None else out.reshape(ref.shape)
 
 
 def _under_absent_anchor(expr: str, env: dict[str, Any]) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import h5py
+import numpy as np
 
 from ._constraints import UNREADABLE, Item, check
 from ._h5 import allowed_dirs, as_str, open_h5
@@ -304,6 +305,8 @@ class Validator:
             kind = "T"
         units = None
         raw = self.resolver.attr(obj, "units")
+        if isinstance(raw, np.ndarray) and raw.size > 1:
+            raw = None  # one unit per column (USID's ancillary datasets): not a field's units
         if raw is not None:
             try:
                 units = as_str(raw, f"{where}/@units")

@@ -190,7 +190,7 @@ def _plan_signal(m: Mapping, sig: dict[str, Any], index: int, count: int, plan: 
         known = set(plan.bulk)
         _call_writer(data_src, data, env, names, plan, ctx, "data")
         for path in plan.bulk - known:
-            plan.navigate[path] = navigate  # type: ignore[assignment]
+            plan.navigate.setdefault(path, navigate)  # type: ignore[arg-type]
     else:
         todo.append((data_src, data, "data"))
         bulk = _concrete(data_src.path or "", env, names, plan, "data")
@@ -292,8 +292,10 @@ def _call_writer(src: Source, value: Any, env: dict[str, Any], names: dict[str, 
 
 def _anchor_paths(anchors: tuple[Anchor, ...], sig: dict[str, Any], index: int, count: int,
                   names: dict[str, str], plan: _Plan) -> dict[str, Any]:
-    # "{index}" in a write_path: where the number of each signal goes (none for one signal)
-    env: dict[str, Any] = {"index": f"{index:04d}" if count > 1 else ""}
+    # "{index}" in a write_path: where the number of each signal goes (none for one signal);
+    # "{number}": the signal's number with three digits, always (USID's Measurement_000)
+    env: dict[str, Any] = {"index": f"{index:04d}" if count > 1 else "",
+                           "number": f"{index:03d}"}
     for a in anchors:
         expr = a.write_path or (None if a.builtin else a.path)
         if expr is None or any(env.get(n) is None for n in template_names(expr)):

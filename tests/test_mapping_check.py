@@ -443,8 +443,21 @@ def test_more_than_one_select_each(tmp_path):
         signal:
           data: {path: "{a}/d"}
     """)
-    assert probs == [f"{p}:4:3: /anchors: at most one anchor may use select: each "
-                     "(found ['a', 'b'])"]
+    assert probs == [f"{p}:4:3: /anchors: at most one anchor that save() writes may use "
+                     "select: each (found ['a', 'b'])"]
+
+
+def test_a_builtin_each_anchor_without_write_path_may_split_matches(tmp_path):
+    _, probs = problems(tmp_path, """
+        mapping: "1"
+        name: t
+        anchors:
+          a: {path: /g, select: each}
+          f: {builtin: usid.fields, args: {main: "{a}"}, select: each, required: false}
+        signal:
+          data: {path: "{a}/d"}
+    """)
+    assert probs == []
 
 
 def test_anchor_needs_exactly_one_of_path_or_builtin(tmp_path):

@@ -14,11 +14,15 @@ class ArrayRef:
     """A bulk array in the file, materialised by the engine (eagerly or lazily).
 
     ``op`` is an element-wise post-processing step (``"square"``), applied
-    eagerly with numpy or lazily with dask.
+    eagerly with numpy or lazily with dask. ``field`` selects one field of a
+    compound dtype; ``shape`` is a C-order reshape applied after reading (a
+    USID main dataset's N-D form), which a lazy array does without reading.
     """
 
     path: str
     op: str | None = None
+    field: str | None = None
+    shape: tuple[int, ...] | None = None
 
 
 @dataclass
@@ -66,13 +70,26 @@ class WriteContext:
         """Create the group ``path`` (and its parents)."""
         self.plan.add_group(path)
 
-    def dataset(self, path: str, value: Any, *, bulk: bool = False, **options: Any) -> None:
-        """Write ``value`` at ``path``; ``bulk`` marks the signal's data (chunking, filters)."""
+    def dataset(self, path: str, value: Any, *, bulk: bool = False,
+                navigate: list[bool] | None = None, **options: Any) -> None:
+        """Write ``value`` at ``path``; ``bulk`` marks the signal's data (chunking, filters).
+
+        ``navigate``: the navigation flags of a bulk array stored in another
+        shape than the signal's (they choose its chunks).
+        """
         self.plan.add_dataset(path, value, bulk=bulk, **options)
+        if bulk and navigate is not None:
+            self.plan.navigate[path] = list(navigate)
 
     def attr(self, path: str, name: str, value: Any) -> None:
         """Set attribute ``name`` of the object at ``path``."""
         self.plan.attrs[(path, name)] = value
+
+    def reference(self, path: str, name: str, to: str) -> None:
+        """Set attribute ``name`` of ``path`` to an HDF5 object reference to ``to``."""
+        from .._h5write import ObjectRef
+
+        self.plan.attrs[(path, name)] = ObjectRef(to)
 
     def owns(self, path: str) -> None:
         """``path`` is written whole by this built-in (replaced whole when updating a file)."""

@@ -20,7 +20,9 @@ def axis_from_values(values: Any, *, name: str, units: str, navigate: bool,
     """Build a signal-dict axis from coordinate values, in file order.
 
     Uniform values become ``offset``/``scale`` (a descending axis keeps its
-    negative scale); others stay an ``axis`` vector. ``size + 1`` values are
+    negative scale); others stay an ``axis`` vector. Uniform means every step
+    within :data:`UNIFORM_RTOL` of the mean step, or within the rounding of
+    single-precision values (USID stores float32 coordinates). ``size + 1`` values are
     bin edges: the axis holds the bin centres and ``is_binned`` is True.
 
     Raises
@@ -45,6 +47,7 @@ def axis_from_values(values: Any, *, name: str, units: str, navigate: bool,
     if v.ndim != 1 or v.dtype.kind not in "iufb":
         raise AxisValuesError(f"axis {name!r}: coordinates must be 1-D numbers, found "
                               f"{v.ndim}-D {v.dtype}")
+    stored = v.dtype
     v = v.astype(float)
     if size is not None and v.shape[0] == size + 1:
         v = (v[:-1] + v[1:]) / 2.0
@@ -60,7 +63,11 @@ def axis_from_values(values: Any, *, name: str, units: str, navigate: bool,
         return axis
     step = np.diff(v)
     mean = (v[-1] - v[0]) / (v.shape[0] - 1)
-    if mean != 0 and np.all(np.abs(step - mean) <= UNIFORM_RTOL * abs(mean)):
+    tol = UNIFORM_RTOL * abs(mean)
+    if stored.kind == "f" and stored.itemsize < 8:
+        # values stored in single precision are uniform up to their own rounding
+        tol = max(tol, 4 * float(np.finfo(stored).eps) * float(np.max(np.abs(v))))
+    if mean != 0 and np.all(np.abs(step - mean) <= tol):
         axis.update(offset=float(v[0]), scale=float(mean))
     else:
         axis["axis"] = v
