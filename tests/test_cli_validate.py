@@ -118,7 +118,7 @@ def test_an_unknown_schema_is_one_error_before_any_file(capsys, files):
     assert out == ""
     assert err.strip().splitlines() == [
         "mapper: error: no mapping named 'no_such_mapping'; "
-        "available: hspy, nxdata, nxmonopd, nxtomo"]
+        "available: hspy, nxdata, nxmonopd, nxtomo, usid"]
 
 
 def test_file_names_from_standard_input_nul_separated(capsys, files, monkeypatch):

@@ -22,7 +22,7 @@ from ._registry import (
 )
 
 # importing the modules fills the registry
-from . import common, hspy, nxdata, nxdata_write, tree, units  # noqa: F401  isort: skip
+from . import common, hspy, nxdata, nxdata_write, tree, units, usid, usid_check  # noqa: F401  isort: skip
 
 __all__ = ["REGISTRY", "TRANSFORMS", "ArrayRef", "Builtin", "Context", "Transform", "WriteContext",
            "register", "writer"]
