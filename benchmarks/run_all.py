@@ -2,9 +2,9 @@
 
 Usage::
 
-    python benchmarks/run_all.py                 # all six
+    python benchmarks/run_all.py                 # all seven
     python benchmarks/run_all.py eager validate  # a subset: eager, lazy_sum, metadata, import,
-                                                 # validate, hspy
+                                                 # validate, hspy, usid
 
 Each benchmark prints its own details first. The exit code is always 0: this
 is a report, not a test (a benchmark that crashes is shown as ERROR).
@@ -24,6 +24,7 @@ import bench_hspy
 import bench_import
 import bench_lazy_sum
 import bench_metadata
+import bench_usid
 import bench_validate
 from _common import Result, fmt_time, load_average
 
@@ -34,6 +35,7 @@ BENCHMARKS = {
     "import": bench_import,
     "validate": bench_validate,
     "hspy": bench_hspy,
+    "usid": bench_usid,
 }
 
 
