@@ -46,7 +46,7 @@ def make_signal() -> dict[str, Any]:
 
 def run(repeat: int = REPEAT) -> list[Result]:
     """Read and write with both libraries, print and return the :class:`Result` rows."""
-    setattr(np, "product", np.prod)  # pyUSID 0.0.12 calls np.product, gone in numpy 2
+    np.product = np.prod  # noqa: NPY003, NPY201  (pyUSID 0.0.12 calls np.product, gone in numpy 2)
     warnings.simplefilter("ignore")  # pyUSID and sidpy warn about their own deprecations
     import pyUSID
     from rsciio.usid import file_reader, file_writer
