@@ -1,4 +1,4 @@
-"""``mapper convert IN OUT --to hspy|nxdata``."""
+"""``mapper convert IN OUT --to hspy|nxdata|usid``."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def add_parser(sub: Any) -> None:
     c.add_argument("source", metavar="IN", help="file to read")
     c.add_argument("target", metavar="OUT", help="file to write")
     c.add_argument("--to", required=True, metavar="MAPPING",
-                   help="format of OUT: hspy or nxdata (or a mapping that can write)")
+                   help="format of OUT: hspy, nxdata or usid (or a mapping that can write)")
     c.add_argument("--schema", "-s", help="mapping that reads IN (default: detect)")
     c.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     c.add_argument("--compression", choices=["gzip", "lzf", "none"],

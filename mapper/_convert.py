@@ -27,12 +27,12 @@ def convert(source: PathLike, target: PathLike, to: str = "hspy", *,
     Parameters
     ----------
     source
-        The file to read (any format a mapping reads: NeXus, HSpy, ...).
+        The file to read (any format a mapping reads: NeXus, HSpy, USID, ...).
     target
         The file to write; it must not exist unless ``overwrite``.
     to
-        The mapping that writes ``target``: ``"hspy"``, ``"nxdata"`` (or any
-        mapping that can write).
+        The mapping that writes ``target``: ``"hspy"``, ``"nxdata"``, ``"usid"``
+        (or any mapping that can write).
     schema
         The mapping that reads ``source``; default: detected.
     overwrite
