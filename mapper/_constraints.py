@@ -94,7 +94,10 @@ def check(item: Item, cons: Constraints, symbols: dict[str, tuple[int, str]], em
     needs_values = (has_value or cons.enum is not None or cons.range_min is not None
                     or cons.range_max is not None or cons.monotonic or cons.nonempty
                     or cons.unique
-                    or cons.dtype in ("datetime", "bool", "posint") or item.kind in "ST")
+                    or cons.dtype in ("datetime", "bool", "posint")
+                    # text is read for its encoding when the rule is about the value's type
+                    # (a rule on the shape alone, as of a USID main dataset, never reads)
+                    or (item.kind in "ST" and cons.dtype is not None))
     if not needs_values:
         return
     if item.size > MAX_VALUE_ELEMENTS:
@@ -209,7 +212,7 @@ def _shape_ok(item: Item, cons: Constraints, symbols: dict[str, tuple[int, str]]
              expected=rank, found=None)
         return
     if len(shape) != rank:
-        if len(shape) == 0:
+        if len(shape) == 0 and cons.rank is None:  # an explicit rank is strict
             emit("rank", f"is a scalar where rank {rank} {_dims(want)}is expected (a template "
                  "file with placeholder values?)", severity="warning", expected=rank, found=0)
         else:

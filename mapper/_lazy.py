@@ -124,18 +124,56 @@ def aligned_chunks(shape: tuple[int, ...], dtype: np.dtype, disk_chunks: tuple[i
     return tuple(chunks)
 
 
+def reshape_chunks(shape: tuple[int, ...], dtype: np.dtype, disk_chunks: tuple[int, ...] | None,
+                   nd_shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Chunks of a 2-D array that a C-order reshape to ``nd_shape`` keeps aligned.
+
+    A reshape splits the rows into the leading dimensions of ``nd_shape`` and
+    the columns into the trailing ones; dask can only cut a block there at a
+    multiple of the inner dimensions (whole lines of the slowest one). Each
+    chunk is made a multiple of both that and the on-disk chunk, so every
+    HDF5 chunk is still read by one task. When that would make blocks far
+    larger than :func:`aligned_chunks` wants, dask's own cut is kept.
+    """
+    base = aligned_chunks(shape, dtype, disk_chunks)
+    if len(shape) != 2 or 0 in shape:
+        return base
+    k, rows = 0, 1
+    while k < len(nd_shape) and rows < shape[0]:
+        rows *= nd_shape[k]
+        k += 1
+    if rows != shape[0] or math.prod(nd_shape[k:]) != shape[1]:
+        return base
+    inner = (math.prod(nd_shape[1:k]) if k > 1 else 1,
+             math.prod(nd_shape[k + 1:]) if len(nd_shape) > k + 1 else 1)
+    disk = disk_chunks or shape
+    out = list(base)
+    for d in (0, 1):
+        step = math.lcm(min(disk[d], shape[d]), inner[d])
+        if step >= shape[d]:
+            want = shape[d]
+        else:
+            want = step * max(1, base[d] // step)
+        if want > 8 * base[d] and want > inner[d]:
+            continue  # far too big a block: let dask cut at whole lines
+        out[d] = want
+    return tuple(out)
+
+
 def lazy_array(filename: str, path: str, dataset: h5py.Dataset, op: str | None = None,
-               field: str | None = None) -> Any:
+               field: str | None = None, chunks: tuple[int, ...] | None = None) -> Any:
     """A dask array over ``dataset`` (reached at ``path`` in ``filename``), on-disk chunked.
 
     ``field``: one field of a compound dtype (chunks still follow the whole records).
+    ``chunks``: the dask chunks, when the caller chose them (see :func:`reshape_chunks`).
     """
     import dask.array as da
     from dask.base import tokenize
 
     dtype = dataset.dtype if field is None else dataset.dtype.fields[field][0]
     proxy = H5ArrayProxy(filename, path, dataset.shape, dtype, field)
-    chunks = aligned_chunks(dataset.shape, dataset.dtype, dataset.chunks)
+    if chunks is None:
+        chunks = aligned_chunks(dataset.shape, dataset.dtype, dataset.chunks)
     name = "mapper-" + tokenize(filename, path, field, dataset.shape, str(dataset.dtype),
                                 _mtime(filename))
     arr = da.from_array(proxy, chunks=chunks, name=name, lock=False, asarray=True,

@@ -420,7 +420,7 @@ class Engine:
     # ------------------------------------------------------------------ arrays
     def materialize(self, ref: ArrayRef, lazy: bool | None = None) -> Any:
         """Read an :class:`ArrayRef` (numpy) or wrap it (dask)."""
-        from ._lazy import apply_op, lazy_array
+        from ._lazy import apply_op, lazy_array, reshape_chunks
 
         obj = self.resolver.get(ref.path)
         if not isinstance(obj, h5py.Dataset):
@@ -430,8 +430,10 @@ class Engine:
             raise ResolveError(f"{self.filename}:{ref.path}: dataset has an empty dataspace "
                                "(no shape, no values)")
         if self.lazy if lazy is None else lazy:
+            chunks = None if ref.shape is None else \
+                reshape_chunks(obj.shape, obj.dtype, obj.chunks, ref.shape)
             arr = lazy_array(os.path.abspath(self.resolver.file.filename), ref.path, obj, ref.op,
-                             field=ref.field)
+                             field=ref.field, chunks=chunks)
             return arr if ref.shape is None else arr.reshape(ref.shape)
         try:
             if ref.field is not None:

@@ -48,7 +48,7 @@ class _Plan:
     ds_opts: dict[str, dict[str, Any]] = field(default_factory=dict)  # path -> h5py options
     navigate: dict[str, list[bool]] = field(default_factory=dict)     # data path -> flags
     owned: list[str] = field(default_factory=list)              # replaced whole on update
-    used_names: set[str] = field(default_factory=set)
+    used_names: set[tuple[str, str]] = field(default_factory=set)  # (scope, name)
 
     def add_group(self, path: str) -> None:
         """A group to create (with its parents)."""
@@ -303,7 +303,11 @@ def _anchor_paths(anchors: tuple[Anchor, ...], sig: dict[str, Any], index: int, 
             continue
         glob_name = None
         if a.write_name_from:
-            glob_name = _write_name(a, sig, plan)
+            # names are unique within their group: two signals may share a name in two groups
+            scope = expr
+            for n in template_names(expr):
+                scope = scope.replace("{" + n + "}", str(env.get(n)))
+            glob_name = _write_name(a, sig, plan, scope)
         dest = _concrete(expr, env, names, plan, f"anchor {a.name}", glob_name)
         if dest is not None and a.select == "each" and count > 1 and glob_name is None \
                 and "{index}" not in expr:
@@ -315,8 +319,8 @@ def _anchor_paths(anchors: tuple[Anchor, ...], sig: dict[str, Any], index: int, 
     return env
 
 
-def _write_name(a: Anchor, sig: dict[str, Any], plan: _Plan) -> str:
-    """The name an anchor's glob segment gets from the signal, unique within the file."""
+def _write_name(a: Anchor, sig: dict[str, Any], plan: _Plan, scope: str) -> str:
+    """The name an anchor's glob segment gets from the signal, unique within ``scope``."""
     value = _dotted(sig, a.write_name_from or "")
     if a.write_name_transform:
         encode = TRANSFORMS[a.write_name_transform].encode
@@ -324,9 +328,9 @@ def _write_name(a: Anchor, sig: dict[str, Any], plan: _Plan) -> str:
         value = encode(value)
     name = str(value) if value is not None else a.name
     unique, k = name, 1
-    while unique in plan.used_names:
+    while (scope, unique) in plan.used_names:
         unique, k = f"{name}_{k}", k + 1
-    plan.used_names.add(unique)
+    plan.used_names.add((scope, unique))
     return unique
 
 

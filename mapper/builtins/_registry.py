@@ -65,6 +65,8 @@ class WriteContext:
         self.signal = signal
         self.label = label
         self.options = options
+        #: per-signal memo for writers that share a derived value (keys start with the name)
+        self.memo: dict[Any, Any] = {}
 
     def group(self, path: str) -> None:
         """Create the group ``path`` (and its parents)."""

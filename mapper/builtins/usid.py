@@ -132,12 +132,20 @@ def string_list(obj: Any, name: str) -> list[str] | None:
     return None
 
 
-def _side(ds: h5py.Dataset, kind: str, count: int) -> Side | str:
-    """Read one side (``Position`` or ``Spectroscopic``) of ``ds``; a string says why not."""
+def _side(ds: h5py.Dataset, kind: str, count: int, notes: list[str]) -> Side | str:
+    """Read one side (``Position`` or ``Spectroscopic``) of ``ds``; a string says why not.
+
+    ``notes`` collects what is off but does not prevent the N-D form.
+    """
     inds, why = ancillary(ds, f"{kind}_Indices")
     if inds is None:
         return why
-    vals, _ = ancillary(ds, f"{kind}_Values")
+    vals, why = ancillary(ds, f"{kind}_Values")
+    if vals is None:
+        notes.append(f"{why}: index axes used")
+    elif vals.shape != inds.shape:
+        notes.append(f"{vals.name} has shape {vals.shape}, the indices {inds.shape}: index "
+                     "axes used")
     try:
         ind = np.asarray(inds[()])
         val = None if vals is None else np.asarray(vals[()])
@@ -149,7 +157,7 @@ def _side(ds: h5py.Dataset, kind: str, count: int) -> Side | str:
         ind = ind.T
         val = None if val is None or val.ndim != 2 else val.T
     n = ind.shape[1]
-    labels = names(string_list(inds, "labels"), n, f"{kind[:4]}_Dim")
+    labels = names(string_list(inds, "labels"), n, f"{kind[:4 if kind[0] == 'S' else 3]}_Dim")
     units_raw = string_list(inds, "units")
     units = tuple(units_raw) if units_raw is not None and len(units_raw) == n else ("",) * n
     side = side_form(ind, val, labels, units, "positions" if kind == "Position" else
@@ -172,9 +180,12 @@ def layout(ctx: Context, path: str) -> Layout:
     shape = tuple(int(n) for n in ds.shape)
     pos: Side | str = "it is not 2-D"
     spec: Side | str = "it is not 2-D"
+    notes: list[str] = []
     if len(shape) == 2:
-        pos = _side(ds, "Position", shape[0])
-        spec = _side(ds, "Spectroscopic", shape[1])
+        pos = _side(ds, "Position", shape[0], notes)
+        spec = _side(ds, "Spectroscopic", shape[1], notes)
+    for note in notes:
+        ctx.warn(f"{ctx.filename}:{path}: {note}")
     reasons = [s if isinstance(s, str) else s.reason for s in (pos, spec)]
     reason = "; ".join(dict.fromkeys(r for r in reasons if r))
     p = pos if isinstance(pos, Side) else None

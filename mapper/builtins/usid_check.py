@@ -47,7 +47,7 @@ def _side(kind: str, inds: h5py.Dataset, vals: h5py.Dataset, emit: Emit) -> None
     for attr in ("labels", "units"):
         a, b = string_list(inds, attr), string_list(vals, attr)
         if a is not None and b is not None and a != b:
-            emit("usid.labels", f"{vals.name}/@{attr}", f"is {b} but the indices have {a}",
+            emit(f"usid.{attr}", f"{vals.name}/@{attr}", f"is {b} but the indices have {a}",
                  expected=a, found=b)
     if inds.shape != vals.shape:
         emit("usid.shape", vals.name, f"has shape {list(vals.shape or ())} but the indices "
@@ -64,8 +64,14 @@ def _side(kind: str, inds: h5py.Dataset, vals: h5py.Dataset, emit: Emit) -> None
     if kind == "Spectroscopic":
         ind, val = ind.T, val.T
     labels = names(string_list(inds, "labels"), ind.shape[1], f"{kind[:4]}_Dim")
-    if ind.dtype.kind in "iu" and np.any(ind < 0):
-        emit("usid.indices", inds.name, "holds negative indices", expected=">= 0")
+    if ind.dtype.kind in "iu" and ind.size:
+        if np.any(ind < 0):
+            emit("usid.indices", inds.name, "holds negative indices", expected=">= 0")
+        else:
+            late = [lab for lab, m in zip(labels, ind.min(axis=0), strict=True) if m != 0]
+            if late:
+                emit("usid.indices", inds.name, f"the indices of {', '.join(late)} do not "
+                     "start at 0", expected=0)
     for message in inconsistent(ind, val, labels):
         emit("usid.values", vals.name, f"the index tuples and the values disagree: {message}",
              expected="one value per index")

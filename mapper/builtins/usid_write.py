@@ -47,7 +47,13 @@ class Split:
 
 
 def split(ctx: WriteContext) -> Split | None:
-    """The positions and spectroscopic dimensions of the signal being written."""
+    """The positions and spectroscopic dimensions of the signal being written (once)."""
+    if "usid.split" not in ctx.memo:
+        ctx.memo["usid.split"] = _split(ctx)
+    return ctx.memo["usid.split"]  # type: ignore[no-any-return]
+
+
+def _split(ctx: WriteContext) -> Split | None:
     sig = ctx.signal
     shape = tuple(np.shape(sig["data"])) if not hasattr(sig["data"], "dask") else \
         tuple(sig["data"].shape)
@@ -130,9 +136,9 @@ def write_quantity(ctx: WriteContext, at: str, value: Any, **_: Any) -> None:
 
 @writer("usid.metadata")
 def write_metadata(ctx: WriteContext, at: str, value: Any, group: str = "Measurement_*",
-                   sep: str = "-", **_: Any) -> None:
+                   sep: str = "-", original: str = "Original", **_: Any) -> None:
     """The metadata as attributes of the Measurement group, names flattened with ``sep``."""
-    _write_tree(ctx, at, value, group, sep, "", "metadata")
+    _write_tree(ctx, at, value, group, sep, "", "metadata", reserved=original)
 
 
 @writer("usid.original")
@@ -143,7 +149,7 @@ def write_original(ctx: WriteContext, at: str, value: Any, group: str = "Measure
 
 
 def _write_tree(ctx: WriteContext, at: str, value: Any, group: str, sep: str, prefix: str,
-                label: str) -> None:
+                label: str, reserved: str = "") -> None:
     meas = ancestor(at, group)
     if meas is None:
         ctx.problem(f"{label}: no group matching {group!r} above {at}")
@@ -154,11 +160,15 @@ def _write_tree(ctx: WriteContext, at: str, value: Any, group: str, sep: str, pr
     if not isinstance(value, dict):
         value = dict(value) if hasattr(value, "items") else {"value": value}
     clashes: list[str] = []
+    if reserved:  # a top-level key named like the original_metadata prefix
+        clashes.extend(f"{label}.{k}" for k in value if isinstance(k, str)
+                       and k.split(sep)[0] == reserved)
     for name, item in flatten(ctx, value, sep, prefix, label, clashes).items():
         ctx.attr(meas, name, item)
     if clashes:
         warnings.warn(f"{label}: key(s) {', '.join(clashes[:5])} hold {sep!r}, the separator of "
-                      "flattened USID attribute names; they come back split at it",
+                      f"flattened USID attribute names, or are named {reserved!r}; they come "
+                      "back split at the separator (or in original_metadata)",
                       MapperWarning, stacklevel=2)
 
 
@@ -209,9 +219,14 @@ def encode(value: Any) -> Any:
     if isinstance(value, (float, complex, np.floating, np.complexfloating, bytes)):
         return value
     if isinstance(value, str):
-        return value if "\x00" not in value else _Bad("a string holding NUL cannot be stored")
+        if "\x00" in value:
+            return _Bad("a string holding NUL cannot be stored")
+        return str(value)  # numpy's str_ too
     if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
         return value.isoformat()
+    if isinstance(value, (list, tuple)) and _mixed(value):
+        return _Bad(f"a {type(value).__name__} mixing text and numbers cannot be stored as an "
+                    "attribute")
     if isinstance(value, (list, tuple, np.ndarray)):
         try:
             arr = np.asarray(value)
@@ -225,4 +240,10 @@ def encode(value: Any) -> Any:
             return arr
         return _Bad(f"a {type(value).__name__} of {arr.dtype} values (mixed or nested) cannot "
                     "be stored as an attribute")
-    return _Bad(f"a {type(value).__name__} cannot be stored as a USID attribute")
+    return _Bad(f"a value of type {type(value).__name__} cannot be stored as a USID attribute")
+
+
+def _mixed(items: list[Any] | tuple[Any, ...]) -> bool:
+    """Whether a list holds text beside anything else (numpy would make it all text)."""
+    text = [isinstance(v, (str, bytes)) for v in items]
+    return any(text) and not all(text)
