@@ -10,7 +10,7 @@ from .errors import WriteError
 
 def add_parser(sub: Any) -> None:
     """Register the ``convert`` sub-command."""
-    text = ("Convert a file to another format through the mappings (HSpy <-> NeXus NXdata); "
+    text = ("Convert a file to another format through the mappings (NeXus NXdata, HSpy, USID); "
             "the data streams chunk by chunk.")
     c = sub.add_parser("convert", help=text, description=text)
     c.add_argument("source", metavar="IN", help="file to read")

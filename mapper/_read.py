@@ -119,7 +119,12 @@ class Engine:
             if wanted in (None, "", []):
                 continue
             values = [wanted] if isinstance(wanted, str) else list(wanted)
-            paths = [p for p in paths if any(_filter_hit(p, v, flt.match) for v in values)]
+            kept = [p for p in paths if any(_filter_hit(p, v, flt.match) for v in values)]
+            missed = [v for v in values if not any(_filter_hit(p, v, flt.match) for p in paths)]
+            if kept and missed:  # none kept: the anchor's absence is the error
+                self.warn(f"{self.filename}: {flt.option} {', '.join(map(repr, missed))} "
+                          f"matches nothing for {anchor.name!r}; loading the rest")
+            paths = kept
         if anchor.prefer_option and self.options.get(anchor.prefer_option):
             preferred = env.get(anchor.prefer_anchor or "")
             if preferred:

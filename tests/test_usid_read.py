@@ -456,6 +456,9 @@ def test_dataset_path_selects_one_or_several(tmp_path):
         load_quiet(path, dataset_path="Raw_Data")  # exact paths only
     with pytest.raises(MapperError):
         load_quiet(path, dataset_path=f"{GROUP}/Nothing")
+    with pytest.warns(MapperWarning, match=r"dataset_path '/nope' matches nothing for 'main'"):
+        (s,) = mapper.load(path, dataset_path=[fit, "/nope"])
+    np.testing.assert_array_equal(s["data"], expected[fit])
 
 
 # ---------------------------------------------------------------------------- no N-D form
