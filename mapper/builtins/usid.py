@@ -300,15 +300,19 @@ def attributes(ctx: Context, path: str) -> dict[str, Any]:
             names_ = list(obj.attrs)
         except (OSError, RuntimeError):
             names_ = []
+        bad: list[str] = []
         for name in names_:
             try:
                 raw = obj.attrs[name]
-            except (OSError, RuntimeError, TypeError, KeyError, ValueError) as exc:
-                ctx.warn(f"{ctx.filename}:{path}/@{name}: cannot be read ({exc}); left out")
+            except (OSError, RuntimeError, TypeError, KeyError, ValueError):
+                bad.append(name)
                 continue
             value = plain(raw)
             if value is not _SKIP:
                 out[name] = value
+        if bad:  # one line for a damaged attribute table, not one per attribute
+            ctx.warn(f"{ctx.filename}:{path}: {len(bad)} attribute(s) cannot be read and are "
+                     f"left out ({', '.join(bad[:5])}{', ...' if len(bad) > 5 else ''})")
     ctx.memo[key] = out
     return dict(out)
 
