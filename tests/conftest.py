@@ -67,3 +67,21 @@ def entry(f: h5py.File, name: str = "entry", title: str | None = None) -> h5py.G
     if title is not None:
         g["title"] = title
     return g
+
+
+def spy_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the path of every h5py dataset read from now on.
+
+    Reads through ``[]``, ``read_direct`` and ``numpy.asarray`` count: tests
+    assert that bulk data is never among them.
+    """
+    reads: list[str] = []
+    for name in ("__getitem__", "read_direct", "__array__"):
+        original = getattr(h5py.Dataset, name)
+
+        def spy(self, *args, _original=original, **kwargs):
+            reads.append(self.name)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(h5py.Dataset, name, spy)
+    return reads

@@ -16,7 +16,7 @@ from typing import Any
 import h5py
 import numpy as np
 import pytest
-from conftest import SHARED, shared_file
+from conftest import SHARED, shared_file, spy_reads
 from hspy_compare import assert_same, same_array
 
 import mapper
@@ -179,19 +179,7 @@ def test_lazy_data_is_dask_on_the_disk_chunks_and_unread(tmp_path, monkeypatch):
     shape, disk = (300, 256, 256), (7, 64, 256)  # 150 MB, never written: the file stays small
     with hspy_file(path) as f:
         write_experiment(f, "big", shape=shape, chunks=disk, navigate=[True, False, False])
-    reads: list[str] = []
-    getitem, read_direct = h5py.Dataset.__getitem__, h5py.Dataset.read_direct
-
-    def spy_getitem(self, *args, **kwargs):
-        reads.append(self.name)
-        return getitem(self, *args, **kwargs)
-
-    def spy_read_direct(self, *args, **kwargs):
-        reads.append(self.name)
-        return read_direct(self, *args, **kwargs)
-
-    monkeypatch.setattr(h5py.Dataset, "__getitem__", spy_getitem)
-    monkeypatch.setattr(h5py.Dataset, "read_direct", spy_read_direct)
+    reads = spy_reads(monkeypatch)
     (s,) = mapper.load(path, lazy=True)
     assert "/Experiments/big/data" not in reads  # nothing of the bulk data at load
     arr = s["data"]

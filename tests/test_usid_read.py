@@ -20,7 +20,7 @@ from typing import Any
 import h5py
 import numpy as np
 import pytest
-from conftest import shared_file
+from conftest import shared_file, spy_reads
 from usid_files import (
     GROUP,
     add_main,
@@ -548,23 +548,6 @@ def test_shared_sparse_sampling_file():
 
 
 # ---------------------------------------------------------------------------- lazy
-def spy_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    reads: list[str] = []
-    getitem, read_direct = h5py.Dataset.__getitem__, h5py.Dataset.read_direct
-
-    def spy_getitem(self, *args, **kwargs):
-        reads.append(self.name)
-        return getitem(self, *args, **kwargs)
-
-    def spy_read_direct(self, *args, **kwargs):
-        reads.append(self.name)
-        return read_direct(self, *args, **kwargs)
-
-    monkeypatch.setattr(h5py.Dataset, "__getitem__", spy_getitem)
-    monkeypatch.setattr(h5py.Dataset, "read_direct", spy_read_direct)
-    return reads
-
-
 def test_lazy_reads_no_bulk_data_and_equals_eager(tmp_path, monkeypatch):
     path = tmp_path / "lazy.h5"
     nd = np.random.default_rng(8).random((20, 16, 10))

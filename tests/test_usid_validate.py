@@ -25,7 +25,7 @@ from typing import Any
 import h5py
 import numpy as np
 import pytest
-from conftest import SHARED, shared_file
+from conftest import SHARED, shared_file, spy_reads
 
 import mapper
 from mapper.cli import main as cli_main
@@ -570,35 +570,12 @@ def test_pyusid_raises_or_accepts_where_mapper_gives_findings(usid, fault):
 
 
 # ------------------------------------------------------------------ no bulk data is read
-def _spy_reads(monkeypatch) -> list[str]:
-    seen: list[str] = []
-    getitem, read_direct, array = (h5py.Dataset.__getitem__, h5py.Dataset.read_direct,
-                                   h5py.Dataset.__array__)
-
-    def spy_getitem(self, *args, **kwargs):
-        seen.append(self.name)
-        return getitem(self, *args, **kwargs)
-
-    def spy_read_direct(self, *args, **kwargs):
-        seen.append(self.name)
-        return read_direct(self, *args, **kwargs)
-
-    def spy_array(self, *args, **kwargs):
-        seen.append(self.name)
-        return array(self, *args, **kwargs)
-
-    monkeypatch.setattr(h5py.Dataset, "__getitem__", spy_getitem)
-    monkeypatch.setattr(h5py.Dataset, "read_direct", spy_read_direct)
-    monkeypatch.setattr(h5py.Dataset, "__array__", spy_array)
-    return seen
-
-
 @pytest.mark.parametrize("case", ["valid", "sparse positions", "compound main",
                                   "index tuples inconsistent with values", "main 3-D"])
 def test_validation_never_reads_the_main_data(usid, monkeypatch, case):
     edit = {"valid": None, **{k: v[0] for k, v in {**FAULTS, **VALID_ODDITIES}.items()}}[case]
     path = usid(edit)
-    seen = _spy_reads(monkeypatch)
+    seen = spy_reads(monkeypatch)
     validate(path)
     assert seen, "the spy saw no read at all: it is not hooked in"
     assert MAIN not in seen, seen
@@ -607,7 +584,7 @@ def test_validation_never_reads_the_main_data(usid, monkeypatch, case):
 def test_the_read_spy_sees_a_load_of_the_main_data(usid, monkeypatch):
     """The control for the test above: the spy does catch a read of the main."""
     path = usid()
-    seen = _spy_reads(monkeypatch)
+    seen = spy_reads(monkeypatch)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         mapper.load(path, "usid")
@@ -616,7 +593,7 @@ def test_the_read_spy_sees_a_load_of_the_main_data(usid, monkeypatch):
 
 def test_validation_never_reads_a_text_main(usid, monkeypatch):
     path = usid(replace(MAIN, np.array([["a"] * NSPEC] * NPOS, dtype=TEXT)))
-    seen = _spy_reads(monkeypatch)
+    seen = spy_reads(monkeypatch)
     validate(path)
     assert MAIN not in seen, seen
 
