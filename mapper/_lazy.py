@@ -161,24 +161,26 @@ def reshape_chunks(shape: tuple[int, ...], dtype: np.dtype, disk_chunks: tuple[i
 
 
 def lazy_array(filename: str, path: str, dataset: h5py.Dataset, op: str | None = None,
-               field: str | None = None, chunks: tuple[int, ...] | None = None) -> Any:
+               field: str | None = None, shape: tuple[int, ...] | None = None) -> Any:
     """A dask array over ``dataset`` (reached at ``path`` in ``filename``), on-disk chunked.
 
     ``field``: one field of a compound dtype (chunks still follow the whole records).
-    ``chunks``: the dask chunks, when the caller chose them (see :func:`reshape_chunks`).
+    ``shape``: reshape (C order) to this shape, blocks chosen by :func:`reshape_chunks`.
     """
     import dask.array as da
     from dask.base import tokenize
 
     dtype = dataset.dtype if field is None else dataset.dtype.fields[field][0]
     proxy = H5ArrayProxy(filename, path, dataset.shape, dtype, field)
-    if chunks is None:
+    if shape is None:
         chunks = aligned_chunks(dataset.shape, dataset.dtype, dataset.chunks)
+    else:
+        chunks = reshape_chunks(dataset.shape, dataset.dtype, dataset.chunks, shape)
     name = "mapper-" + tokenize(filename, path, field, dataset.shape, str(dataset.dtype),
                                 _mtime(filename))
     arr = da.from_array(proxy, chunks=chunks, name=name, lock=False, asarray=True,
                         meta=np.empty((0,) * dataset.ndim, dtype=dtype))
-    return apply_op(arr, op)
+    return apply_op(arr if shape is None else arr.reshape(shape), op)
 
 
 def apply_op(arr: Any, op: str | None) -> Any:

@@ -28,7 +28,7 @@ from ._model import Anchor, AxisSpec, ForEach, Mapping, Predicate, Source
 from ._paths import Resolver, Target
 from .builtins import REGISTRY, TRANSFORMS, ArrayRef, Context
 from .builtins.axes import AxisValuesError, axis_from_values, index_axis, navigate_flags
-from .builtins.tree import TREE_STYLES, DeferredTree, read_tree
+from .builtins.tree import TREE_STYLES, DeferredTree, merge_into, read_tree
 from .errors import MapperError, NoMatchError, ResolveError
 
 #: Datasets read through a value source above this size stay bulk arrays (lazy when lazy=True).
@@ -425,7 +425,7 @@ class Engine:
     # ------------------------------------------------------------------ arrays
     def materialize(self, ref: ArrayRef, lazy: bool | None = None) -> Any:
         """Read an :class:`ArrayRef` (numpy) or wrap it (dask)."""
-        from ._lazy import apply_op, lazy_array, reshape_chunks
+        from ._lazy import apply_op, lazy_array
 
         obj = self.resolver.get(ref.path)
         if not isinstance(obj, h5py.Dataset):
@@ -435,11 +435,8 @@ class Engine:
             raise ResolveError(f"{self.filename}:{ref.path}: dataset has an empty dataspace "
                                "(no shape, no values)")
         if self.lazy if lazy is None else lazy:
-            chunks = None if ref.shape is None else \
-                reshape_chunks(obj.shape, obj.dtype, obj.chunks, ref.shape)
-            arr = lazy_array(os.path.abspath(self.resolver.file.filename), ref.path, obj, ref.op,
-                             field=ref.field, chunks=chunks)
-            return arr if ref.shape is None else arr.reshape(ref.shape)
+            return lazy_array(os.path.abspath(self.resolver.file.filename), ref.path, obj,
+                              ref.op, field=ref.field, shape=ref.shape)
         try:
             if ref.field is not None:
                 out = obj.fields(ref.field)[()]
@@ -515,21 +512,13 @@ def _set_dotted(tree: dict[str, Any], key: str, value: Any) -> None:
             nxt = node[part] = {}
         node = nxt
     if not parts:
-        _merge_into(tree, value if isinstance(value, dict) else {})
+        merge_into(tree, value if isinstance(value, dict) else {})
         return
     last = parts[-1]
     if isinstance(value, dict) and isinstance(node.get(last), dict):
-        _merge_into(node[last], value)
+        merge_into(node[last], value)
     else:
         node[last] = value
-
-
-def _merge_into(base: dict[str, Any], over: dict[str, Any]) -> None:
-    for k, v in over.items():
-        if isinstance(v, dict) and isinstance(base.get(k), dict):
-            _merge_into(base[k], v)
-        else:
-            base[k] = v
 
 
 def _stamp(filename: str) -> tuple[int, int]:

@@ -310,3 +310,12 @@ class DeferredTree(MutableMapping):  # type: ignore[type-arg]
     def copy(self) -> dict[str, Any]:
         """A shallow copy as a plain dict."""
         return self.to_dict()
+
+
+def merge_into(base: dict[str, Any], over: dict[str, Any]) -> None:
+    """Deep-merge ``over`` into ``base``: dicts merge key by key, anything else replaces."""
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            merge_into(base[k], v)
+        else:
+            base[k] = v

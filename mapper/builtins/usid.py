@@ -23,6 +23,7 @@ from .._h5 import decode
 from ..errors import MapperError, ResolveError
 from ._registry import ArrayRef, Context, register, transform
 from .axes import AxisValuesError, axis_from_values, index_axis
+from .tree import merge_into
 from .usid_layout import Dim, Side, names, side_form
 
 #: The four object-reference attributes of a main dataset, and the side each describes.
@@ -407,16 +408,8 @@ def original_metadata(ctx: Context, at: Any, group: str = "Measurement_*",
             if side is not None:
                 fresh[name] = {"labels": list(side.labels), "units": list(side.units),
                                "values": side.values}
-    _merge(out, fresh)  # what this file says wins over what an earlier file said
+    merge_into(out, fresh)  # what this file says wins over what an earlier file said
     return out
-
-
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> None:
-    for k, v in over.items():
-        if isinstance(v, dict) and isinstance(base.get(k), dict):
-            _merge(base[k], v)
-        else:
-            base[k] = v
 
 
 # ---------------------------------------------------------------------------- transforms

@@ -55,8 +55,7 @@ def split(ctx: WriteContext) -> Split | None:
 
 def _split(ctx: WriteContext) -> Split | None:
     sig = ctx.signal
-    shape = tuple(np.shape(sig["data"])) if not hasattr(sig["data"], "dask") else \
-        tuple(sig["data"].shape)
+    shape = tuple(np.shape(sig["data"]))  # a dask array's own shape: nothing computed
     axes = sig.get("axes") or []
     if len(axes) != len(shape):
         ctx.problem(f"{len(axes)} axes for {len(shape)}-D data: USID needs one axis per "
