@@ -16,15 +16,15 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._version import __version__
-from .errors import MapperError, MapperWarning
+from mapper._version import __version__
+from mapper.errors import MapperError, MapperWarning
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._api import MappedFile, detect, load, mappings, open, validate
-    from ._convert import convert
-    from ._report import Finding, Report
-    from ._schema import check_file
-    from ._write import save
+    from mapper.api import MappedFile, detect, load, mappings, open, validate
+    from mapper.engine.convert import convert
+    from mapper.engine.report import Finding, Report
+    from mapper.engine.write import save
+    from mapper.language.schema import check_file
 
 __all__ = [
     "Finding",
@@ -44,17 +44,17 @@ __all__ = [
 ]
 
 _LAZY = {
-    "MappedFile": "._api",
-    "check_file": "._schema",
-    "convert": "._convert",
-    "detect": "._api",
-    "load": "._api",
-    "mappings": "._api",
-    "open": "._api",
-    "validate": "._api",
-    "save": "._write",
-    "Finding": "._report",
-    "Report": "._report",
+    "MappedFile": "mapper.api",
+    "check_file": "mapper.language.schema",
+    "convert": "mapper.engine.convert",
+    "detect": "mapper.api",
+    "load": "mapper.api",
+    "mappings": "mapper.api",
+    "open": "mapper.api",
+    "validate": "mapper.api",
+    "save": "mapper.engine.write",
+    "Finding": "mapper.engine.report",
+    "Report": "mapper.engine.report",
 }
 
 
@@ -62,7 +62,7 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'mapper' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
+    value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
 

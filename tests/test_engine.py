@@ -1,4 +1,4 @@
-"""The generic engine, driven by small custom mappings (mapper._read, mapper._api, mapper._lazy)."""
+"""The generic engine, driven by small custom mappings (engine.read, api, hdf5.lazy)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 import mapper
-import mapper._lazy
-from mapper import _schema
-from mapper._read import Engine
+import mapper.hdf5.lazy
+from mapper.engine.read import Engine
 from mapper.errors import MapperError, NoMatchError, OptionError
 from mapper.errors import MapperWarning as MW
+from mapper.language import schema as _schema
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -1009,7 +1009,7 @@ def test_lazy_chunks_are_multiples_of_disk_chunks_when_split(tmp_path, monkeypat
     import dask.array as da
 
     # a small target forces several dask chunks per dimension
-    monkeypatch.setattr(mapper._lazy.aligned_chunks, "__defaults__", (3 * 7 * 5 * 4 * 6,))
+    monkeypatch.setattr(mapper.hdf5.lazy.aligned_chunks, "__defaults__", (3 * 7 * 5 * 4 * 6,))
     h5 = write_h5(tmp_path, build_chunked)
     m = write_mapping(tmp_path, LAZY)
     lazy = load1(h5, m, lazy=True)["data"]
@@ -1032,7 +1032,7 @@ def test_lazy_chunks_are_multiples_of_disk_chunks_when_split(tmp_path, monkeypat
     ],
 )
 def test_aligned_chunks_are_multiples(shape, disk, target):
-    chunks = mapper._lazy.aligned_chunks(shape, np.dtype("f8"), disk, target=target)
+    chunks = mapper.hdf5.lazy.aligned_chunks(shape, np.dtype("f8"), disk, target=target)
     assert len(chunks) == len(shape)
     for c, d, n in zip(chunks, disk, shape, strict=True):
         assert 1 <= c <= n
@@ -1054,7 +1054,7 @@ def test_lazy_array_computes_after_load_returned(tmp_path):
     h5 = write_h5(tmp_path, build_chunked)
     m = write_mapping(tmp_path, LAZY)
     arr = mapper.load(h5, schema=str(m), lazy=True)[0]["data"]
-    assert str(h5) not in mapper._lazy._open_files
+    assert str(h5) not in mapper.hdf5.lazy._open_files
     with h5py.File(h5) as f:
         expected = f["d"][()]
     np.testing.assert_array_equal(arr[2:5, ::3].compute(), expected[2:5, ::3])
@@ -1074,10 +1074,10 @@ def test_open_context_closes_file_and_lazy_uses_its_handle(tmp_path, monkeypatch
         assert handle.id.valid
         (s,) = mf.load(str(m), lazy=True)
         with monkeypatch.context() as mp:
-            mp.setattr(mapper._lazy, "h5py", types.SimpleNamespace(File=no_open))
+            mp.setattr(mapper.hdf5.lazy, "h5py", types.SimpleNamespace(File=no_open))
             np.testing.assert_array_equal(s["data"].compute(), expected)
     assert not handle.id.valid
-    assert str(h5) not in mapper._lazy._open_files
+    assert str(h5) not in mapper.hdf5.lazy._open_files
     # after the block the array re-opens the file on demand
     np.testing.assert_array_equal(s["data"].compute(), expected)
 
@@ -1094,14 +1094,14 @@ def test_load_closes_the_file(tmp_path, monkeypatch):
     h5 = write_h5(tmp_path, build_chunked)
     m = write_mapping(tmp_path, LAZY)
     opened: list[h5py.File] = []
-    real = mapper._api.open_h5
+    real = mapper.api.open_h5
 
     def spy(path, *a, **k):
         f = real(path, *a, **k)
         opened.append(f)
         return f
 
-    monkeypatch.setattr(mapper._api, "open_h5", spy)
+    monkeypatch.setattr(mapper.api, "open_h5", spy)
     mapper.load(h5, schema=str(m))
     mapper.load(h5, schema=str(m), lazy=True)
     assert len(opened) == 2

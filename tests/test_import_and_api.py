@@ -76,7 +76,7 @@ def test_mapped_file_owns_the_handle(nexus):
 
 
 def test_aligned_chunks_are_disk_multiples_and_even():
-    from mapper._lazy import aligned_chunks
+    from mapper.hdf5.lazy import aligned_chunks
 
     chunks = aligned_chunks((200, 512, 512), np.dtype(np.uint16), (1, 512, 512))
     assert chunks == (100, 512, 512)  # two even blocks, not 128 + 72

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import mapper
-from mapper import _schema
-from mapper._model import Mapping
 from mapper.errors import MapperError, MappingError, MissingFileError, NoMatchError
+from mapper.language import schema as _schema
+from mapper.language.model import Mapping
 
 SHIPPED = Path(__file__).resolve().parent.parent / "schemas"
 

@@ -32,7 +32,7 @@ def test_wheel_contains_and_finds_the_schemas(tmp_path):
     assert "mapper/py.typed" in names
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
-    code = ("import mapper, mapper._schema as s; "
+    code = ("import mapper, mapper.language.schema as s; "
             "print(mapper.__file__); print(s.shipped_dir()); print(sorted(mapper.mappings()))")
     lines = _run(code, site, tmp_path).splitlines()
     assert lines[0].startswith(str(site))

@@ -1,4 +1,4 @@
-"""Path expressions: parsing and resolution against HDF5 files (mapper._paths)."""
+"""Path expressions: parsing and resolution against HDF5 files (mapper.language.paths)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,16 @@ import numpy as np
 import pytest
 
 import mapper
-from mapper._h5 import allowed_dirs
-from mapper._paths import ParsedPath, PathSyntaxError, Resolver, Segment, parse_path, template_names
 from mapper.errors import MapperWarning, ResolveError
+from mapper.hdf5.io import allowed_dirs
+from mapper.language.paths import (
+    ParsedPath,
+    PathSyntaxError,
+    Resolver,
+    Segment,
+    parse_path,
+    template_names,
+)
 
 # ----------------------------------------------------------------------------- parsing
 

@@ -144,7 +144,7 @@ def test_virtual_dataset_with_missing_source_warns(tmp_path):
 def test_open_without_close_does_not_leak_a_registered_handle(nexus):
     import gc
 
-    from mapper import _lazy
+    from mapper.hdf5 import lazy as _lazy
 
     path = nexus(lambda f: write_nxdata(entry(f).create_group("d"), np.zeros(3)))
     for _ in range(5):
@@ -155,7 +155,7 @@ def test_open_without_close_does_not_leak_a_registered_handle(nexus):
 
 
 def test_open_with_a_relative_path_serves_lazy_reads(nexus, monkeypatch):
-    from mapper import _lazy
+    from mapper.hdf5 import lazy as _lazy
 
     path = nexus(lambda f: write_nxdata(entry(f).create_group("d"), np.arange(4.0)))
     monkeypatch.chdir(path.parent)

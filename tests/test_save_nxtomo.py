@@ -19,8 +19,9 @@ import pytest
 from nxtomo_files import N_FRAMES, NX, NY, write_nxtomo
 
 import mapper
-from mapper import _h5write, _write
+from mapper.engine import write as _write
 from mapper.errors import MapperError, MissingFileError, WriteError
+from mapper.hdf5 import write as _h5write
 
 
 def source_signal(tmp_path: Path, lazy: bool = False, **kwargs: Any) -> dict[str, Any]:

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mapper._lazy import reshape_chunks
-from mapper.builtins.usid_layout import Dim, build_side, grid, inconsistent, side_form
+from mapper.conventions.usid.layout import Dim, build_side, grid, inconsistent, side_form
+from mapper.hdf5.lazy import reshape_chunks
 
 
 def stored(sizes: list[int], perm: list[int]) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -94,7 +94,7 @@ def test_build_side_round_trips_through_side_form():
     ((60, 24), (7, 6), (5, 12, 4, 6), 4000),
 ])
 def test_reshape_chunks_align_with_disk_chunks_and_lines(shape2d, disk, nd, target, monkeypatch):
-    from mapper import _lazy
+    from mapper.hdf5 import lazy as _lazy
 
     monkeypatch.setattr(_lazy.aligned_chunks, "__defaults__", (target,))
     chunks = reshape_chunks(shape2d, np.dtype("f8"), disk, nd)

@@ -34,7 +34,7 @@ from usid_files import (
 )
 
 import mapper
-import mapper._lazy
+import mapper.hdf5.lazy
 from mapper.errors import MapperError, MapperWarning
 
 da = pytest.importorskip("dask.array")
@@ -581,7 +581,7 @@ def test_lazy_chunks_follow_disk_chunks_along_positions(tmp_path, monkeypatch):
     nd = np.random.default_rng(9).random((20, 16, 10))
     write_by_hand(path, to_2d(nd, 2), [("Y", "um", 20), ("X", "um", 16)], [("F", "Hz", 10)],
                   chunks=(32, 5))  # two whole X lines, half the steps
-    monkeypatch.setattr(mapper._lazy.aligned_chunks, "__defaults__", (32 * 10 * 8 * 2,))
+    monkeypatch.setattr(mapper.hdf5.lazy.aligned_chunks, "__defaults__", (32 * 10 * 8 * 2,))
     (s,) = load_quiet(path, lazy=True)
     arr = s["data"]
     assert arr.npartitions > 1
@@ -596,7 +596,7 @@ def test_lazy_chunks_follow_disk_chunks_not_aligned_to_lines(tmp_path, monkeypat
     nd = np.random.default_rng(10).random((20, 16, 10))
     write_by_hand(path, to_2d(nd, 2), [("Y", "um", 20), ("X", "um", 16)], [("F", "Hz", 10)],
                   chunks=(12, 10))  # 3/4 of an X line per disk chunk
-    monkeypatch.setattr(mapper._lazy.aligned_chunks, "__defaults__", (2000,))
+    monkeypatch.setattr(mapper.hdf5.lazy.aligned_chunks, "__defaults__", (2000,))
     (s,) = load_quiet(path, lazy=True)
     arr = s["data"]
     np.testing.assert_array_equal(arr.compute(), nd)

@@ -1,4 +1,4 @@
-"""The safe, mark-recording YAML loader (mapper._yaml)."""
+"""The safe, mark-recording YAML loader (mapper.language.yaml_loader)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from mapper import _yaml
 from mapper.errors import MapperError, MappingError, MissingFileError
+from mapper.language import yaml_loader as _yaml
 
 
 def _err(text: str, source: str = "m.yaml") -> str:

@@ -16,7 +16,7 @@ import pytest
 from nxtomo_files import N_FRAMES, write_nxtomo
 
 import mapper
-from mapper import _schema
+from mapper.language import schema as _schema
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

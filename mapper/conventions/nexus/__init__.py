@@ -1,0 +1,1 @@
+"""conventions/nexus."""

@@ -1,0 +1,132 @@
+"""Named checks: validation rules that are algorithms, referenced from a layout's ``checks:``.
+
+A check gets the validation context, the HDF5 path of the object its layout
+entry matched, and ``emit(rule, path, message, severity, expected, found)``.
+It reads attributes and small arrays only, and turns every oddity into a
+finding: a check never raises on a strange file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import h5py
+
+from mapper.engine.registry import Context
+from mapper.errors import MapperError
+
+
+class Emit(Protocol):
+    """The callback a check reports through."""
+
+    def __call__(self, rule: str, path: str, message: str, severity: str = "error",
+                 expected: Any = None, found: Any = None) -> None:
+        """Report one finding about the object at ``path``."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """A named check."""
+
+    name: str
+    func: Callable[[Context, str, Emit], None]
+    doc: str
+
+
+CHECKS: dict[str, Check] = {}
+
+
+def check(name: str) -> Callable[[Callable[[Context, str, Emit], None]],
+                                  Callable[[Context, str, Emit], None]]:
+    """Register ``func`` as the named check ``name``."""
+
+    def deco(func: Callable[[Context, str, Emit], None]) -> Callable[[Context, str, Emit], None]:
+        doc = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else ""
+        CHECKS[name] = Check(name, func, doc)
+        return func
+
+    return deco
+
+
+def _collect(ctx: Context) -> tuple[Context, list[str]]:
+    """A copy of ``ctx`` whose warnings are collected instead of shown."""
+    said: list[str] = []
+    return Context(ctx.resolver, ctx.filename, ctx.options, said.append, memo=ctx.memo), said
+
+
+def _strip_file(ctx: Context, message: str) -> str:
+    prefix = f"{ctx.filename}:"
+    return message[len(prefix):] if message.startswith(prefix) else message
+
+
+@check("nxdata")
+def nxdata(ctx: Context, path: str, emit: Emit) -> None:
+    """The NXdata rules of the nxdata mapping: a signal is found, axes and errors fit it."""
+    from mapper.conventions.nexus import nxdata as nx
+
+    quiet, said = _collect(ctx)
+    obj = ctx.resolver.get(path)
+    if not isinstance(obj, h5py.Group):
+        emit("nxdata.signal", path, "not a group, so no NXdata")
+        return
+    try:
+        sig = nx.signal_field(obj, quiet)
+    except MapperError as exc:
+        emit("nxdata.signal", path, f"no usable signal: {_strip_file(ctx, str(exc))}",
+             expected="@signal naming a field", found=None)
+        return
+    if sig.shape is None:
+        emit("nxdata.signal", sig.name, "the signal has an empty dataspace (no shape)")
+        return
+    for what, func in (("nxdata.axes", nx.axes), ("nxdata.errors", nx.errors),
+                       ("nxdata.auxiliary_signals", nx.auxiliary_signals)):
+        before = len(said)
+        try:
+            func(quiet, path)
+        except MapperError as exc:
+            emit(what, path, _strip_file(ctx, str(exc)))
+            continue
+        for message in said[before:]:
+            text = _strip_file(ctx, message)
+            where, _, rest = text.partition(": ")
+            for tail in ("; index axis used", "; index axes used"):
+                rest = rest.removesuffix(tail)
+            emit(what, where if where.startswith("/") and rest else path, rest or text,
+                 severity="error" if what == "nxdata.axes" else "warning")
+
+
+@check("default_chain")
+def default_chain(ctx: Context, path: str, emit: Emit) -> None:
+    """Every ``@default`` from ``path`` down names an existing child, ending at an NXdata."""
+    from mapper.hdf5.io import as_str
+
+    r = ctx.resolver
+    here = path
+    for _ in range(16):
+        obj = r.get(here)
+        if not isinstance(obj, h5py.Group):
+            return
+        if r.nx_class(obj) == "NXdata" and here != path:
+            return
+        value = r.attr(obj, "default")
+        at = f"{here.rstrip('/')}/@default"
+        if value is None:
+            if here != path:
+                emit("default", at, f"the @default chain stops at {r.nx_class(obj) or 'a group'} "
+                     f"{here}, before reaching an NXdata group", expected="NXdata",
+                     found=r.nx_class(obj))
+            return
+        try:
+            name = as_str(value, at)
+        except MapperError:
+            emit("default", at, f"is not a string ({value!r})", expected="a child name")
+            return
+        nxt = name if name.startswith("/") else f"{here.rstrip('/')}/{name}"
+        if r.get(nxt) is None:
+            emit("default", at, f"names {name!r}, which does not exist", expected="a child group",
+                 found=name)
+            return
+        here = nxt
+    emit("default", path, "the @default chain is longer than 16 steps (a cycle?)")

@@ -1,0 +1,448 @@
+"""Validation: the rules of one mapping, checked against one file, as a :class:`Report`.
+
+The rules come from the mapping only: the constraints on the signal's path
+sources (``signal.data``, the axes, ``metadata``) and the ``layout`` entries,
+checked in the order the mapping states them, once per match of the
+``select: each`` anchor (one NXentry, say). Validation reads attributes and
+small arrays, never bulk data, and turns every oddity into a finding.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import h5py
+import numpy as np
+
+from mapper.conventions.nexus.checks import CHECKS
+from mapper.engine.constraints import UNREADABLE, Item, check
+from mapper.engine.read import Engine
+from mapper.engine.report import SEVERITIES, Finding, Report, short_loc
+from mapper.errors import MapperError
+from mapper.hdf5.io import allowed_dirs, as_str, open_h5
+from mapper.language.model import Anchor, Constraints, LayoutEntry, Mapping, Predicate, Source
+from mapper.language.paths import Resolver, Target, template_names
+
+PathLike = str | os.PathLike[str]
+_SURROGATE = re.compile("[\udc80-\udcff]")
+#: The resolver's short reasons for an absent object, said in full.
+_REASONS = {"outside": "an external link outside the allowed directories",
+            "cycle": "a soft-link cycle"}
+
+
+@dataclass(frozen=True)
+class _Alt:
+    path: str
+    when: Predicate | None
+    constraints: Constraints
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """One checkable statement of the mapping, from a path source or a layout entry."""
+
+    loc: str
+    alternatives: tuple[_Alt, ...]
+    required: bool | str
+    severity: str
+    rule: str | None
+    judge_absence: bool = True
+    nx_class: str | None = None
+    link_to: str | None = None
+    target_attr: bool = False
+    value: Any = None
+    has_value: bool = False
+    checks: tuple[str, ...] = ()
+
+
+_PLANS: dict[int, tuple[Mapping, list[_Rule]]] = {}
+
+
+def plan(m: Mapping) -> list[_Rule]:
+    """The rules of a mapping in order: signal data, axes, metadata, then layout (cached)."""
+    hit = _PLANS.get(id(m))
+    if hit is not None and hit[0] is m:
+        return hit[1]
+    rules: list[_Rule] = []
+    spec = m.signal
+    sources: list[Source] = []
+    if spec is not None:
+        if spec.data is not None:
+            sources.append(spec.data)
+        for ax in spec.axes if isinstance(spec.axes, tuple) else ():
+            axis = getattr(ax, "axis", ax)
+            sources.extend(s for s in (axis.values, axis.scale, axis.offset, axis.units,
+                                       axis.size) if isinstance(s, Source))
+        sources.extend(src for _, src in spec.metadata)
+    for src in sources:
+        rule = _source_rule(src)
+        if rule is not None:
+            rules.append(rule)
+    rules.extend(_layout_rule(e) for e in m.layout)
+    _PLANS[id(m)] = (m, rules)
+    return rules
+
+
+def _source_rule(src: Source) -> _Rule | None:
+    if src.kind == "path":
+        alts = (_Alt(src.path or "", src.when, src.constraints),)
+        judge = True
+    elif src.kind == "first":
+        alts = tuple(_Alt(a.path or "", a.when, _merge(a.constraints, src.constraints))
+                     for a in src.alternatives if a.kind == "path")
+        judge = len(alts) == len(src.alternatives) and src.when is None
+    else:
+        return None
+    if not alts or (src.constraints == Constraints() and src.required is False
+                    and all(a.constraints == Constraints() for a in alts)):
+        return None
+    required = False if src.has_default else src.required
+    return _Rule(src.loc, alts, required, src.severity, src.rule, judge_absence=judge)
+
+
+def _merge(own: Constraints, parent: Constraints) -> Constraints:
+    return own if own != Constraints() else parent
+
+
+def _layout_rule(e: LayoutEntry) -> _Rule:
+    return _Rule(e.loc, (_Alt(e.path, None, e.constraints),), e.required, e.severity, e.rule,
+                 nx_class=e.nx_class, link_to=e.link_to, target_attr=e.target_attr,
+                 value=e.value, has_value=e.has_value, checks=e.checks)
+
+
+def _cap(severity: str, cap: str) -> str:
+    """The less severe of the two (a rule's ``severity`` caps its findings)."""
+    return max(severity, cap, key=SEVERITIES.index)
+
+
+@dataclass
+class Validator:
+    """Checks one file against one mapping; :meth:`run` returns the findings."""
+
+    mapping: Mapping
+    resolver: Resolver
+    filename: str
+    findings: list[Finding] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._seen: set[tuple[str, str, str]] = set()
+        self._vds_seen: set[Any] = set()
+        self._missing = []
+        self.engine = Engine(self.mapping, self.resolver, self.filename,
+                             self.mapping.option_defaults(), warn=self._engine_warn)
+
+    # ------------------------------------------------------------------ findings
+    def add(self, severity: str, rule: str, path: str, message: str, loc: str = "",
+            expected: Any = None, found: Any = None) -> None:
+        """Record a finding once (the same rule, path and message are reported once)."""
+        key = (rule, path, message)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self.findings.append(Finding(severity, rule, path, message, short_loc(loc) if loc
+                                     else "", expected, found))
+
+    def _engine_warn(self, message: str) -> None:
+        text = message.removeprefix(f"{self.filename}:")
+        path, _, rest = text.partition(": ")
+        if path.startswith("/") and rest:
+            self.add("warning", "read", path.split(" ")[0], rest)
+        else:
+            self.add("warning", "read", "/", text)
+
+    def emitter(self, rule: _Rule, path: str) -> Any:
+        """The ``emit`` callback for checks of ``rule`` on the object at ``path``."""
+
+        def emit(kind: str, message: str, severity: str = "error", expected: Any = None,
+                 found: Any = None, where: str | None = None) -> None:
+            self.add(_cap(severity, rule.severity), rule.rule or kind, where or path, message,
+                     rule.loc, expected, found)
+
+        return emit
+
+    # ------------------------------------------------------------------ anchors
+    def bindings(self) -> list[dict[str, Any]]:
+        """One environment per ``each`` match; absent anchors become findings and None."""
+        envs: list[dict[str, Any]] = [{}]
+        for anchor in self.mapping.anchors:
+            nxt: list[dict[str, Any]] = []
+            for env in envs:
+                if any(env.get(n, "") is None for n in _names(anchor)):
+                    nxt.append({**env, anchor.name: None})  # its parent is absent: reported
+                    continue
+                matches = self._matches(anchor, env)
+                if not matches:
+                    if anchor.required and anchor.path:
+                        self._absent(anchor.path, env, anchor.loc, True, "error", None)
+                    elif anchor.required:  # found by a built-in: say what was looked for
+                        what = anchor.doc.strip().rstrip(".") or f"builtin {anchor.builtin}"
+                        self.add("error", "required", "/", f"nothing found for "
+                                 f"{anchor.name!r}: {what[:1].lower() + what[1:]}", anchor.loc)
+                    nxt.append({**env, anchor.name: None})
+                elif anchor.select == "each":
+                    nxt.extend({**env, anchor.name: p} for p in matches)
+                elif anchor.select == "all":
+                    nxt.append({**env, anchor.name: matches})
+                else:
+                    if anchor.select == "one" and len(matches) > 1:
+                        self.add("error", "ambiguous", matches[0],
+                                 f"{len(matches)} objects match {anchor.name!r} where one is "
+                                 f"expected: {', '.join(matches[:5])}", anchor.loc,
+                                 expected=1, found=len(matches))
+                    nxt.append({**env, anchor.name: matches[0]})
+            envs = nxt
+        return envs
+
+    def _matches(self, anchor: Anchor, env: dict[str, Any]) -> list[str]:
+        try:
+            found = self.engine.anchor_matches(anchor, env)
+            if found or anchor.where is None:
+                return found
+            # validating against a named mapping: check what is there even when the
+            # mapping's selection (definition = NXtomo, say) fails; the rules say why
+            candidates = self.engine.anchor_matches(anchor, env, use_where=False)
+        except MapperError as exc:
+            self.add("error", "read", "/", str(exc).removeprefix(f"{self.filename}: "),
+                     anchor.loc)
+            return []
+        if candidates:
+            self.add("info", "selection", candidates[0],
+                     f"no object satisfies the {anchor.name!r} selection of mapping "
+                     f"{self.mapping.name}; checking {len(candidates)} candidate(s) anyway",
+                     anchor.loc)
+        return candidates
+
+    # ------------------------------------------------------------------ rules
+    def run(self) -> list[Finding]:
+        """Check every rule for every binding; return the findings."""
+        rules = plan(self.mapping)
+        for env in self.bindings():
+            symbols: dict[str, tuple[int, str]] = {}
+            self._missing: list[str] = []
+            for rule in rules:
+                try:
+                    self.apply(rule, env, symbols)
+                except (MapperError, OSError, KeyError, TypeError, ValueError) as exc:
+                    # an odd object, never a crash: the rule reports it
+                    self.add("error", "read", _expand(rule.alternatives[0].path, env),
+                             f"cannot be checked: {exc}", rule.loc)
+        return self.findings
+
+    def apply(self, rule: _Rule, env: dict[str, Any], symbols: dict[str, tuple[int, str]]
+              ) -> None:
+        """Check one rule in one environment."""
+        targets: list[Target] = []
+        chosen = None
+        for alt in rule.alternatives:
+            if any(env.get(n, "") is None for n in template_names(alt.path)):
+                return  # under an absent anchor: its absence is the finding
+            if alt.when is not None and not self.engine.predicate(alt.when, env):
+                continue
+            if self._below_missing(_expand(alt.path, env)):
+                return  # inside a missing group: that group's absence is the finding
+            targets = self.engine.targets(alt.path, env)
+            if targets:
+                chosen = alt
+                break
+        if chosen is None:
+            if rule.judge_absence and rule.alternatives:
+                alt = rule.alternatives[0]
+                self._absent(alt.path, env, rule.loc, rule.required, rule.severity, rule.rule)
+            return
+        for target in targets:
+            self._check_target(rule, chosen, target, env, symbols)
+
+    def _check_target(self, rule: _Rule, alt: _Alt, target: Target, env: dict[str, Any],
+                      symbols: dict[str, tuple[int, str]]) -> None:
+        where = str(target)
+        emit = self.emitter(rule, where)
+        obj = self.resolver.get(target.path)
+        if obj is None:
+            return
+        if target.attr is not None:
+            check(_attr_item(obj, target.attr, where), alt.constraints, symbols, emit,
+                  rule.value, rule.has_value)
+            return
+        if rule.nx_class is not None:
+            found = self.resolver.nx_class(obj) if isinstance(obj, h5py.Group) else None
+            if not isinstance(obj, h5py.Group):
+                emit("nx_class", f"is a dataset where a group of class {rule.nx_class} is "
+                     "expected", expected=rule.nx_class, found="dataset")
+                self._missing.append(target.path)  # no group: its members are not checked
+                return
+            elif found != rule.nx_class:
+                emit("nx_class", f"{_class_text(found)} where {rule.nx_class} is expected",
+                     expected=rule.nx_class, found=found)
+        if rule.link_to is not None:
+            self._link(obj, rule, env, emit)
+        fieldish = alt.constraints != Constraints() or rule.has_value
+        if isinstance(obj, h5py.Dataset):
+            problems = [] if obj.id in self._vds_seen else self.resolver.virtual_problems(obj)
+            self._vds_seen.add(obj.id)  # once per object, not once per link to it
+            for source, reason in problems:
+                text = _REASONS.get(reason, reason)
+                emit("link", f"virtual dataset source {source} is {text}: that part of the "
+                     "data would read as the fill value" if reason != "outside" else
+                     f"virtual dataset source {source} is {text}", expected="readable source",
+                     found=source)
+            if fieldish:
+                check(self._dataset_item(obj, where, emit), alt.constraints, symbols, emit,
+                      rule.value, rule.has_value)
+        elif fieldish:
+            emit("dtype", "is a group where a field is expected", expected="field",
+                 found="group")
+        for name in rule.checks:
+            CHECKS[name].func(self.engine.ctx, target.path,
+                              lambda r, p, m, severity="error", expected=None, found=None:
+                              emit(r, m, severity, expected, found, where=p))
+
+    def _dataset_item(self, obj: h5py.Dataset, where: str, emit: Any) -> Item:
+        kind = obj.dtype.kind
+        if kind == "O" and h5py.check_string_dtype(obj.dtype) is not None:
+            kind = "T"
+        units = None
+        raw = self.resolver.attr(obj, "units")
+        if isinstance(raw, np.ndarray) and raw.size > 1:
+            raw = None  # one unit per column (USID's ancillary datasets): not a field's units
+        if raw is not None:
+            try:
+                units = as_str(raw, f"{where}/@units")
+            except MapperError as exc:
+                emit("units", f"@units cannot be read as text ({exc})")
+                units = UNREADABLE
+            if units is not UNREADABLE and _SURROGATE.search(units):
+                emit("encoding", f"@units holds bytes that are not UTF-8 ({units!r})",
+                     expected="UTF-8", found=units.encode("utf-8", "surrogateescape").hex())
+                units = UNREADABLE
+
+        def read() -> Any:
+            self.resolver.check_virtual(obj)
+            return obj[()]
+
+        return Item(where, kind, str(obj.dtype), obj.shape, units, read, int(obj.size or 0))
+
+    def _link(self, obj: Any, rule: _Rule, env: dict[str, Any], emit: Any) -> None:
+        if any(env.get(n, "") is None for n in template_names(rule.link_to or "")):
+            return  # the target's group is absent: that is the finding
+        to = _expand(rule.link_to or "", env)
+        targets = self.engine.targets(rule.link_to or "", env)
+        other = self.resolver.get(targets[0].path) if targets else None
+        if other is None:
+            emit("link", f"should be a link to {to}, which does not exist", expected=to)
+            return
+        if obj.id != other.id:
+            emit("link", f"is not the object at {to} (a copy, or a link to another object)",
+                 expected=to, found=_link_text(self.resolver.file, obj.name))
+            return
+        if not rule.target_attr:
+            return  # the mapping does not ask for @target
+        tattr = self.resolver.attr(obj, "target")
+        if tattr is None:
+            emit("link", f"links to {to} but has no @target attribute",
+                 severity="info", expected=to)
+            return
+        try:
+            tpath = as_str(tattr)
+        except MapperError:
+            emit("link", "@target is not text", severity="warning", expected=to)
+            return
+        named = self.resolver.get(tpath)
+        if named is None or named.id != other.id:
+            emit("link", f"@target names {tpath!r}, but the link points to {to}",
+                 severity="warning", expected=to, found=tpath)
+
+    def _below_missing(self, path: str) -> bool:
+        return any(path.startswith(m.rstrip("/") + "/") for m in self._missing)
+
+    def _absent(self, expr: str, env: dict[str, Any], loc: str, required: bool | str,
+                severity: str, rule_id: str | None) -> None:
+        if required is False:
+            return
+        path = _expand(expr, env)
+        self._missing.append(path)
+        m = re.match(r"^(.*/[^/:*?\[\]{}]+):(NX\w+)$", path)
+        if m:  # name:NXclass: does the name exist with another class?
+            obj = self.resolver.get(m.group(1))
+            if obj is not None:
+                found = self.resolver.nx_class(obj) if isinstance(obj, h5py.Group) else "dataset"
+                text = ("is a dataset" if found == "dataset" else _class_text(found))
+                self.add(_cap("error", severity), rule_id or "nx_class", m.group(1),
+                         f"{text} where a group of class {m.group(2)} is expected",
+                         loc, expected=m.group(2), found=found)
+                return
+        reason = self.resolver.why_absent(path.split("@")[0].rstrip("/")) if "/" in path else None
+        reason = _REASONS.get(reason or "", reason)
+        why = f" ({reason})" if reason and reason != "missing" else ""
+        if required == "recommended":
+            self.add(_cap("warning", severity), rule_id or "recommended", path,
+                     f"recommended, missing{why}", loc, expected="present", found=None)
+        else:
+            self.add(_cap("error", severity), rule_id or "required", path,
+                     f"required, missing{why}", loc, expected="present", found=None)
+
+
+def _class_text(found: str | None) -> str:
+    return "has no (readable) NX_class" if found is None else f"has NX_class {found!r}"
+
+
+def _names(anchor: Anchor) -> list[str]:
+    names = template_names(anchor.path or "")
+    for _, v in anchor.args:
+        if isinstance(v, str):
+            names.extend(template_names(v))
+    return names
+
+
+def _expand(expr: str, env: dict[str, Any]) -> str:
+    for name, value in env.items():
+        if isinstance(value, str):
+            expr = expr.replace("{" + name + "}", value)
+    return expr
+
+
+def _attr_item(obj: Any, name: str, where: str) -> Item:
+    aid = h5py.h5a.open(obj.id, name.encode("utf-8"))
+    dtype = aid.dtype
+    kind = dtype.kind
+    if kind == "O" and h5py.check_string_dtype(dtype) is not None:
+        kind = "T"
+    shape = aid.shape
+    size = 1
+    for n in shape or ():
+        size *= n
+    return Item(where, kind, str(dtype), shape, None, lambda: obj.attrs[name], size)
+
+
+def _link_text(f: h5py.File, path: str) -> str:
+    link = f.get(path, getlink=True)
+    if isinstance(link, h5py.SoftLink):
+        return f"soft link to {link.path}"
+    if isinstance(link, h5py.ExternalLink):
+        return f"external link to {link.filename}:{link.path}"
+    return "a separate object"
+
+
+def validate_file(path: PathLike, schema: Any = None, *, allow_dirs: list[PathLike] | None = None,
+                  search_path: list[PathLike] | None = None) -> Report:
+    """Validate one file; see :func:`mapper.validate`."""
+    from mapper.api import choose_mapping
+
+    filename = str(path)
+    collected: list[str] = []
+    with open_h5(filename) as h5:
+        resolver = Resolver(h5, allowed_dirs(filename, allow_dirs), collected.append)
+        m = choose_mapping(schema, resolver, filename, _as_list(search_path))
+        v = Validator(m, resolver, filename)
+        v.run()
+        for message in collected:
+            v._engine_warn(message)
+    return Report(filename, m.name, v.findings)
+
+
+def _as_list(search_path: Any) -> list[Any] | None:
+    if isinstance(search_path, (str, os.PathLike)):
+        return [search_path]
+    return search_path

@@ -1,0 +1,502 @@
+"""Signal dicts -> a new HDF5 file, laid out by a mapping: the read rules, inverted.
+
+Where a value goes comes from the mapping's path sources (``signal.data``,
+each axis's ``values`` / ``scale`` / ``units``, ``metadata``); the ``layout``
+adds NX_class on groups, constant values, attributes and links; ``write``
+adds the ``@default`` chain and root attributes. Sources that are built-ins,
+trees or constants are read-only and skipped. Every value is checked against
+its rule's constraints *before* anything is written; the file is written to a
+temporary name in the target directory and renamed into place.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mapper.conventions import REGISTRY, TRANSFORMS, WriteContext
+from mapper.engine.constraints import check, item_from_array
+from mapper.engine.report import short_loc
+from mapper.errors import MissingFileError, WriteError
+from mapper.hdf5.write import (
+    WriteOptions,
+    apply_plan,
+    atomic_write,
+    fill,
+    update_in_place,
+    write_facts,
+)
+from mapper.language import schema as _schema
+from mapper.language.model import Anchor, AxisSpec, Constraints, Mapping, Source
+from mapper.language.paths import PathSyntaxError, child_path, parse_path, template_names
+
+PathLike = str | os.PathLike[str]
+_GLOB = re.compile(r"[*?\[]")
+
+
+@dataclass
+class _Plan:
+    """Everything one file will hold, decided before the file is opened."""
+
+    classes: dict[str, str] = field(default_factory=dict)      # group path -> NX_class
+    groups: list[str] = field(default_factory=list)             # groups to create (in order)
+    datasets: dict[str, Any] = field(default_factory=dict)      # path -> value
+    attrs: dict[tuple[str, str], Any] = field(default_factory=dict)  # (path, name) -> value
+    links: list[tuple[str, str, bool]] = field(default_factory=list)  # (at, to, @target?)
+    defaults: dict[str, str] = field(default_factory=dict)      # group -> @default child
+    bulk: set[str] = field(default_factory=set)                 # the signals' data paths
+    problems: list[str] = field(default_factory=list)
+    ds_opts: dict[str, dict[str, Any]] = field(default_factory=dict)  # path -> h5py options
+    navigate: dict[str, list[bool]] = field(default_factory=dict)     # data path -> flags
+    owned: list[str] = field(default_factory=list)              # replaced whole on update
+    used_names: set[tuple[str, str]] = field(default_factory=set)  # (scope, name)
+
+    def add_group(self, path: str) -> None:
+        """A group to create (with its parents)."""
+        if path not in self.groups:
+            self.groups.append(path)
+
+    def add_dataset(self, path: str, value: Any, *, bulk: bool = False, **options: Any) -> None:
+        """A dataset to write; ``bulk`` marks a signal's data."""
+        self.datasets[path] = value
+        if options:
+            self.ds_opts[path] = options
+        if bulk:
+            self.bulk.add(path)
+
+
+#: ``save(compression=...)`` not given: use the mapping's ``write.compression``.
+MAPPING_DEFAULT: Any = "mapping-default"
+
+
+def save(path: PathLike, signal: dict[str, Any] | list[dict[str, Any]],
+         schema: str | None = None, *, overwrite: bool = False,
+         compression: str | None = MAPPING_DEFAULT,
+         chunks: bool | str | tuple[int, ...] | None = None, write_dataset: bool = True,
+         show_progressbar: bool | None = None, search_path: list[PathLike] | None = None,
+         **h5py_options: Any) -> Path:
+    """Write one signal dict (or a list of them) into a file laid out by ``schema``.
+
+    Parameters
+    ----------
+    path
+        The file to write.
+    signal
+        A signal dict (``data``, ``axes``, ``metadata``, ...) or a list of them;
+        with a list, the mapping's ``select: each`` group is written once per
+        signal (``entry0000``, ``entry0001``, ...; HSpy: one experiment each).
+    schema
+        A mapping name or YAML file whose rules say where every value goes;
+        default: ``"hspy"`` for a ``.hspy`` file, else ``"nxtomo"``.
+    overwrite
+        Replace an existing file. Without it an existing file is an error and
+        is left untouched.
+    compression
+        Filter for the signal's data (``"gzip"``, ``"lzf"``, ``None``); default:
+        the mapping's ``write.compression`` (gzip for HSpy). Shuffle is added
+        only together with a compression filter.
+    chunks
+        Chunk shape of the signal's data; default: the dask array's chunks, or
+        whole signals per chunk of about ``write.chunk_bytes`` (1 MB);
+        ``"signal"``: whole signals per chunk for dask data too; ``True``:
+        h5py's guess.
+    write_dataset
+        ``False`` updates an existing file in place: metadata, axes and other
+        encoded groups are rewritten, the data already stored is kept (it must
+        have the signal's shape).
+    show_progressbar
+        Show a progress bar while dask data is written; default: on a terminal.
+    search_path
+        Extra directories with mapping files.
+    **h5py_options
+        Passed to h5py's ``create_dataset`` for the signal's data
+        (``compression_opts``, ``shuffle``, ``fletcher32``, ``scaleoffset``, ...).
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+
+    Raises
+    ------
+    WriteError
+        A value breaks its rule or cannot be stored (wrong rank, units, a set
+        in metadata, a required value absent): every problem is listed, with
+        its place in the signal, and nothing is written.
+    """
+    target = Path(path)
+    if schema is None:
+        schema = "hspy" if target.suffix.lower() == ".hspy" else "nxtomo"
+    m = _schema.load_mapping(schema, search_path)
+    if compression is MAPPING_DEFAULT:
+        compression = m.write.compression if m.write else None
+    opts = WriteOptions(compression=compression, chunks=chunks,
+                        chunk_bytes=m.write.chunk_bytes if m.write else 1_000_000,
+                        h5py_options=h5py_options, show_progressbar=show_progressbar,
+                        write_dataset=write_dataset)
+    signals = signal if isinstance(signal, list) else [signal]
+    if not signals:
+        raise WriteError("nothing to save: the list of signals is empty")
+    if write_dataset:
+        if target.exists() and not overwrite:
+            raise WriteError(f"{target}: exists; pass overwrite=True to replace it")
+        if not target.parent.is_dir():
+            raise MissingFileError(f"{target.parent}: no such directory")
+    elif not target.is_file():
+        raise MissingFileError(f"{target}: no such file (write_dataset=False updates an "
+                               "existing file)")
+    plan = _Plan()
+    for i, sig in enumerate(signals):
+        before = len(plan.problems)
+        _plan_signal(m, sig, i, len(signals), plan, opts)
+        if len(signals) > 1:  # say which signal each problem is about
+            plan.problems[before:] = [p if p.startswith("signal ") else f"signal {i}: {p}"
+                                      for p in plan.problems[before:]]
+    if plan.problems:
+        raise WriteError(f"cannot save with mapping {m.name!r}: " + "; ".join(plan.problems))
+    facts = write_facts(target.name)
+    root = {k: fill(v, facts) for k, v in (m.write.root_attrs if m.write else ())}
+    if write_dataset:
+        atomic_write(target, overwrite, lambda h5: apply_plan(h5, plan, root, opts))
+    else:
+        update_in_place(target, lambda h5: apply_plan(h5, plan, root, opts))
+    return target
+
+
+# ---------------------------------------------------------------------------- planning
+def _plan_signal(m: Mapping, sig: dict[str, Any], index: int, count: int, plan: _Plan,
+                 opts: WriteOptions) -> None:
+    where = f"signal {index}" if count > 1 else "the signal"
+    if not isinstance(sig, dict) or sig.get("data") is None:
+        plan.problems.append(f"{where} is not a signal dict with 'data'")
+        return
+    names = dict(m.write.names) if m.write else {}
+    env = _anchor_paths(m.anchors, sig, index, count, names, plan)
+    spec = m.signal
+    data_src = _writable(spec.data) if spec is not None and spec.data is not None else None
+    if spec is None or data_src is None:
+        plan.problems.append(f"signal.data of mapping {m.name!r} comes from a built-in "
+                             "without a writer, so the mapping cannot write")
+        return
+    problems_before = len(plan.problems)
+    ctx = WriteContext(plan, sig, where, {"write_dataset": opts.write_dataset})
+    symbols: dict[str, tuple[int, str]] = {}
+    data = sig["data"]
+    axes = sig.get("axes") or []
+    navigate = ([bool(ax.get("navigate", True)) if isinstance(ax, dict) else True
+                 for ax in axes] if len(axes) == np.ndim(data) else None)
+    units_of: dict[str, str] = {}
+    todo: list[tuple[Source, Any, str]] = []
+    if data_src.kind == "builtin":
+        known = set(plan.bulk)
+        _call_writer(data_src, data, env, names, plan, ctx, "data")
+        for path in plan.bulk - known:
+            plan.navigate.setdefault(path, navigate)  # type: ignore[arg-type]
+    else:
+        todo.append((data_src, data, "data"))
+        bulk = _concrete(data_src.path or "", env, names, plan, "data")
+        if bulk:
+            plan.bulk.add(bulk)
+            if navigate is not None:
+                plan.navigate[bulk] = navigate
+    if isinstance(spec.axes, Source):
+        axes_src = _writable(spec.axes)
+        if axes_src is not None and axes_src.kind == "builtin":
+            _call_writer(axes_src, axes, env, names, plan, ctx, "axes")
+    specs = spec.axes if isinstance(spec.axes, tuple) else ()
+    for i, ax_spec in enumerate(specs):
+        if not isinstance(ax_spec, AxisSpec):
+            continue
+        if i >= len(axes):
+            values = ax_spec.values
+            if isinstance(values, Source) and values.required is True:
+                plan.problems.append(f"axes[{i}] ({ax_spec.name or 'an axis'}) is required by "
+                                     f"{m.name} ({short_loc(values.loc)}) but the signal has "
+                                     f"{len(axes)} axes")
+            continue
+        todo.extend(_axis_values(ax_spec, axes[i], np.shape(data)[i] if i < np.ndim(data)
+                                 else None, f"axes[{i}]", units_of, env, names, plan))
+    for key, src in spec.metadata:
+        path_src = _writable(src)
+        if path_src is None:
+            continue
+        meta = sig.get("metadata") or {}
+        value = meta if key == "." else _dotted(meta, key)
+        if path_src.kind == "builtin":
+            _call_writer(path_src, value, env, names, plan, ctx, f"metadata.{key}")
+            continue
+        if value is None:
+            if _required_here(path_src, src, m.anchors):
+                plan.problems.append(f"metadata.{key} is required by {m.name} "
+                                     f"({short_loc(src.loc)})")
+            continue
+        todo.append((path_src, _encode(path_src, value, plan, f"metadata.{key}"),
+                     f"metadata.{key}"))
+    extra = list(spec.extra)
+    if spec.original_metadata is not None:
+        extra.insert(0, ("original_metadata", spec.original_metadata))
+    for key, src in extra:
+        path_src = _writable(src)
+        if path_src is None:
+            continue
+        if path_src.kind == "builtin":
+            _call_writer(path_src, sig.get(key), env, names, plan, ctx, key)
+        elif sig.get(key) is not None and key != "original_metadata":
+            todo.append((path_src, _encode(path_src, sig[key], plan, key), key))
+    for src, value, label in todo:
+        if value is None:
+            continue
+        dest = _concrete(src.path or "", env, names, plan, label)
+        if dest is None:
+            continue
+        if "/@" in dest:
+            obj, attr = dest.rsplit("/@", 1)
+            plan.attrs[(obj, attr)] = value
+            if attr == "units":
+                units_of[obj] = str(value)
+            continue
+        plan.datasets[dest] = value
+    # check every value against its rule, with the units it will carry
+    for src, value, label in todo:
+        if value is None or src.constraints == Constraints():
+            continue
+        dest = _concrete(src.path or "", env, names, plan, label)
+        if dest is None or "/@" in dest:
+            continue
+        _precheck(label, dest, value, units_of.get(dest), src.constraints, symbols, plan)
+    if len(plan.problems) > problems_before:
+        return
+    _plan_layout(m, env, names, plan)
+    if m.write and m.write.default:
+        dest = _concrete(m.write.default, env, names, plan, "write.default")
+        if dest:
+            node = dest
+            while node != "/":
+                parent = posixpath.dirname(node)
+                plan.defaults.setdefault(parent, posixpath.basename(node))
+                node = parent
+
+
+def _call_writer(src: Source, value: Any, env: dict[str, Any], names: dict[str, str],
+                 plan: _Plan, ctx: WriteContext, label: str) -> None:
+    """Run the writer of a built-in source: it adds to the plan (or records problems)."""
+    at = "/"
+    if src.at is not None:
+        dest = _concrete(src.at, env, names, plan, label)
+        if dest is None:
+            return
+        at = dest
+    func = REGISTRY[src.builtin or ""].write
+    assert func is not None
+    func(ctx, at, value, **dict(src.args))
+
+
+def _anchor_paths(anchors: tuple[Anchor, ...], sig: dict[str, Any], index: int, count: int,
+                  names: dict[str, str], plan: _Plan) -> dict[str, Any]:
+    # "{index}" in a write_path: where the number of each signal goes (none for one signal);
+    # "{number}": the signal's number with three digits, always (USID's Measurement_000)
+    env: dict[str, Any] = {"index": f"{index:04d}" if count > 1 else "",
+                           "number": f"{index:03d}"}
+    for a in anchors:
+        expr = a.write_path or (None if a.builtin else a.path)
+        if expr is None or any(env.get(n) is None for n in template_names(expr)):
+            env[a.name] = None  # found by an algorithm: nothing to write there
+            continue
+        glob_name = None
+        if a.write_name_from:
+            # names are unique within their group: two signals may share a name in two groups
+            scope = expr
+            for n in template_names(expr):
+                scope = scope.replace("{" + n + "}", str(env.get(n)))
+            glob_name = _write_name(a, sig, plan, scope)
+        dest = _concrete(expr, env, names, plan, f"anchor {a.name}", glob_name)
+        if dest is not None and a.select == "each" and count > 1 and glob_name is None \
+                and "{index}" not in expr:
+            cls = plan.classes.pop(dest, None)  # entry -> entry0000, entry0001, ...
+            dest = f"{dest}{index:04d}"
+            if cls:
+                plan.classes[dest] = cls
+        env[a.name] = dest
+    return env
+
+
+def _write_name(a: Anchor, sig: dict[str, Any], plan: _Plan, scope: str) -> str:
+    """The name an anchor's glob segment gets from the signal, unique within ``scope``."""
+    value = _dotted(sig, a.write_name_from or "")
+    if a.write_name_transform:
+        encode = TRANSFORMS[a.write_name_transform].encode
+        assert encode is not None
+        value = encode(value)
+    name = str(value) if value is not None else a.name
+    unique, k = name, 1
+    while (scope, unique) in plan.used_names:
+        unique, k = f"{name}_{k}", k + 1
+    plan.used_names.add((scope, unique))
+    return unique
+
+
+def _concrete(expr: str, env: dict[str, Any], names: dict[str, str], plan: _Plan, label: str,
+              glob_name: str | None = None) -> str | None:
+    """The one path ``expr`` names when writing; records the classes of its segments."""
+    for name in template_names(expr):
+        value = env.get(name)
+        if not isinstance(value, str):
+            return None
+        expr = expr.replace("{" + name + "}", value)
+    try:
+        parsed = parse_path(expr)
+    except PathSyntaxError as exc:  # pragma: no cover - the mapping was checked
+        plan.problems.append(f"{label}: {exc}")
+        return None
+    path = "/"
+    for seg in parsed.segments:
+        if seg.special:
+            plan.problems.append(f"{label}: {expr!r} has {seg.special!r}, which names no single "
+                                 "place to write")
+            return None
+        name = seg.name
+        if name is not None and _GLOB.search(name) and seg.nx_class is None and glob_name:
+            name = glob_name
+        elif name is None or _GLOB.search(name):
+            if seg.nx_class is None:
+                plan.problems.append(f"{label}: {expr!r}: the glob {name!r} names no single "
+                                     "place to write (give write.names or a literal name)")
+                return None
+            name = names.get(seg.nx_class, seg.nx_class[2:].lower())
+        path = child_path(path, name)
+        if seg.nx_class:
+            plan.classes.setdefault(path, seg.nx_class)
+    return path + (f"/@{parsed.attr}" if parsed.attr else "")
+
+
+def _writable(src: Source) -> Source | None:
+    """The source a value is written through: a path, or a built-in with a writer.
+
+    A ``first`` source writes through its first writable alternative.
+    """
+    if src.kind == "path" and not src.deref:
+        return src
+    if src.kind == "builtin" and REGISTRY[src.builtin or ""].write is not None:
+        return src
+    if src.kind == "first":
+        for alt in src.alternatives:
+            found = _writable(alt)
+            if found is not None:
+                return found
+    return None
+
+
+def _required_here(path_src: Source, src: Source, anchors: tuple[Anchor, ...]) -> bool:
+    if src.required is not True and path_src.required is not True:
+        return False
+    optional = {a.name for a in anchors if not a.required}
+    return not any(n in optional for n in template_names(path_src.path or ""))
+
+
+def _encode(src: Source, value: Any, plan: _Plan, label: str) -> Any:
+    if not src.transform:
+        return value
+    tr = TRANSFORMS[src.transform]
+    if tr.encode is None:
+        return None  # read-only rule
+    try:
+        return tr.encode(value)
+    except (TypeError, ValueError) as exc:
+        plan.problems.append(f"{label}: transform {src.transform!r} cannot encode {value!r} "
+                             f"({exc})")
+        return None
+
+
+def _axis_values(spec: AxisSpec, axis: dict[str, Any], size: int | None, label: str,
+                 units_of: dict[str, str], env: dict[str, Any], names: dict[str, str],
+                 plan: _Plan) -> list[tuple[Source, Any, str]]:
+    """The values an axis writes: its coordinates, its scale, its units."""
+    out: list[tuple[Source, Any, str]] = []
+    units = str(axis.get("units") or "")
+    uniform = "axis" not in axis
+    if isinstance(spec.values, Source) and _writable(spec.values) is not None:
+        if uniform:
+            n = int(axis.get("size", size or 0))
+            values = float(axis.get("offset", 0.0)) + float(axis.get("scale", 1.0)) * np.arange(n)
+        else:
+            values = np.asarray(axis["axis"])
+        out.append((_writable(spec.values), values, f"{label}.axis"))  # type: ignore[arg-type]
+    elif isinstance(spec.scale, Source) and _writable(spec.scale) is not None:
+        scale = float(axis.get("scale", 1.0))
+        offset = float(axis.get("offset", 0.0))
+        if uniform and offset != 0.0 and not isinstance(spec.offset, Source):
+            _warn(f"{label} ({axis.get('name', '')}): offset {offset:g} is not saved; the "
+                  "mapping stores only a scale for this axis")
+        if not uniform:
+            plan.problems.append(f"{label}: a non-uniform axis has no single scale to write")
+        elif units or scale != 1.0:
+            out.append((_writable(spec.scale), scale, f"{label}.scale"))  # type: ignore[arg-type]
+        else:
+            return out  # an index axis: nothing to write
+    if isinstance(spec.units, Source) and _writable(spec.units) is not None and units:
+        out.append((_writable(spec.units), units, f"{label}.units"))  # type: ignore[arg-type]
+    return out
+
+
+def _warn(message: str) -> None:
+    import warnings
+
+    from mapper.errors import MapperWarning
+
+    warnings.warn(message, MapperWarning, stacklevel=5)
+
+
+def _precheck(label: str, dest: str, value: Any, units: str | None, cons: Constraints,
+              symbols: dict[str, tuple[int, str]], plan: _Plan) -> None:
+    def emit(rule: str, message: str, severity: str = "error", **_: Any) -> None:
+        if severity == "error":
+            plan.problems.append(f"{label} ({dest}): {message}")
+
+    item = item_from_array(label, value, units)
+    check(item, cons, symbols, emit)
+
+
+def _plan_layout(m: Mapping, env: dict[str, Any], names: dict[str, str], plan: _Plan) -> None:
+    for e in m.layout:
+        if any(env.get(n) is None for n in template_names(e.path)):
+            continue
+        dest = _concrete(e.path, env, names, plan, f"layout {e.path}")
+        if dest is None or dest == "/":
+            for k, v in e.attrs:
+                plan.attrs[("/", k)] = v
+            continue
+        if e.nx_class:
+            plan.classes[dest] = e.nx_class
+            if e.required is True and dest not in plan.groups:
+                plan.groups.append(dest)
+        if e.link_to:
+            to = _concrete(e.link_to, env, names, plan, f"layout {e.path}")
+            if to:
+                plan.links.append((dest, to, e.target_attr))
+        if e.has_value and (e.required is True or dest in plan.datasets):
+            if "/@" in dest:
+                obj, attr = dest.rsplit("/@", 1)
+                plan.attrs[(obj, attr)] = e.value
+            else:
+                plan.datasets.setdefault(dest, e.value)
+        for k, v in e.attrs:
+            plan.attrs[(dest, k)] = v
+            if e.nx_class and dest not in plan.groups:
+                plan.groups.append(dest)
+
+
+def _dotted(tree: dict[str, Any], key: str) -> Any:
+    node: Any = tree
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+

@@ -1,0 +1,332 @@
+"""The meaning checks of a mapping, after the JSON Schema has checked its structure.
+
+One source kind per source, known built-ins and transforms (with their
+arguments checked against the built-in's signature), anchors used only
+after they are defined, declared options and symbols, parseable paths.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from mapper.errors import did_you_mean
+from mapper.language.model import SOURCE_KINDS
+from mapper.language.paths import PathSyntaxError, parse_path, template_names
+
+Pointer = tuple[Any, ...]
+
+
+def _loc_key(msg: str) -> tuple[int, int, str]:
+    try:
+        _, line, col, _rest = msg.split(":", 3)
+        return int(line), int(col), msg
+    except ValueError:
+        return 0, 0, msg
+
+
+class _Checker:
+    """Collects semantic problems with locations."""
+
+    def __init__(self, data: dict[str, Any], locs: dict[Pointer, str]) -> None:
+        self.data = data
+        self.locs = locs
+        self.problems: list[str] = []
+        self.options = set((data.get("options") or {}).keys())
+        self.option_types = {k: v.get("type") for k, v in (data.get("options") or {}).items()
+                             if isinstance(v, dict)}
+        self.symbols = set(data.get("symbols") or ())
+
+    def loc(self, ptr: Pointer) -> str:
+        p = tuple(ptr)
+        while p and p not in self.locs:
+            p = p[:-1]
+        return self.locs.get(p, "<mapping>:1:1")
+
+    def add(self, ptr: Pointer, msg: str) -> None:
+        self.problems.append(f"{self.loc(ptr)}: /{'/'.join(map(str, ptr))}: {msg}")
+
+    def path(self, ptr: Pointer, expr: str | None, names: set[str]) -> None:
+        if expr is None:
+            return
+        try:
+            parse_path(expr)
+        except PathSyntaxError as exc:
+            self.add(ptr, f"bad path expression {expr!r}: {exc}")
+            return
+        for name in template_names(expr):
+            if name not in names:
+                hint = did_you_mean(name, names, fmt="{{{}}}")
+                self.add(ptr, f"unknown anchor or variable {{{name}}} in {expr!r}{hint}")
+
+    def predicate(self, ptr: Pointer, pred: dict[str, Any], names: set[str]) -> None:
+        keys = {"exists", "path", "any", "all", "not", "option"} & set(pred)
+        if len(keys) != 1:
+            self.add(ptr, "a predicate needs exactly one of exists, path, any, all, not, option")
+            return
+        key = keys.pop()
+        if key in ("exists", "path"):
+            self.path((*ptr, key), pred[key], names)
+        if key == "path" and not {"equals", "one_of", "matches"} & set(pred):
+            self.add(ptr, "a path predicate needs equals, one_of or matches")
+        if key in ("any", "all"):
+            for i, child in enumerate(pred[key]):
+                self.predicate((*ptr, key, i), child, names)
+        if key == "not":
+            self.predicate((*ptr, "not"), pred["not"], names)
+        if key == "option" and pred["option"] not in self.options:
+            self.add((*ptr, "option"), f"undeclared option {pred['option']!r}")
+
+    def source(self, ptr: Pointer, src: dict[str, Any], names: set[str]) -> None:
+        from mapper.conventions import REGISTRY, TRANSFORMS
+
+        kinds = [k for k in SOURCE_KINDS if k in src]
+        if len(kinds) != 1:
+            found = ", ".join(kinds) or "none"
+            self.add(ptr, f"a value source needs exactly one of {', '.join(SOURCE_KINDS)} "
+                     f"(found: {found})")
+            return
+        kind = kinds[0]
+        for key in ("path", "tree", "name_of", "at"):
+            self.path((*ptr, key), src.get(key), names)
+        if kind == "first":
+            for i, alt in enumerate(src["first"]):
+                self.source((*ptr, "first", i), alt, names)
+        if kind == "builtin":
+            name = src["builtin"]
+            if name not in REGISTRY:
+                hint = did_you_mean(name, REGISTRY)
+                self.add((*ptr, "builtin"), f"unknown builtin {name!r}{hint}")
+            elif REGISTRY[name].kind != "value":
+                self.add((*ptr, "builtin"), f"builtin {name!r} gives paths, use it in an anchor")
+            else:
+                self.call(ptr, REGISTRY[name].func, src, takes_at=True)
+        if kind == "tree":
+            from mapper.engine.tree import TREE_STYLES, read_tree
+
+            self.call(ptr, read_tree, src, takes_at=False, skip=2)
+            targs = src.get("args") or {}
+            style = targs.get("style", "value_attrs")
+            if style not in TREE_STYLES and not isinstance(style, dict):
+                self.add((*ptr, "args", "style"),
+                         f"tree style must be one of {', '.join(TREE_STYLES)}, not {style!r}")
+            for key, kinds in (("max_array_size", (int,)), ("skip_arrays", (bool,)),
+                               ("include_root_attrs", (bool,)), ("key_filter", (str, list))):
+                value = targs.get(key)
+                if value is None or isinstance(value, dict):  # absent, or {option: NAME}
+                    continue
+                if not isinstance(value, kinds) or (int in kinds and isinstance(value, bool)):
+                    want = " or ".join(k.__name__ for k in kinds)
+                    self.add((*ptr, "args", key), f"{key} must be {want}, not {value!r}")
+        if kind == "option" and src["option"] not in self.options:
+            self.add((*ptr, "option"), f"undeclared option {src['option']!r}")
+        for k, v in (src.get("args") or {}).items():
+            if isinstance(v, dict) and set(v) == {"option"} and v["option"] not in self.options:
+                self.add((*ptr, "args", k), f"undeclared option {v['option']!r}")
+        if src.get("deref") and kind != "path":
+            self.add((*ptr, "deref"), "deref applies to path sources only")
+        if "transform" in src and src["transform"] not in TRANSFORMS:
+            hint = did_you_mean(src["transform"], TRANSFORMS)
+            self.add((*ptr, "transform"), f"unknown transform {src['transform']!r}{hint}")
+        if "when" in src:
+            self.predicate((*ptr, "when"), src["when"], names)
+        self.constraints(ptr, src)
+
+    def constraints(self, ptr: Pointer, d: dict[str, Any]) -> None:
+        """Symbols declared, unit categories and example units known, shape and rank agree."""
+        shape = d.get("shape")
+        for i, dim in enumerate(shape or ()):
+            if isinstance(dim, str) and dim not in self.symbols:
+                hint = did_you_mean(dim, self.symbols)
+                self.add((*ptr, "shape", i), f"undeclared symbol {dim!r}{hint} (add it to symbols)")
+        if shape is not None and "rank" in d and d["rank"] != len(shape):
+            self.add((*ptr, "rank"), f"rank {d['rank']} contradicts shape {shape}")
+        if "units_category" in d:
+            from mapper.conventions.nexus.units import CATEGORIES
+
+            if d["units_category"] not in CATEGORIES:
+                hint = did_you_mean(d["units_category"], CATEGORIES)
+                self.add((*ptr, "units_category"),
+                         f"unknown unit category {d['units_category']!r}{hint}")
+        if "units_like" in d:
+            from mapper.conventions.nexus.units import parse
+
+            try:
+                parse(d["units_like"])
+            except ValueError as exc:
+                self.add((*ptr, "units_like"), str(exc))
+        rng = d.get("range") or {}
+        if "min" in rng and "max" in rng and rng["min"] > rng["max"]:
+            self.add((*ptr, "range"), f"min {rng['min']} is above max {rng['max']}")
+
+    def layout(self, key: str, entry: dict[str, Any], names: set[str]) -> None:
+        """A layout entry: its path, link target, named checks and constraints."""
+        from mapper.conventions.nexus.checks import CHECKS
+
+        ptr = ("layout", key)
+        self.path(ptr, key, names)
+        self.path((*ptr, "link_to"), entry.get("link_to"), names)
+        field_keys = {"dtype", "shape", "rank", "enum", "units_category", "units_like", "range",
+                      "monotonic", "nonempty", "unique", "value"}
+        if "nx_class" in entry and field_keys & set(entry):
+            self.add(ptr, f"nx_class marks a group, which cannot have "
+                     f"{', '.join(sorted(field_keys & set(entry)))}")
+        if "link_to" in entry and "nx_class" in entry:
+            self.add(ptr, "link_to and nx_class exclude each other (a link's class is its "
+                     "target's)")
+        if entry.get("target_attr") and "link_to" not in entry:
+            self.add((*ptr, "target_attr"), "target_attr applies to link_to entries only")
+        if "@" in key and ("nx_class" in entry or "link_to" in entry or "attrs" in entry):
+            self.add(ptr, "an attribute entry cannot have nx_class, link_to or attrs")
+        for i, name in enumerate(entry.get("checks") or ()):
+            if name not in CHECKS:
+                self.add((*ptr, "checks", i), f"unknown check {name!r}"
+                         f"{did_you_mean(name, CHECKS)}; known: {', '.join(sorted(CHECKS))}")
+        self.constraints(ptr, entry)
+
+    def call(self, ptr: Pointer, func: Any, src: dict[str, Any], takes_at: bool,
+             skip: int = 1) -> None:
+        """Check ``at`` and ``args`` against a built-in's signature."""
+        import inspect
+
+        params = list(inspect.signature(func).parameters.values())[skip:]
+        at_param = next((p for p in params if p.name == "at"), None) if takes_at else None
+        named = {p.name: p for p in params if p.name != "at"}
+        label = src.get("builtin", "tree")
+        if at_param is not None and at_param.default is inspect.Parameter.empty \
+                and "at" not in src:
+            self.add(ptr, f"builtin {label!r} needs at: (the object it works on)")
+        if takes_at and at_param is None and "at" in src:
+            self.add((*ptr, "at"), f"builtin {label!r} takes no at:")
+        args = src.get("args") or {}
+        for key in args:
+            if key not in named:
+                known = ", ".join(sorted(named)) or "none"
+                self.add((*ptr, "args", key), f"{label!r} has no argument {key!r} (arguments: "
+                         f"{known})")
+        for pname, p in named.items():
+            if p.default is inspect.Parameter.empty and pname not in args \
+                    and p.kind is not inspect.Parameter.VAR_KEYWORD:
+                self.add((*ptr, "args"), f"{label!r} needs argument {pname!r}")
+
+    def field(self, ptr: Pointer, value: Any, names: set[str]) -> None:
+        if isinstance(value, dict):
+            self.source(ptr, value, names)
+
+    def axis(self, ptr: Pointer, axis: dict[str, Any], names: set[str]) -> None:
+        for key, value in axis.items():
+            if key != "doc":
+                self.field((*ptr, key), value, names)
+        if "values" in axis and ({"scale", "offset"} & set(axis)):
+            self.add(ptr, "give either values or scale/offset, not both")
+
+
+def semantic(data: dict[str, Any], locs: dict[Pointer, str]) -> list[str]:
+    """Every meaning problem of a mapping document (the JSON Schema checks the structure)."""
+    from mapper.conventions import REGISTRY
+
+    c = _Checker(data, locs)
+    names: set[str] = set()
+    anchors = data.get("anchors") or {}
+    for aname, anchor in anchors.items():
+        ptr = ("anchors", aname)
+        if ("path" in anchor) == ("builtin" in anchor):
+            c.add(ptr, "an anchor needs exactly one of path or builtin")
+        c.path((*ptr, "path"), anchor.get("path"), names)
+        if "builtin" in anchor:
+            b = REGISTRY.get(anchor["builtin"])
+            if b is None:
+                hint = did_you_mean(anchor["builtin"], REGISTRY)
+                c.add((*ptr, "builtin"), f"unknown builtin {anchor['builtin']!r}{hint}")
+            elif b.kind != "paths":
+                c.add((*ptr, "builtin"), f"builtin {anchor['builtin']!r} gives values, not paths")
+            else:
+                c.call(ptr, b.func, anchor, takes_at=False)
+            for k, v in (anchor.get("args") or {}).items():
+                if isinstance(v, str):
+                    c.path((*ptr, "args", k), v, names) if "{" in v else None
+        if "where" in anchor:
+            c.predicate((*ptr, "where"), anchor["where"], names | {"."})
+        c.path((*ptr, "write_path"), anchor.get("write_path"), names | {"index", "number"})
+        wname = anchor.get("write_name") or {}
+        if "transform" in wname:
+            from mapper.conventions import TRANSFORMS
+
+            if wname["transform"] not in TRANSFORMS:
+                c.add((*ptr, "write_name", "transform"), f"unknown transform "
+                      f"{wname['transform']!r}{did_you_mean(wname['transform'], TRANSFORMS)}")
+            elif TRANSFORMS[wname["transform"]].encode is None:
+                c.add((*ptr, "write_name", "transform"),
+                      f"transform {wname['transform']!r} has no encode")
+        for i, f in enumerate(anchor.get("filters") or ()):
+            if f["option"] not in c.options:
+                c.add((*ptr, "filters", i, "option"), f"undeclared option {f['option']!r}")
+            elif c.option_types.get(f["option"]) not in ("string", "string_list"):
+                c.add((*ptr, "filters", i, "option"),
+                      f"filter option {f['option']!r} must be a string or string_list option")
+        pref = anchor.get("prefer")
+        if pref:
+            if pref["option"] not in c.options:
+                c.add((*ptr, "prefer", "option"), f"undeclared option {pref['option']!r}")
+            if pref["anchor"] not in names:
+                c.add((*ptr, "prefer", "anchor"),
+                      f"prefer names {pref['anchor']!r}, which is not an earlier anchor")
+        names.add(aname)
+    # save() writes one place per signal: one written anchor may multiply signals; a
+    # built-in anchor without write_path only splits a match further (fields of a dataset)
+    eaches = [a for a, v in anchors.items() if v.get("select") == "each"
+              and not (v.get("builtin") and not v.get("write_path"))]
+    if len(eaches) > 1:
+        c.add(("anchors",), f"at most one anchor that save() writes may use select: each "
+              f"(found {eaches})")
+    if "match" in data:
+        # match runs before any anchor is resolved: it may use absolute paths only
+        c.predicate(("match",), data["match"], set())
+    signal = data.get("signal")
+    if signal is None:
+        c.add((), "no signal section (a mapping, or one it extends, must define signal.data)")
+    else:
+        if "data" not in signal:
+            c.add(("signal",), "signal.data is required")
+        else:
+            c.source(("signal", "data"), signal["data"], names)
+        axes = signal.get("axes")
+        if isinstance(axes, dict):
+            c.source(("signal", "axes"), axes, names)
+        elif isinstance(axes, list):
+            for i, ax in enumerate(axes):
+                if "for_each" in ax:
+                    fe = ax["for_each"]
+                    kinds = [k for k in ("range", "list", "glob") if k in fe]
+                    if len(kinds) != 1:
+                        c.add(("signal", "axes", i, "for_each"),
+                              "for_each needs exactly one of range, list, glob")
+                    var = fe.get("as", "i")
+                    c.field(("signal", "axes", i, "for_each", "range"), fe.get("range"), names)
+                    if "list" in fe:
+                        c.source(("signal", "axes", i, "for_each", "list"), fe["list"], names)
+                    c.path(("signal", "axes", i, "for_each", "glob"), fe.get("glob"), names)
+                    c.axis(("signal", "axes", i, "axis"), ax["axis"], names | {var})
+                else:
+                    c.axis(("signal", "axes", i), ax, names)
+        for key, src in (signal.get("metadata") or {}).items():
+            if key != "." and not all(part.isidentifier() for part in key.split(".")):
+                c.add(("signal", "metadata", key), f"bad metadata key {key!r} (dotted names)")
+            c.source(("signal", "metadata", key), src, names)
+        if "original_metadata" in signal:
+            c.source(("signal", "original_metadata"), signal["original_metadata"], names)
+        for key, src in (signal.get("extra") or {}).items():
+            c.source(("signal", "extra", key), src, names)
+    for key, entry in (data.get("layout") or {}).items():
+        c.layout(key, entry, names)
+    write = data.get("write") or {}
+    c.path(("write", "default"), write.get("default"), names)
+    from mapper.hdf5.write import FACTS
+
+    for key, value in (write.get("root_attrs") or {}).items():
+        for fact in re.findall(r"\{(\w+)\}", value) if isinstance(value, str) else ():
+            if fact not in FACTS:
+                c.add(("write", "root_attrs", key), f"unknown placeholder {{{fact}}}"
+                      f"{did_you_mean(fact, FACTS, fmt='{{{}}}')}; known: "
+                      f"{', '.join('{' + f + '}' for f in FACTS)}")
+    return sorted(set(c.problems), key=_loc_key)
