@@ -81,9 +81,13 @@ def fmt_time(seconds: float) -> str:
     return f"{seconds * 1e6:.0f} us"
 
 
-def interleaved(funcs: dict[str, Callable[[], Any]], repeat: int, warmup: int = 1,
-                collect: bool = True,
-                before: Callable[[str], None] | None = None) -> dict[str, list[float]]:
+def interleaved(
+    funcs: dict[str, Callable[[], Any]],
+    repeat: int,
+    warmup: int = 1,
+    collect: bool = True,
+    before: Callable[[str], None] | None = None,
+) -> dict[str, list[float]]:
     """Time each function ``repeat`` times, alternating between them (A B A B ...).
 
     ``warmup`` untimed rounds run first. Results of each call are dropped (and
@@ -120,8 +124,10 @@ def interleaved(funcs: dict[str, Callable[[], Any]], repeat: int, warmup: int = 
 
 def summary(samples: list[float]) -> str:
     """``best / median / max`` of a list of times."""
-    return (f"best {fmt_time(min(samples))}, median {fmt_time(statistics.median(samples))}, "
-            f"max {fmt_time(max(samples))} (n={len(samples)})")
+    return (
+        f"best {fmt_time(min(samples))}, median {fmt_time(statistics.median(samples))}, "
+        f"max {fmt_time(max(samples))} (n={len(samples)})"
+    )
 
 
 class TempDir:
@@ -143,8 +149,10 @@ def header(title: str) -> None:
     import numpy as np
 
     print(f"== {title}")
-    print(f"   python {sys.version.split()[0]}, numpy {np.__version__}, h5py {h5py.__version__} "
-          f"(HDF5 {h5py.version.hdf5_version}), {os.cpu_count()} CPUs, {load_average()}")
+    print(
+        f"   python {sys.version.split()[0]}, numpy {np.__version__}, h5py {h5py.__version__} "
+        f"(HDF5 {h5py.version.hdf5_version}), {os.cpu_count()} CPUs, {load_average()}"
+    )
 
 
 def load_average() -> str:

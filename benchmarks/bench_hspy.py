@@ -55,14 +55,24 @@ def make_signal(shape: tuple[int, ...] = SHAPE) -> dict[str, Any]:
     z = np.arange(shape[0])[:, None, None]
     y = np.arange(shape[1])[None, :, None]
     x = np.arange(shape[2])[None, None, :]
-    lam = 5.0 + 200.0 * np.exp(-((x - 100 - 2 * z) ** 2 / (2 * 40.0**2)
-                                 + (y - 64) ** 2 / (2 * 25.0**2)))
+    lam = 5.0 + 200.0 * np.exp(
+        -((x - 100 - 2 * z) ** 2 / (2 * 40.0**2) + (y - 64) ** 2 / (2 * 25.0**2))
+    )
     data = rng.poisson(lam).astype(np.float64)
     axes = [
-        {"name": name, "units": units, "navigate": nav, "size": n, "scale": scale,
-         "offset": 0.0, "is_binned": False, "_type": "UniformDataAxis"}
-        for name, units, nav, n, scale in zip(["time", "y", "x"], ["s", "nm", "nm"], NAVIGATE,
-                                              shape, [0.1, 0.5, 0.5], strict=True)
+        {
+            "name": name,
+            "units": units,
+            "navigate": nav,
+            "size": n,
+            "scale": scale,
+            "offset": 0.0,
+            "is_binned": False,
+            "_type": "UniformDataAxis",
+        }
+        for name, units, nav, n, scale in zip(
+            ["time", "y", "x"], ["s", "nm", "nm"], NAVIGATE, shape, [0.1, 0.5, 0.5], strict=True
+        )
     ]
     return {
         "data": data,
@@ -86,20 +96,27 @@ def layout(path: Path) -> str:
         for i in range(plist.get_nfilters()):
             code, _flags, values, name = plist.get_filter(i)
             pipeline.append(f"{name.decode(errors='replace') or code}{tuple(values)}")
-        return (f"chunks {ds.chunks}, filters [{', '.join(pipeline)}], "
-                f"stored {ds.id.get_storage_size() / 2**20:.2f} MiB")
+        return (
+            f"chunks {ds.chunks}, filters [{', '.join(pipeline)}], "
+            f"stored {ds.id.get_storage_size() / 2**20:.2f} MiB"
+        )
 
 
 def _filters(path: Path) -> tuple[Any, ...]:
     with h5py.File(path, "r") as f:
         ds = f[DATA_PATH]
         plist = ds.id.get_create_plist()
-        return (ds.chunks, ds.dtype, ds.shape,
-                tuple(plist.get_filter(i)[:3] for i in range(plist.get_nfilters())))
+        return (
+            ds.chunks,
+            ds.dtype,
+            ds.shape,
+            tuple(plist.get_filter(i)[:3] for i in range(plist.get_nfilters())),
+        )
 
 
-def run(repeat_write: int = REPEAT_WRITE, repeat_read: int = REPEAT_READ,
-        repeat_lazy: int = REPEAT_LAZY) -> list[Result]:
+def run(
+    repeat_write: int = REPEAT_WRITE, repeat_read: int = REPEAT_READ, repeat_lazy: int = REPEAT_LAZY
+) -> list[Result]:
     """Write and read with both libraries, print and return two :class:`Result` rows."""
     from rsciio.hspy import file_reader, file_writer
 
@@ -115,8 +132,9 @@ def run(repeat_write: int = REPEAT_WRITE, repeat_read: int = REPEAT_READ,
         mapper.save(m_file, sig, schema="hspy", overwrite=True)
         file_writer(str(r_file), sig)
         for who, path in (("mapper", m_file), ("rsciio", r_file)):
-            print(f"   written by {who} : {layout(path)}, "
-                  f"file {path.stat().st_size / 2**20:.2f} MiB")
+            print(
+                f"   written by {who} : {layout(path)}, file {path.stat().st_size / 2**20:.2f} MiB"
+            )
         assert _filters(m_file) == _filters(r_file), "the two writers store the data differently"
         for path in (m_file, r_file):
             got_m = mapper.load(path)
@@ -182,8 +200,11 @@ def run(repeat_write: int = REPEAT_WRITE, repeat_read: int = REPEAT_READ,
             def load_base(path: Path = path) -> Any:
                 return file_reader(str(path))
 
-            rt = interleaved({"ours": load_ours, "detect": load_detect, "baseline": load_base},
-                             repeat=repeat_read, warmup=1)
+            rt = interleaved(
+                {"ours": load_ours, "detect": load_detect, "baseline": load_base},
+                repeat=repeat_read,
+                warmup=1,
+            )
             med = {k: statistics.median(v) for k, v in rt.items()}
             notes = [
                 f"file {path.name} ({label}), read eagerly from the OS page cache",
@@ -194,8 +215,13 @@ def run(repeat_write: int = REPEAT_WRITE, repeat_read: int = REPEAT_READ,
                 f"median ratio ours/baseline = {med['ours'] / med['baseline']:.3f}; "
                 f"best-of-{repeat_read} compared below",
             ]
-            r = Result(f"{NAME_READ} ({label})", min(rt["ours"]), min(rt["baseline"]),
-                       TARGET_READ, notes=notes)
+            r = Result(
+                f"{NAME_READ} ({label})",
+                min(rt["ours"]),
+                min(rt["baseline"]),
+                TARGET_READ,
+                notes=notes,
+            )
             print(f"-- {r.name}")
             print_result(r)
             results.append(r)
@@ -221,15 +247,21 @@ def run(repeat_write: int = REPEAT_WRITE, repeat_read: int = REPEAT_READ,
         del a, b
         chunks_m = mapper.load(r_file, lazy=True)[0]["data"].chunksize
         chunks_r = file_reader(str(r_file), lazy=True)[0]["data"].chunksize
-        lt = interleaved({"ours": lazy_ours, "baseline": lazy_base}, repeat=repeat_lazy,
-                         warmup=1, before=close_lazy_handles)
+        lt = interleaved(
+            {"ours": lazy_ours, "baseline": lazy_base},
+            repeat=repeat_lazy,
+            warmup=1,
+            before=close_lazy_handles,
+        )
         close_lazy_handles()
         print(f"-- info: lazy read + compute of {r_file.name} (no target)")
         print(f"   dask chunks: ours {chunks_m}, baseline {chunks_r}")
         print(f"   ours     ({summary(lt['ours'])})")
         print(f"   baseline ({summary(lt['baseline'])})")
-        print(f"   ratio ours/baseline: best {min(lt['ours']) / min(lt['baseline']):.3f}, median "
-              f"{statistics.median(lt['ours']) / statistics.median(lt['baseline']):.3f}")
+        print(
+            f"   ratio ours/baseline: best {min(lt['ours']) / min(lt['baseline']):.3f}, median "
+            f"{statistics.median(lt['ours']) / statistics.median(lt['baseline']):.3f}"
+        )
     return results
 
 

@@ -33,9 +33,30 @@ COMMANDS = {
     "baseline": "import numpy, h5py, yaml, jsonschema",
 }
 MUST_NOT_IMPORT = ["dask", "pint", "pyUSID", "jsonschema"]
-WATCH = ["numpy", "h5py", "yaml", "dask", "pint", "pyUSID", "sidpy", "jsonschema", "referencing",
-         "rpds", "scipy", "pandas", "matplotlib", "rsciio", "hyperspy", "toolz", "fsspec",
-         "cloudpickle", "nexusformat", "xarray", "numba", "IPython"]
+WATCH = [
+    "numpy",
+    "h5py",
+    "yaml",
+    "dask",
+    "pint",
+    "pyUSID",
+    "sidpy",
+    "jsonschema",
+    "referencing",
+    "rpds",
+    "scipy",
+    "pandas",
+    "matplotlib",
+    "rsciio",
+    "hyperspy",
+    "toolz",
+    "fsspec",
+    "cloudpickle",
+    "nexusformat",
+    "xarray",
+    "numba",
+    "IPython",
+]
 
 
 def _env() -> dict[str, str]:
@@ -47,8 +68,14 @@ def _env() -> dict[str, str]:
 
 def _run(code: str, cwd: str) -> float:
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], cwd=cwd, env=_env(), check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        env=_env(),
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.perf_counter() - t0
 
 
@@ -69,24 +96,38 @@ def time_imports(repeat: int = REPEAT, warmup: int = 2) -> dict[str, list[float]
 
 def imported_modules(code: str = "import mapper") -> list[str]:
     """Top-level names of every module in ``sys.modules`` after ``code``, in a fresh interpreter."""
-    probe = (f"{code}\nimport json, sys\n"
-             "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))")
+    probe = (
+        f"{code}\nimport json, sys\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
     with tempfile.TemporaryDirectory(prefix="mapper-bench-import-") as cwd:
-        out = subprocess.run([sys.executable, "-c", probe], cwd=cwd, env=_env(), check=True,
-                             capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, "-c", probe],
+            cwd=cwd,
+            env=_env(),
+            check=True,
+            capture_output=True,
+            text=True,
+        )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def importtime_top(code: str = "import mapper", n: int = 10) -> list[tuple[int, str]]:
     """The ``n`` top-level packages with the largest cumulative ``-X importtime``, in us."""
     with tempfile.TemporaryDirectory(prefix="mapper-bench-import-") as cwd:
-        out = subprocess.run([sys.executable, "-X", "importtime", "-c", code], cwd=cwd,
-                             env=_env(), check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", code],
+            cwd=cwd,
+            env=_env(),
+            check=True,
+            capture_output=True,
+            text=True,
+        )
     best: dict[str, int] = {}
     for line in out.stderr.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
             continue
-        parts = line[len("import time:"):].split("|")  # self | cumulative | name
+        parts = line[len("import time:") :].split("|")  # self | cumulative | name
         if len(parts) != 3:
             continue
         top = parts[2].strip().split(".")[0]

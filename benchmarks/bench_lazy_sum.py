@@ -52,17 +52,18 @@ def make_file(path: Path, data: np.ndarray, chunks: tuple[int, ...]) -> None:
     names = ["frame", "y", "x"]
     with h5py.File(path, "w") as f:
         _, grp = nexus_skeleton(f, names)
-        grp.create_dataset("data", data=data, chunks=chunks, compression="gzip",
-                           compression_opts=4)
+        grp.create_dataset("data", data=data, chunks=chunks, compression="gzip", compression_opts=4)
         for name, n in zip(names, data.shape, strict=True):
             grp.create_dataset(name, data=np.arange(n, dtype=np.float64))
 
 
 def _graph_info(arr: Any) -> str:
     total = arr.sum()
-    return (f"chunks {arr.chunksize}, {arr.npartitions} blocks, "
-            f"{len(dict(arr.__dask_graph__()))} tasks in the array graph, "
-            f"{len(dict(total.__dask_graph__()))} in the .sum() graph")
+    return (
+        f"chunks {arr.chunksize}, {arr.npartitions} blocks, "
+        f"{len(dict(arr.__dask_graph__()))} tasks in the array graph, "
+        f"{len(dict(total.__dask_graph__()))} in the .sum() graph"
+    )
 
 
 def run_layout(path: Path, chunks: tuple[int, ...], expected: int, repeat: int) -> Result:

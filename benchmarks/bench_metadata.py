@@ -87,6 +87,7 @@ def run(repeat: int = REPEAT) -> list[Result]:
 
         t0 = time.perf_counter()
         from rsciio.nexus import file_reader
+
         t_imp = time.perf_counter() - t0
 
         def ours() -> Any:
@@ -132,15 +133,18 @@ def _count_leaves(tree: Any) -> int:
 
 
 def _check(ours: list[dict[str, Any]], base: list[dict[str, Any]]) -> list[str]:
-    lines = [f"signals: ours {len(ours)}, rsciio {len(base)} "
-             f"-> {'OK (1 each)' if len(ours) == len(base) == 1 else 'MISMATCH'}"]
+    lines = [
+        f"signals: ours {len(ours)}, rsciio {len(base)} "
+        f"-> {'OK (1 each)' if len(ours) == len(base) == 1 else 'MISMATCH'}"
+    ]
     if ours and base:
         same = np.allclose(np.asarray(ours[0]["data"]), np.asarray(base[0]["data"]))
         lines.append(f"signal data equal: {same}")
         om_o = ours[0].get("original_metadata", {})
         om_b = base[0].get("original_metadata", {})
-        lines.append(f"original_metadata leaves: ours {_count_leaves(om_o)}, "
-                     f"rsciio {_count_leaves(om_b)}")
+        lines.append(
+            f"original_metadata leaves: ours {_count_leaves(om_o)}, rsciio {_count_leaves(om_b)}"
+        )
     return lines
 
 

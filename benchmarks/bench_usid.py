@@ -37,11 +37,23 @@ def make_signal() -> dict[str, Any]:
     """A spectrum image as RosettaSciIO's USID writer takes it (uniform axes)."""
     rng = np.random.default_rng(0)
     data = rng.normal(size=SHAPE).astype(np.float32)
-    axes = [{"name": n, "units": u, "navigate": nav, "size": s, "scale": sc, "offset": 0.0}
-            for n, u, nav, s, sc in zip(["Y", "X", "Frequency"], ["um", "um", "kHz"],
-                                        [True, True, False], SHAPE, [0.1, 0.1, 0.5], strict=True)]
-    return {"data": data, "axes": axes, "metadata": {"General": {"title": "Raw_Data"}},
-            "original_metadata": {}}
+    axes = [
+        {"name": n, "units": u, "navigate": nav, "size": s, "scale": sc, "offset": 0.0}
+        for n, u, nav, s, sc in zip(
+            ["Y", "X", "Frequency"],
+            ["um", "um", "kHz"],
+            [True, True, False],
+            SHAPE,
+            [0.1, 0.1, 0.5],
+            strict=True,
+        )
+    ]
+    return {
+        "data": data,
+        "axes": axes,
+        "metadata": {"General": {"title": "Raw_Data"}},
+        "original_metadata": {},
+    }
 
 
 def run(repeat: int = REPEAT) -> list[Result]:
@@ -80,20 +92,25 @@ def run(repeat: int = REPEAT) -> list[Result]:
                 import h5py
 
                 with h5py.File(path, "r") as f:
-                    return pyUSID.USIDataset(f["Measurement_000/Channel_000/Raw_Data"]
-                                             ).get_n_dim_form()
+                    return pyUSID.USIDataset(
+                        f["Measurement_000/Channel_000/Raw_Data"]
+                    ).get_n_dim_form()
 
-            rt = interleaved({"ours": load_ours, "baseline": load_base, "pyusid": n_dim},
-                             repeat=repeat, warmup=1)
+            rt = interleaved(
+                {"ours": load_ours, "baseline": load_base, "pyusid": n_dim}, repeat=repeat, warmup=1
+            )
             med = {k: statistics.median(v) for k, v in rt.items()}
-            notes = [f"file {path.name} ({label}), float32 {SHAPE}, read eagerly (page cache)",
-                     f"ours     ({summary(rt['ours'])})",
-                     f"baseline ({summary(rt['baseline'])}), rsciio.usid.file_reader",
-                     f"pyUSID   ({summary(rt['pyusid'])}), USIDataset.get_n_dim_form(), "
-                     f"ratio ours/pyUSID best {min(rt['ours']) / min(rt['pyusid']):.3f}",
-                     f"median ratio ours/baseline = {med['ours'] / med['baseline']:.3f}"]
-            r = Result(f"{NAME_READ} ({label})", min(rt["ours"]), min(rt["baseline"]), TARGET,
-                       notes=notes)
+            notes = [
+                f"file {path.name} ({label}), float32 {SHAPE}, read eagerly (page cache)",
+                f"ours     ({summary(rt['ours'])})",
+                f"baseline ({summary(rt['baseline'])}), rsciio.usid.file_reader",
+                f"pyUSID   ({summary(rt['pyusid'])}), USIDataset.get_n_dim_form(), "
+                f"ratio ours/pyUSID best {min(rt['ours']) / min(rt['pyusid']):.3f}",
+                f"median ratio ours/baseline = {med['ours'] / med['baseline']:.3f}",
+            ]
+            r = Result(
+                f"{NAME_READ} ({label})", min(rt["ours"]), min(rt["baseline"]), TARGET, notes=notes
+            )
             print(f"-- {r.name}")
             print_result(r)
             results.append(r)
@@ -107,14 +124,20 @@ def run(repeat: int = REPEAT) -> list[Result]:
         def save_base() -> Any:
             return file_writer(str(w_r), sig)  # appends to an existing file: deleted before
 
-        wt = interleaved({"ours": save_ours, "baseline": save_base}, repeat=repeat, warmup=1,
-                         before=lambda name: targets[name].unlink(missing_ok=True))
+        wt = interleaved(
+            {"ours": save_ours, "baseline": save_base},
+            repeat=repeat,
+            warmup=1,
+            before=lambda name: targets[name].unlink(missing_ok=True),
+        )
         med = {k: statistics.median(v) for k, v in wt.items()}
-        notes = [f"signal float32 {SHAPE}, uncompressed on both sides; each side deletes its "
-                 "target untimed before every call",
-                 f"ours     ({summary(wt['ours'])})",
-                 f"baseline ({summary(wt['baseline'])}), rsciio.usid.file_writer",
-                 f"median ratio ours/baseline = {med['ours'] / med['baseline']:.3f}"]
+        notes = [
+            f"signal float32 {SHAPE}, uncompressed on both sides; each side deletes its "
+            "target untimed before every call",
+            f"ours     ({summary(wt['ours'])})",
+            f"baseline ({summary(wt['baseline'])}), rsciio.usid.file_writer",
+            f"median ratio ours/baseline = {med['ours'] / med['baseline']:.3f}",
+        ]
         r = Result(NAME_WRITE, min(wt["ours"]), min(wt["baseline"]), TARGET, notes=notes)
         print(f"-- {r.name}")
         print_result(r)

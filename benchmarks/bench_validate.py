@@ -80,8 +80,10 @@ def _writer() -> Any:
 def make_files(folder: Path, n: int = N_FILES) -> list[Path]:
     """Write ``n`` valid NXtomo files (``tomo_000.nxs`` ...) into ``folder``; return their paths."""
     w = _writer()
-    return [w.write_nxtomo(folder / f"tomo_{i:03d}.nxs", sample_name=f"sample-{i:03d}")
-            for i in range(n)]
+    return [
+        w.write_nxtomo(folder / f"tomo_{i:03d}.nxs", sample_name=f"sample-{i:03d}")
+        for i in range(n)
+    ]
 
 
 class _Counter(logging.Handler):
@@ -159,27 +161,33 @@ def sanity(files: list[Path], folder: Path, counter: _Counter) -> list[str]:
     n_err = sum(len(r.errors) for r in reports)
     n_warn = sum(len(r.warnings) for r in reports)
     ok = all(r.ok for r in reports)
-    lines.append(f"check mapper: {sum(r.ok for r in reports)}/{len(files)} ok, {n_err} errors, "
-                 f"{n_warn} warnings -> {'OK' if ok and not n_err and not n_warn else 'PROBLEM'}")
+    lines.append(
+        f"check mapper: {sum(r.ok for r in reports)}/{len(files)} ok, {n_err} errors, "
+        f"{n_warn} warnings -> {'OK' if ok and not n_err and not n_warn else 'PROBLEM'}"
+    )
     counter.records.clear()
     totals = [_nx_validate(p) for p in files]
     clean = sum(t == (0, 0) for t in totals)
     per_file = len(counter.records) / len(files)
-    lines.append(f"check nexusformat: {clean}/{len(files)} returned (0 warnings, 0 errors), "
-                 f"{per_file:.0f} log records per file (header and summary) -> "
-                 f"{'OK' if clean == len(files) and per_file > 0 else 'PROBLEM'}")
+    lines.append(
+        f"check nexusformat: {clean}/{len(files)} returned (0 warnings, 0 errors), "
+        f"{per_file:.0f} log records per file (header and summary) -> "
+        f"{'OK' if clean == len(files) and per_file > 0 else 'PROBLEM'}"
+    )
     # At INFO level nexusformat logs every field and group it checked: proof it walked the entry.
     counter.records.clear()
     from nexusformat.nexus.validate import logger
+
     logger.setLevel(logging.INFO)
     try:
         _nx_validate(files[0])
     finally:
         logger.setLevel(logging.WARNING)
-    walked = sum(r.getMessage().lstrip().startswith(("Field:", "Group:"))
-                 for r in counter.records)
-    lines.append(f"check nexusformat at INFO level on one file: {len(counter.records)} messages, "
-                 f"{walked} 'Field:'/'Group:' items checked")
+    walked = sum(r.getMessage().lstrip().startswith(("Field:", "Group:")) for r in counter.records)
+    lines.append(
+        f"check nexusformat at INFO level on one file: {len(counter.records)} messages, "
+        f"{walked} 'Field:'/'Group:' items checked"
+    )
     counter.records.clear()
     # The nine faults of the test suite: which does each validator flag as an error?
     w = _writer()
@@ -197,29 +205,37 @@ def sanity(files: list[Path], folder: Path, counter: _Counter) -> list[str]:
             names_n.append(name)
         p.unlink()
     counter.records.clear()
-    lines.append(f"faults of tests/nxtomo_files.FAULTS flagged as errors: mapper {flagged_m}/"
-                 f"{len(w.FAULTS)}, nexusformat {flagged_n}/{len(w.FAULTS)} ({', '.join(names_n)})")
-    lines.append("check nexusformat with one reused ApplicationValidator: same (warnings, errors) "
-                 f"as validate_application on 20 valid and {len(w.FAULTS)} faulty files -> "
-                 f"{'OK' if same else 'PROBLEM'}")
+    lines.append(
+        f"faults of tests/nxtomo_files.FAULTS flagged as errors: mapper {flagged_m}/"
+        f"{len(w.FAULTS)}, nexusformat {flagged_n}/{len(w.FAULTS)} ({', '.join(names_n)})"
+    )
+    lines.append(
+        "check nexusformat with one reused ApplicationValidator: same (warnings, errors) "
+        f"as validate_application on 20 valid and {len(w.FAULTS)} faulty files -> "
+        f"{'OK' if same else 'PROBLEM'}"
+    )
     return lines
 
 
 _COLD = {
-    "mapper": ("import time; t0 = time.perf_counter()\n"
-               "import mapper\n"
-               "r = mapper.validate({a!r}, schema='nxtomo'); t1 = time.perf_counter()\n"
-               "r2 = mapper.validate({b!r}, schema='nxtomo'); t2 = time.perf_counter()\n"
-               "import json; print(json.dumps([t1 - t0, t2 - t1, r.ok and r2.ok]))\n"),
-    "nexusformat": ("import time; t0 = time.perf_counter()\n"
-                    "import logging\n"
-                    "from nexusformat.nexus.validate import logger, validate_application\n"
-                    "logger.handlers.clear(); logger.addHandler(logging.NullHandler())\n"
-                    "r = validate_application({a!r}, application='NXtomo')\n"
-                    "t1 = time.perf_counter()\n"
-                    "r2 = validate_application({b!r}, application='NXtomo')\n"
-                    "t2 = time.perf_counter()\n"
-                    "import json; print(json.dumps([t1 - t0, t2 - t1, r == r2 == (0, 0)]))\n"),
+    "mapper": (
+        "import time; t0 = time.perf_counter()\n"
+        "import mapper\n"
+        "r = mapper.validate({a!r}, schema='nxtomo'); t1 = time.perf_counter()\n"
+        "r2 = mapper.validate({b!r}, schema='nxtomo'); t2 = time.perf_counter()\n"
+        "import json; print(json.dumps([t1 - t0, t2 - t1, r.ok and r2.ok]))\n"
+    ),
+    "nexusformat": (
+        "import time; t0 = time.perf_counter()\n"
+        "import logging\n"
+        "from nexusformat.nexus.validate import logger, validate_application\n"
+        "logger.handlers.clear(); logger.addHandler(logging.NullHandler())\n"
+        "r = validate_application({a!r}, application='NXtomo')\n"
+        "t1 = time.perf_counter()\n"
+        "r2 = validate_application({b!r}, application='NXtomo')\n"
+        "t2 = time.perf_counter()\n"
+        "import json; print(json.dumps([t1 - t0, t2 - t1, r == r2 == (0, 0)]))\n"
+    ),
 }
 
 
@@ -242,8 +258,14 @@ def cold(files: list[Path], repeat: int = COLD_REPEAT) -> dict[str, list[tuple[f
         for i in range(repeat):
             for name in names if i % 2 == 0 else names[::-1]:
                 code = _COLD[name].format(a=str(files[0]), b=str(files[1]))
-                res = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=_env(),
-                                     capture_output=True, text=True, check=True)
+                res = subprocess.run(
+                    [sys.executable, "-c", code],
+                    cwd=cwd,
+                    env=_env(),
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
                 first, second, ok = json.loads(res.stdout.strip().splitlines()[-1])
                 if not ok:
                     raise RuntimeError(f"cold {name}: the files did not validate cleanly")
@@ -256,12 +278,26 @@ def cli(folder: Path, n: int, repeat: int = CLI_REPEAT) -> dict[int, list[float]
     times: dict[int, list[float]] = {j: [] for j in CLI_JOBS}
     with tempfile.TemporaryDirectory(prefix="mapper-bench-validate-") as cwd:
         first = sorted(folder.glob("*.nxs"))[0]
-        subprocess.run([sys.executable, "-m", "mapper", "validate", "--schema", "nxtomo",
-                        str(first)], cwd=cwd, env=_env(), capture_output=True, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "mapper", "validate", "--schema", "nxtomo", str(first)],
+            cwd=cwd,
+            env=_env(),
+            capture_output=True,
+            check=True,
+        )
         for i in range(repeat):  # (one untimed single-file run above: byte-code, OS cache)
             for jobs in CLI_JOBS if i % 2 == 0 else CLI_JOBS[::-1]:
-                cmd = [sys.executable, "-m", "mapper", "validate", "--schema", "nxtomo",
-                       "--jobs", str(jobs), str(folder)]
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "mapper",
+                    "validate",
+                    "--schema",
+                    "nxtomo",
+                    "--jobs",
+                    str(jobs),
+                    str(folder),
+                ]
                 t0 = time.perf_counter()
                 res = subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=True, text=True)
                 t = time.perf_counter() - t0
@@ -273,8 +309,7 @@ def cli(folder: Path, n: int, repeat: int = CLI_REPEAT) -> dict[int, list[float]
     return times
 
 
-def _timed(files: list[Path], repeat: int, counter: _Counter
-           ) -> tuple[dict[str, list[float]], int]:
+def _timed(files: list[Path], repeat: int, counter: _Counter) -> tuple[dict[str, list[float]], int]:
     """Both loops over all files, alternating; also the number of log records they produced."""
     import mapper
 
@@ -290,8 +325,9 @@ def _timed(files: list[Path], repeat: int, counter: _Counter
         return [_nx_reused(p, validator) for p in files]
 
     counter.records.clear()
-    times = interleaved({"ours": ours, "baseline": baseline, "reused": reused}, repeat=repeat,
-                        warmup=0)
+    times = interleaved(
+        {"ours": ours, "baseline": baseline, "reused": reused}, repeat=repeat, warmup=0
+    )
     n_records = len(counter.records)
     counter.records.clear()
     return times, n_records
@@ -301,8 +337,10 @@ def run(repeat: int = REPEAT, n: int = N_FILES) -> list[Result]:
     """Write the files, time both validators and the CLI, print and return one :class:`Result`."""
     mapper = _mapper()
 
-    header(f"{NAME}: mapper.validate(path, schema='nxtomo') vs nexusformat "
-           "validate_application(path, application='NXtomo')")
+    header(
+        f"{NAME}: mapper.validate(path, schema='nxtomo') vs nexusformat "
+        "validate_application(path, application='NXtomo')"
+    )
     with TempDir("validate") as tmp:
         t0 = time.perf_counter()
         files = make_files(tmp, n)
@@ -315,6 +353,7 @@ def run(repeat: int = REPEAT, n: int = N_FILES) -> list[Result]:
         t0 = time.perf_counter()
         import nexusformat
         import nexusformat.nexus.validate
+
         t_imp = time.perf_counter() - t0
         with _Silenced() as counter:
             t0 = time.perf_counter()
@@ -344,15 +383,19 @@ def run(repeat: int = REPEAT, n: int = N_FILES) -> list[Result]:
     for name, label in (("mapper", "ours"), ("nexusformat", "baseline")):
         firsts = [a for a, _ in cold_t[name]]
         seconds = [b for _, b in cold_t[name]]
-        notes.append(f"cold, fresh interpreter, {label:8s}: imports + first file "
-                     f"{fmt_time(min(firsts))} (median {fmt_time(statistics.median(firsts))}), "
-                     f"then second file {fmt_time(min(seconds))} (best of {len(firsts)})")
+        notes.append(
+            f"cold, fresh interpreter, {label:8s}: imports + first file "
+            f"{fmt_time(min(firsts))} (median {fmt_time(statistics.median(firsts))}), "
+            f"then second file {fmt_time(min(seconds))} (best of {len(firsts)})"
+        )
     for jobs in CLI_JOBS:
         best = min(cli_t[jobs])
-        notes.append(f"CLI `python -m mapper validate --schema nxtomo --jobs {jobs} DIR`: "
-                     f"{n / best:.0f} files/s (best {best:.2f} s, median "
-                     f"{statistics.median(cli_t[jobs]):.2f} s for {n} files, interpreter "
-                     f"start-up included; {os.cpu_count()} CPUs)")
+        notes.append(
+            f"CLI `python -m mapper validate --schema nxtomo --jobs {jobs} DIR`: "
+            f"{n / best:.0f} files/s (best {best:.2f} s, median "
+            f"{statistics.median(cli_t[jobs]):.2f} s for {n} files, interpreter "
+            f"start-up included; {os.cpu_count()} CPUs)"
+        )
     notes += [
         f"ours     per file ({summary(per['ours'])})",
         f"baseline per file ({summary(per['baseline'])})",

@@ -47,8 +47,16 @@ def table(rows: list[tuple[str, Result | None, str]]) -> str:
         if r is None:
             lines.append((key, "-", "-", f"ERROR: {err}", "-", "no"))
             continue
-        lines.append((r.name, fmt_time(r.ours), fmt_time(r.baseline), r.ratio_text,
-                      r.target_text, "yes" if r.met else "no"))
+        lines.append(
+            (
+                r.name,
+                fmt_time(r.ours),
+                fmt_time(r.baseline),
+                r.ratio_text,
+                r.target_text,
+                "yes" if r.met else "no",
+            )
+        )
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     out = []
     for n, line in enumerate(lines):

@@ -92,8 +92,9 @@ signal:
 """
 
 # the same mapping with two typical mistakes, to show what `check` reports
-BROKEN = (MAPPING.replace('{{path: "{{detector}}/frames"', '{{pth: "{{detector}}/frames"')
-                 .replace("transform: float, default: 1.0", "transform: floot, default: 1.0"))
+BROKEN = MAPPING.replace('{{path: "{{detector}}/frames"', '{{pth: "{{detector}}/frames"').replace(
+    "transform: float, default: 1.0", "transform: floot, default: 1.0"
+)
 
 
 def write_file(path: Path, *, with_sample: bool) -> np.ndarray:
@@ -114,7 +115,8 @@ def write_file(path: Path, *, with_sample: bool) -> np.ndarray:
         det["exposure"].attrs["units"] = "s"
         ds.attrs["units"] = "counts"
         theta = scan.create_group("motor").create_dataset(
-            "theta", data=np.linspace(34.4, 34.7, n_theta))  # uniform, degrees
+            "theta", data=np.linspace(34.4, 34.7, n_theta)
+        )  # uniform, degrees
         theta.attrs["units"] = "deg"
         if with_sample:
             scan.create_group("sample")["name"] = "Si(001) wafer"
@@ -145,8 +147,7 @@ def main() -> None:
             print("  " + p.replace(str(tmp_path), "<tmp>"))
         assert len(problems) == 3
         assert "/signal/data: unknown key 'pth' (did you mean 'path'?)" in problems[0]
-        assert all("unknown transform 'floot' (did you mean 'float'?)" in p
-                   for p in problems[1:])
+        assert all("unknown transform 'floot' (did you mean 'float'?)" in p for p in problems[1:])
 
         # 2. load by path to the YAML file
         path = tmp_path / "rc_0001.h5"
@@ -156,10 +157,15 @@ def main() -> None:
             (s,) = mapper.load(path, schema=good)
         print(f"\n{path.name}: data {s['data'].dtype} {s['data'].shape}")
         for ax in s["axes"]:
-            span = (f"offset {ax['offset']:g}, scale {ax['scale']:g}" if "axis" not in ax
-                    else "non-uniform")
-            print(f"  {ax['name']:>5} [{ax['units']}] size {ax['size']}, "
-                  f"navigate={ax['navigate']}: {span}")
+            span = (
+                f"offset {ax['offset']:g}, scale {ax['scale']:g}"
+                if "axis" not in ax
+                else "non-uniform"
+            )
+            print(
+                f"  {ax['name']:>5} [{ax['units']}] size {ax['size']}, "
+                f"navigate={ax['navigate']}: {span}"
+            )
         print("  metadata:", s["metadata"])
         print("  original_metadata:", sorted(s["original_metadata"]))
 
@@ -170,11 +176,15 @@ def main() -> None:
         assert (y["scale"], y["units"], y["navigate"], y["size"]) == (55.0, "um", False, 16)
         assert (x["scale"], x["size"]) == (55.0, 20)
         md = s["metadata"]
-        assert md["General"] == {"title": "rocking curve of Si(004)",
-                                 "original_filename": "rc_0001.h5"}
+        assert md["General"] == {
+            "title": "rocking curve of Si(004)",
+            "original_filename": "rc_0001.h5",
+        }
         assert md["Sample"]["name"] == "Si(001) wafer"
-        assert md["Acquisition_instrument"]["Detector"] == {"exposure_time": 0.5,
-                                                            "model": "ACME-RC1"}
+        assert md["Acquisition_instrument"]["Detector"] == {
+            "exposure_time": 0.5,
+            "model": "ACME-RC1",
+        }
         # skip_arrays: the frames and theta are left out, scalars stay
         om = s["original_metadata"]
         assert "frames" not in om["detector"] and om["detector"]["exposure"]["value"] == 0.5

@@ -58,9 +58,9 @@ def write_nexus(path: Path) -> np.ndarray:
         nxdata.attrs["signal"] = "data"
         nxdata.attrs["axes"] = np.array(["time", "y", "x"], dtype=h5py.string_dtype())
         nxdata.create_dataset("data", data=data, chunks=(1, ny, nx))
-        nxdata["time"] = np.array([0.0, 1.0, 3.0, 7.0])        # non-uniform
+        nxdata["time"] = np.array([0.0, 1.0, 3.0, 7.0])  # non-uniform
         nxdata["time"].attrs["units"] = "s"
-        nxdata["y"] = 10.0 + 0.5 * np.arange(ny)                # uniform
+        nxdata["y"] = 10.0 + 0.5 * np.arange(ny)  # uniform
         nxdata["y"].attrs["units"] = "nm"
         nxdata["x"] = 0.5 * np.arange(nx)
         nxdata["x"].attrs["units"] = "nm"
@@ -86,12 +86,16 @@ def main() -> None:
         # NeXus -> HSpy. The source is read lazily and streamed chunk by chunk.
         hspy = mapper.convert(nxs, Path(tmp) / "series.hspy", to="hspy")
         with h5py.File(hspy, "r") as f:
-            print(f"{hspy.name}: @file_format={f.attrs['file_format']} "
-                  f"@file_format_version={f.attrs['file_format_version']}")
+            print(
+                f"{hspy.name}: @file_format={f.attrs['file_format']} "
+                f"@file_format_version={f.attrs['file_format_version']}"
+            )
             print(f"  experiments: {list(f['Experiments'])}")
             ds = f[f"Experiments/{TITLE}/data"]
-            print(f"  data {ds.dtype} {ds.shape}, chunks {ds.chunks}, {ds.compression} "
-                  f"(shuffle={ds.shuffle})")
+            print(
+                f"  data {ds.dtype} {ds.shape}, chunks {ds.chunks}, {ds.compression} "
+                f"(shuffle={ds.shuffle})"
+            )
             assert list(f["Experiments"]) == [TITLE]
             assert ds.compression == "gzip" and ds.shuffle
 
@@ -99,11 +103,12 @@ def main() -> None:
         s = mapper.load(hspy)[0]
         print(f"mapper: keys {sorted(s)}")
         describe_axes(s["axes"])
-        print(f"  title {s['metadata']['General']['title']!r}, original_filename "
-              f"{s['metadata']['General']['original_filename']!r}")
+        print(
+            f"  title {s['metadata']['General']['title']!r}, original_filename "
+            f"{s['metadata']['General']['original_filename']!r}"
+        )
         om = dict(s["original_metadata"])
-        print(f"  original_metadata: {sorted(om)}; sample name "
-              f"{om['sample']['name']['value']!r}")
+        print(f"  original_metadata: {sorted(om)}; sample name {om['sample']['name']['value']!r}")
         assert np.array_equal(s["data"], data)
         assert [a["navigate"] for a in s["axes"]] == [True, False, False]
         assert np.allclose(s["axes"][0]["axis"], [0.0, 1.0, 3.0, 7.0])
@@ -127,8 +132,10 @@ def main() -> None:
         back = mapper.convert(hspy, Path(tmp) / "series_back.nxs", to="nxdata")
         with h5py.File(back, "r") as f:
             g = f["entry/data"]
-            print(f"{back.name}: /entry/data @signal={g.attrs['signal']} "
-                  f"@axes={list(g.attrs['axes'])}; auxiliary: {list(f['entry/auxiliary'])}")
+            print(
+                f"{back.name}: /entry/data @signal={g.attrs['signal']} "
+                f"@axes={list(g.attrs['axes'])}; auxiliary: {list(f['entry/auxiliary'])}"
+            )
         b = mapper.load(back)[0]
         describe_axes(b["axes"])
         assert np.array_equal(b["data"], data)
@@ -137,8 +144,9 @@ def main() -> None:
         assert b["metadata"]["General"]["title"] == TITLE
         bom = dict(b["original_metadata"])
         assert sorted(bom) == sorted(om)
-        assert np.array_equal(bom["sample"]["temperature"]["value"],
-                              om["sample"]["temperature"]["value"])
+        assert np.array_equal(
+            bom["sample"]["temperature"]["value"], om["sample"]["temperature"]["value"]
+        )
         print("round trip: data, axes, metadata and original_metadata unchanged")
 
 

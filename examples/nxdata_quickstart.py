@@ -59,8 +59,7 @@ def write_file(path: Path) -> np.ndarray:
         nxdata.attrs["x_indices"] = 1
         nxdata.attrs["energy_indices"] = 2
 
-        signal = nxdata.create_dataset("data", data=data, chunks=(1, nx, ne),
-                                       compression="gzip")
+        signal = nxdata.create_dataset("data", data=data, chunks=(1, nx, ne), compression="gzip")
         signal.attrs["units"] = "counts"
         signal.attrs["interpretation"] = "spectrum"
         nxdata.create_dataset("data_errors", data=np.sqrt(data), chunks=(1, nx, ne))
@@ -141,7 +140,8 @@ def main() -> None:
         except TypeError as exc:
             print(f"  json.dumps(om): TypeError ({exc}); json.dumps(dict(om)) works")
         assert json.loads(json.dumps(dict(om), default=str))["title"] == {
-            "value": "Quickstart EELS map"}
+            "value": "Quickstart EELS map"
+        }
         assert type(copy.deepcopy(om)) is dict and sorted(copy.deepcopy(om)) == sorted(om)
 
         # ---------------------------------------------------------------- lazy
@@ -155,8 +155,8 @@ def main() -> None:
         # no file is open here: each dask task opens the file, reads, closes it
         np.testing.assert_array_equal(data.compute(), written)
         np.testing.assert_allclose(
-            lazy["metadata"]["Signal"]["Noise_properties"]["variance"].compute(), written,
-            rtol=1e-6)
+            lazy["metadata"]["Signal"]["Noise_properties"]["variance"].compute(), written, rtol=1e-6
+        )
 
         # ------------------------------------------- an open file owns the handle
         with mapper.open(path) as f:

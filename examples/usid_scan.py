@@ -45,8 +45,11 @@ def make_signal() -> dict:
             {"name": "X", "units": "um", "navigate": True, "size": 8, "offset": 1.0, "scale": 0.5},
             {"name": "Bias", "units": "V", "navigate": False, "size": 5, "axis": BIAS},
         ],
-        "metadata": {"General": {"title": "IV_map"}, "Signal": {"quantity": "Current (nA)"},
-                     "Sample": {"name": "PZT film", "thickness_nm": 50}},
+        "metadata": {
+            "General": {"title": "IV_map"},
+            "Signal": {"quantity": "Current (nA)"},
+            "Sample": {"name": "PZT film", "thickness_nm": 50},
+        },
         "original_metadata": {"Instrument": {"tip": "Pt-coated"}},
     }
 
@@ -62,10 +65,11 @@ def write_old_style(path: Path, data: np.ndarray) -> None:
         pos_val = np.stack([1.0 + 0.5 * ix, 0.5 * iy], axis=1)
         spec_ind = np.arange(ns, dtype=np.uint32)[None, :]
         for name, arr, labels, units in (
-                ("Position_Indices", pos_ind, ["X", "Y"], ["um", "um"]),
-                ("Position_Values", pos_val, ["X", "Y"], ["um", "um"]),
-                ("Spectroscopic_Indices", spec_ind, ["Bias"], ["V"]),
-                ("Spectroscopic_Values", BIAS[None, :], ["Bias"], ["V"])):
+            ("Position_Indices", pos_ind, ["X", "Y"], ["um", "um"]),
+            ("Position_Values", pos_val, ["X", "Y"], ["um", "um"]),
+            ("Spectroscopic_Indices", spec_ind, ["Bias"], ["V"]),
+            ("Spectroscopic_Values", BIAS[None, :], ["Bias"], ["V"]),
+        ):
             ds = ch.create_dataset(name, data=arr)
             ds.attrs["labels"] = np.array(labels, dtype="S")
             ds.attrs["units"] = np.array(units, dtype="S")
@@ -96,9 +100,11 @@ def run(tmp: Path) -> None:
     for path in (new, old):
         s = mapper.load(path)[0]
         names = [a["name"] for a in s["axes"]]
-        print(f"{path.name}: {s['data'].shape} {names} "
-              f"navigate={[a['navigate'] for a in s['axes']]} "
-              f"quantity={s['metadata']['Signal']['quantity']!r}")
+        print(
+            f"{path.name}: {s['data'].shape} {names} "
+            f"navigate={[a['navigate'] for a in s['axes']]} "
+            f"quantity={s['metadata']['Signal']['quantity']!r}"
+        )
         assert names == ["Y", "X", "Bias"] and np.array_equal(s["data"], sig["data"])
         assert np.allclose(s["axes"][2]["axis"], BIAS)  # non-uniform: values kept
         assert s["axes"][1]["offset"] == 1.0 and s["axes"][1]["scale"] == 0.5
@@ -113,8 +119,12 @@ def run(tmp: Path) -> None:
         keep = np.arange(0, 48, 2)  # every other position: no regular grid left
         raw = src["Measurement_000/Channel_000/Raw_Data"]
         main_ds = ch.create_dataset("Raw_Data", data=raw[keep])
-        for name in ("Position_Indices", "Position_Values", "Spectroscopic_Indices",
-                     "Spectroscopic_Values"):
+        for name in (
+            "Position_Indices",
+            "Position_Values",
+            "Spectroscopic_Indices",
+            "Spectroscopic_Values",
+        ):
             arr = src[f"Measurement_000/Channel_000/{name}"]
             ds = ch.create_dataset(name, data=arr[keep] if name.startswith("Pos") else arr[()])
             ds.attrs.update(arr.attrs)
@@ -129,8 +139,9 @@ def run(tmp: Path) -> None:
     bad = tmp / "bad.h5"
     bad.write_bytes(new.read_bytes())
     with h5py.File(bad, "r+") as f:
-        f["Measurement_000/Channel_000/Position_Indices"].attrs["labels"] = np.array(["X", "X"],
-                                                                                      dtype="S")
+        f["Measurement_000/Channel_000/Position_Indices"].attrs["labels"] = np.array(
+            ["X", "X"], dtype="S"
+        )
     for path in (new, old, sparse, bad):
         report = mapper.validate(path, schema="usid")
         print(f"validate {path.name}: {'valid' if report.ok else 'INVALID'}")

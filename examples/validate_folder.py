@@ -43,9 +43,15 @@ def _group(parent: h5py.Group, name: str, nx_class: str) -> h5py.Group:
     return g
 
 
-def write_nxtomo(path: Path, *, image_key: Any = None, pixel_size_units: str = "um",
-                 rotation_angle: bool = True, probe: str = "x-ray",
-                 start_time: str = "2024-05-01T12:30:00+02:00") -> Path:
+def write_nxtomo(
+    path: Path,
+    *,
+    image_key: Any = None,
+    pixel_size_units: str = "um",
+    rotation_angle: bool = True,
+    probe: str = "x-ray",
+    start_time: str = "2024-05-01T12:30:00+02:00",
+) -> Path:
     """A small NXtomo file; the keyword arguments introduce one fault each."""
     frames = np.arange(N_FRAMES * NY * NX, dtype=np.uint16).reshape(N_FRAMES, NY, NX)
     if image_key is None:  # a dark, a flat, projections, a flat at the end
@@ -88,13 +94,14 @@ def write_nxtomo(path: Path, *, image_key: Any = None, pixel_size_units: str = "
 FILES: dict[str, tuple[dict[str, Any], set[str]]] = {
     "scan_0001.nxs": ({}, set()),
     "scan_0002.nxs": ({}, set()),
-    "scan_0003.nxs": ({"image_key": np.array([7] + [0] * (N_FRAMES - 1), dtype=np.int32)},
-                      {"enum"}),
+    "scan_0003.nxs": (
+        {"image_key": np.array([7] + [0] * (N_FRAMES - 1), dtype=np.int32)},
+        {"enum"},
+    ),
     "scan_0004.nxs": ({"image_key": np.zeros(N_FRAMES - 1, dtype=np.int32)}, {"shape"}),
     "scan_0005.nxs": ({"pixel_size_units": "deg"}, {"units"}),
     "scan_0006.nxs": ({"rotation_angle": False}, {"required"}),
-    "scan_0007.nxs": ({"probe": "muon", "start_time": "01/05/2024 12:30"},
-                      {"enum", "datetime"}),
+    "scan_0007.nxs": ({"probe": "muon", "start_time": "01/05/2024 12:30"}, {"enum", "datetime"}),
 }
 
 
@@ -111,22 +118,31 @@ def main() -> None:
             report = mapper.validate(folder / name, schema="nxtomo")
             print(report.summary_line().replace(str(folder) + "/", ""))
             for finding in report.findings:
-                print(f"    [{finding.rule}] {finding.severity}: {finding.path}: "
-                      f"{finding.message}")
+                print(f"    [{finding.rule}] {finding.severity}: {finding.path}: {finding.message}")
             assert report.checked
             assert report.ok == (not expected_rules), name
             found_rules = {f.rule for f in report.errors}
             assert expected_rules <= found_rules, (name, expected_rules, found_rules)
 
         # 2. The command line, as a pipeline calls it: one JSON document on stdout.
-        cmd = [sys.executable, "-m", "mapper", "validate", "--schema", "nxtomo", "--json",
-               str(folder)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "mapper",
+            "validate",
+            "--schema",
+            "nxtomo",
+            "--json",
+            str(folder),
+        ]
         run = subprocess.run(cmd, capture_output=True, text=True, check=False)
         doc = json.loads(run.stdout)
         summary = doc["summary"]
         print("\n== mapper validate --schema nxtomo --json incoming/")
-        print(f"exit code {run.returncode}: {summary['files']} files, {summary['valid']} valid, "
-              f"{summary['invalid']} invalid, {summary['not_checked']} not checked")
+        print(
+            f"exit code {run.returncode}: {summary['files']} files, {summary['valid']} valid, "
+            f"{summary['invalid']} invalid, {summary['not_checked']} not checked"
+        )
         print("findings per rule:", json.dumps(summary["rules"], sort_keys=True))
         invalid = [Path(f["file"]).name for f in doc["files"] if f["checked"] and not f["ok"]]
         print("to quarantine:", ", ".join(invalid))
@@ -140,16 +156,31 @@ def main() -> None:
         run = subprocess.run(cmd, capture_output=True, text=True, check=False)
         doc = json.loads(run.stdout)
         broken = [f for f in doc["files"] if not f["checked"]]
-        print(f"\nwith a broken file: exit code {run.returncode}; "
-              f"{Path(broken[0]['file']).name}: {broken[0]['error']}")
+        print(
+            f"\nwith a broken file: exit code {run.returncode}; "
+            f"{Path(broken[0]['file']).name}: {broken[0]['error']}"
+        )
         assert run.returncode == 2 and len(broken) == 1
 
         # 4. Only the valid files: exit code 0, and a JUnit report for CI.
         junit = Path(tmp) / "validate.xml"
         good = [str(folder / n) for n, (_, rules) in FILES.items() if not rules]
-        run = subprocess.run([sys.executable, "-m", "mapper", "validate", "--schema", "nxtomo",
-                              "--junit", str(junit), *good],
-                             capture_output=True, text=True, check=False)
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "mapper",
+                "validate",
+                "--schema",
+                "nxtomo",
+                "--junit",
+                str(junit),
+                *good,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         last = run.stdout.strip().splitlines()[-1]
         print(f"valid files only: exit code {run.returncode}; {last}")
         assert run.returncode == 0

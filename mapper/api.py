@@ -52,8 +52,12 @@ class MappedFile:
         Extra directories with mapping files.
     """
 
-    def __init__(self, path: PathLike, allow_dirs: list[PathLike] | None = None,
-                 search_path: list[PathLike] | None = None) -> None:
+    def __init__(
+        self,
+        path: PathLike,
+        allow_dirs: list[PathLike] | None = None,
+        search_path: list[PathLike] | None = None,
+    ) -> None:
         self.path = str(path)
         if isinstance(search_path, (str, os.PathLike)):
             search_path = [search_path]
@@ -91,13 +95,20 @@ class MappedFile:
         """Resolve ``schema`` (name, YAML path, loaded mapping or None = detect)."""
         return choose_mapping(schema, self.resolver, self.path, self.search_path)
 
-    def load(self, schema: str | PathLike | Mapping | None = None, lazy: bool = False,
-             *, defer_metadata: bool = True, **options: Any) -> list[dict[str, Any]]:
+    def load(
+        self,
+        schema: str | PathLike | Mapping | None = None,
+        lazy: bool = False,
+        *,
+        defer_metadata: bool = True,
+        **options: Any,
+    ) -> list[dict[str, Any]]:
         """Read every signal the mapping finds; see :func:`mapper.load`."""
         m = self.mapping(schema)
         opts = _check_options(m, options)
-        engine = Engine(m, self.resolver, self.path, opts, lazy=lazy, warn=_warn,
-                        defer_metadata=defer_metadata)
+        engine = Engine(
+            m, self.resolver, self.path, opts, lazy=lazy, warn=_warn, defer_metadata=defer_metadata
+        )
         envs = engine.bindings()
         failed: list[MapperError] = []
 
@@ -122,8 +133,12 @@ class MappedFile:
         return signals
 
 
-def choose_mapping(schema: str | PathLike | Mapping | None, resolver: Resolver, path: str,
-                   search_path: list[PathLike] | None) -> Mapping:
+def choose_mapping(
+    schema: str | PathLike | Mapping | None,
+    resolver: Resolver,
+    path: str,
+    search_path: list[PathLike] | None,
+) -> Mapping:
     """``schema`` resolved (a name, a YAML path, a loaded mapping), or detected when None.
 
     Detection tries every available mapping, highest ``priority`` first, and
@@ -149,8 +164,9 @@ def choose_mapping(schema: str | PathLike | Mapping | None, resolver: Resolver, 
         if engine.predicate(m.match, {}):
             return m
     names = ", ".join(m.name for m in candidates)
-    raise NoMatchError(f"{path}: no mapping matches this file (tried {names}); "
-                       "pass schema=NAME or a mapping file")
+    raise NoMatchError(
+        f"{path}: no mapping matches this file (tried {names}); pass schema=NAME or a mapping file"
+    )
 
 
 def _with_file(exc: MapperError, path: str) -> MapperError:
@@ -169,8 +185,10 @@ def _check_options(m: Mapping, options: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(options) - set(declared))
     if unknown:
         hint = did_you_mean(unknown[0], declared)
-        raise OptionError(f"mapping {m.name!r} has no option {', '.join(map(repr, unknown))}"
-                          f"{hint}; options: {', '.join(sorted(declared)) or 'none'}")
+        raise OptionError(
+            f"mapping {m.name!r} has no option {', '.join(map(repr, unknown))}"
+            f"{hint}; options: {', '.join(sorted(declared)) or 'none'}"
+        )
     out = dict(declared)
     for key, value in options.items():
         spec = next(o for o in m.options if o.name == key)
@@ -183,15 +201,17 @@ def _coerce(m: Mapping, name: str, kind: str, value: Any) -> Any:
         return None
     ok = {
         "string": isinstance(value, str),
-        "string_list": isinstance(value, str) or (isinstance(value, (list, tuple))
-                                                  and all(isinstance(v, str) for v in value)),
+        "string_list": isinstance(value, str)
+        or (isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)),
         "boolean": isinstance(value, bool),
         "integer": isinstance(value, int) and not isinstance(value, bool),
         "number": isinstance(value, (int, float)) and not isinstance(value, bool),
     }[kind]
     if not ok:
-        raise OptionError(f"option {name!r} of mapping {m.name!r} must be a {kind}, "
-                          f"not {type(value).__name__} {value!r}")
+        raise OptionError(
+            f"option {name!r} of mapping {m.name!r} must be a {kind}, "
+            f"not {type(value).__name__} {value!r}"
+        )
     if kind == "string_list" and isinstance(value, str):
         return [value]
     return list(value) if kind == "string_list" else value
@@ -246,7 +266,8 @@ def _memory_guard(engine: Engine, signals: list[dict[str, Any]], path: str) -> N
     if total > limit:
         raise MemoryLimitError(
             f"{path}: an eager load needs {_size(total)} but only {_size(limit)} is "
-            "available; use lazy=True")
+            "available; use lazy=True"
+        )
 
 
 def _size(n: float) -> str:
@@ -269,15 +290,25 @@ def _materialize(engine: Engine, tree: Any) -> Any:
     return tree
 
 
-def open(path: PathLike, allow_dirs: list[PathLike] | None = None,
-         search_path: list[PathLike] | None = None) -> MappedFile:
+def open(
+    path: PathLike,
+    allow_dirs: list[PathLike] | None = None,
+    search_path: list[PathLike] | None = None,
+) -> MappedFile:
     """Open a data file for reading; use as a context manager (see :class:`MappedFile`)."""
     return MappedFile(path, allow_dirs=allow_dirs, search_path=search_path)
 
 
-def load(path: PathLike, schema: str | PathLike | Mapping | None = None, lazy: bool = False,
-         *, allow_dirs: list[PathLike] | None = None, search_path: list[PathLike] | None = None,
-         defer_metadata: bool = True, **options: Any) -> list[dict[str, Any]]:
+def load(
+    path: PathLike,
+    schema: str | PathLike | Mapping | None = None,
+    lazy: bool = False,
+    *,
+    allow_dirs: list[PathLike] | None = None,
+    search_path: list[PathLike] | None = None,
+    defer_metadata: bool = True,
+    **options: Any,
+) -> list[dict[str, Any]]:
     """Read a file into a list of signal dicts (RosettaSciIO convention).
 
     Parameters
@@ -318,8 +349,11 @@ def load(path: PathLike, schema: str | PathLike | Mapping | None = None, lazy: b
         return f.load(schema, lazy=lazy, defer_metadata=defer_metadata, **options)
 
 
-def detect(path: PathLike, search_path: list[PathLike] | None = None,
-           allow_dirs: list[PathLike] | None = None) -> str:
+def detect(
+    path: PathLike,
+    search_path: list[PathLike] | None = None,
+    allow_dirs: list[PathLike] | None = None,
+) -> str:
     """The name of the mapping that :func:`load` would use for ``path``."""
     with MappedFile(path, allow_dirs=allow_dirs, search_path=search_path) as f:
         return f.detect().name
@@ -330,9 +364,13 @@ def mappings(search_path: list[PathLike] | None = None) -> dict[str, Path]:
     return _schema.available(search_path)
 
 
-def validate(path: PathLike, schema: str | PathLike | Mapping | None = None, *,
-             allow_dirs: list[PathLike] | None = None,
-             search_path: list[PathLike] | None = None) -> Report:
+def validate(
+    path: PathLike,
+    schema: str | PathLike | Mapping | None = None,
+    *,
+    allow_dirs: list[PathLike] | None = None,
+    search_path: list[PathLike] | None = None,
+) -> Report:
     """Check a file against a mapping's rules; return a :class:`~mapper.Report`.
 
     Parameters

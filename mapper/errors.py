@@ -66,8 +66,9 @@ class MapperWarning(UserWarning):
     """A file is a little off; the reader fell back (lenient read)."""
 
 
-def did_you_mean(word: str, choices: list[str] | set[str] | dict[str, object],
-                 fmt: str = "{!r}") -> str:
+def did_you_mean(
+    word: str, choices: list[str] | set[str] | dict[str, object], fmt: str = "{!r}"
+) -> str:
     """`` (did you mean 'x'?)`` for the closest choice, or an empty string."""
     import difflib
 

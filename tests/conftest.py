@@ -26,8 +26,13 @@ def shared() -> Callable[[str], Path]:
     return shared_file
 
 
-def write_nxdata(group: h5py.Group, data: Any, axes: list[str] | None = None,
-                 fields: dict[str, Any] | None = None, **attrs: Any) -> h5py.Group:
+def write_nxdata(
+    group: h5py.Group,
+    data: Any,
+    axes: list[str] | None = None,
+    fields: dict[str, Any] | None = None,
+    **attrs: Any,
+) -> h5py.Group:
     """Create an NXdata group with @signal='data' and the given axis fields."""
     group.attrs["NX_class"] = "NXdata"
     group.attrs["signal"] = "data"

@@ -50,8 +50,9 @@ def assert_same(a: Any, b: Any, where: str = "") -> None:
     if hasattr(b, "dask"):
         b = b.compute()
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        assert isinstance(a, np.ndarray) and isinstance(b, np.ndarray), \
+        assert isinstance(a, np.ndarray) and isinstance(b, np.ndarray), (
             f"{where}: {type(a).__name__} {a!r} != {type(b).__name__} {b!r}"
+        )
         same_array(a, b, where)
         return
     assert type(a) is type(b), f"{where}: {type(a).__name__} {a!r} != {type(b).__name__} {b!r}"

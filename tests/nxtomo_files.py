@@ -23,24 +23,43 @@ def _group(parent: h5py.Group, name: str, nx_class: str) -> h5py.Group:
     return g
 
 
-def write_nxtomo(path: Path, *, entry: str = "entry", definition: Any = "NXtomo",
-                 data: Any = None, image_key: Any = None, rotation_angle: Any = None,
-                 angle_units: str = "degree", pixel_size_units: str = "um",
-                 probe: Any = "x-ray", start_time: Any = "2024-05-01T12:30:00+02:00",
-                 x_translation: Any = None, sample_name: Any = "bone-17",
-                 detector_class: str = "NXdetector", link_mode: str = "hard",
-                 default: str | None = "data", with_nxdata: bool = True,
-                 with_control: bool = True, extra: Any = None) -> Path:
+def write_nxtomo(
+    path: Path,
+    *,
+    entry: str = "entry",
+    definition: Any = "NXtomo",
+    data: Any = None,
+    image_key: Any = None,
+    rotation_angle: Any = None,
+    angle_units: str = "degree",
+    pixel_size_units: str = "um",
+    probe: Any = "x-ray",
+    start_time: Any = "2024-05-01T12:30:00+02:00",
+    x_translation: Any = None,
+    sample_name: Any = "bone-17",
+    detector_class: str = "NXdetector",
+    link_mode: str = "hard",
+    default: str | None = "data",
+    with_nxdata: bool = True,
+    with_control: bool = True,
+    extra: Any = None,
+) -> Path:
     """Write an NXtomo file; ``None`` for a field's value means "leave it out" where optional.
 
     ``definition=None`` and ``rotation_angle=False`` leave those required fields out.
     ``link_mode``: ``hard`` (same object), ``copy`` (a copy with ``@target``) or
     ``wrong`` (the NXdata ``rotation_angle`` links to ``x_translation``).
     """
-    frames = data if data is not None else (
-        np.arange(N_FRAMES * NY * NX, dtype=np.uint16).reshape(N_FRAMES, NY, NX))
-    keys = image_key if image_key is not None else np.array([2, 1] + [0] * (N_FRAMES - 3) + [1],
-                                                             dtype=np.int32)
+    frames = (
+        data
+        if data is not None
+        else (np.arange(N_FRAMES * NY * NX, dtype=np.uint16).reshape(N_FRAMES, NY, NX))
+    )
+    keys = (
+        image_key
+        if image_key is not None
+        else np.array([2, 1] + [0] * (N_FRAMES - 3) + [1], dtype=np.int32)
+    )
     angles = rotation_angle if rotation_angle is not None else np.linspace(0, 180, N_FRAMES)
     with h5py.File(path, "w") as f:
         if default is not None:
@@ -108,10 +127,11 @@ FAULTS: dict[str, tuple[dict[str, Any], str]] = {
     "missing rotation_angle": ({"rotation_angle": False}, "required"),
     "wrong units (deg for a length)": ({"pixel_size_units": "deg"}, "units"),
     "rank 2 data": ({"data": np.zeros((N_FRAMES, NY * NX), dtype=np.uint16)}, "rank"),
-    "image_key = 7": ({"image_key": np.array([7] + [0] * (N_FRAMES - 1), dtype=np.int32)},
-                      "enum"),
-    "image_key length 11 vs 12 frames": ({"image_key": np.zeros(N_FRAMES - 1, dtype=np.int32)},
-                                         "shape"),
+    "image_key = 7": ({"image_key": np.array([7] + [0] * (N_FRAMES - 1), dtype=np.int32)}, "enum"),
+    "image_key length 11 vs 12 frames": (
+        {"image_key": np.zeros(N_FRAMES - 1, dtype=np.int32)},
+        "shape",
+    ),
     "float image_key": ({"image_key": np.zeros(N_FRAMES, dtype=np.float64)}, "dtype"),
     "probe = muon": ({"probe": "muon"}, "enum"),
     "start_time not ISO 8601": ({"start_time": "01/05/2024 12:30"}, "datetime"),

@@ -85,12 +85,16 @@ def test_check_several_files_reports_each(tmp_path, capsys):
 
 
 def test_check_semantic_problem(tmp_path, capsys):
-    p = write(tmp_path, "sem.yaml", """
+    p = write(
+        tmp_path,
+        "sem.yaml",
+        """
         mapping: "1"
         name: sem
         signal:
           data: {path: "{entry}/d", transform: strng}
-    """)
+    """,
+    )
     assert main(["check", str(p)]) == 1
     out, _ = capsys.readouterr()
     assert out.splitlines() == [
@@ -100,11 +104,15 @@ def test_check_semantic_problem(tmp_path, capsys):
 
 
 def test_check_yaml_error(tmp_path, capsys):
-    p = write(tmp_path, "dup.yaml", """
+    p = write(
+        tmp_path,
+        "dup.yaml",
+        """
         mapping: "1"
         name: dup
         name: again
-    """)
+    """,
+    )
     assert main(["check", str(p)]) == 1
     out, _ = capsys.readouterr()
     assert out == f"{p}:3:1: duplicate key 'name' (first at line 2)\n"
@@ -122,11 +130,15 @@ def test_check_with_mapping_path_for_extends(tmp_path, capsys):
     lib = tmp_path / "lib"
     lib.mkdir()
     write(lib, "base.yaml", CLEAN.replace("name: clean", "name: base"))
-    child = write(tmp_path, "child.yaml", """
+    child = write(
+        tmp_path,
+        "child.yaml",
+        """
         mapping: "1"
         name: child
         extends: base
-    """)
+    """,
+    )
     assert main(["check", str(child)]) == 1
     out, _ = capsys.readouterr()
     assert out.startswith(f"{child}:3:10: no mapping named 'base'")
@@ -187,18 +199,23 @@ def test_show_warnings_go_to_stderr_once(tmp_path, capsys):
     h5 = tmp_path / "f.h5"
     with h5py.File(h5, "w") as f:
         f["d"] = np.arange(6.0).reshape(2, 3)
-    m = write(tmp_path, "rec.yaml", """
+    m = write(
+        tmp_path,
+        "rec.yaml",
+        """
         mapping: "1"
         name: rec
         signal:
           data: {path: /d}
           metadata:
             A.b: {path: /nope, required: recommended}
-    """)
+    """,
+    )
     assert main(["show", str(h5), "-s", str(m)]) == 0
     _, err = capsys.readouterr()
     assert err.splitlines() == [
-        f"mapper: warning: {h5}: recommended /nope not found (mapping {m}:6:10)"]
+        f"mapper: warning: {h5}: recommended /nope not found (mapping {m}:6:10)"
+    ]
 
 
 def test_schemas_lists_nxdata(capsys):

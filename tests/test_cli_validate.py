@@ -118,7 +118,8 @@ def test_an_unknown_schema_is_one_error_before_any_file(capsys, files):
     assert out == ""
     assert err.strip().splitlines() == [
         "mapper: error: no mapping named 'no_such_mapping'; "
-        "available: hspy, nxdata, nxmonopd, nxtomo, usid"]
+        "available: hspy, nxdata, nxmonopd, nxtomo, usid"
+    ]
 
 
 def test_file_names_from_standard_input_nul_separated(capsys, files, monkeypatch):
@@ -192,7 +193,11 @@ def test_the_json_document_has_the_documented_shape(capsys, files):
     assert doc["format"] == "1"
     assert isinstance(doc["mapper"], str)
     assert [Path(f["file"]).name for f in doc["files"]] == [
-        "good.nxs", "bad.nxs", "warn.nxs", "junk.nxs"]
+        "good.nxs",
+        "bad.nxs",
+        "warn.nxs",
+        "junk.nxs",
+    ]
     for f in doc["files"]:
         assert {"file", "schema", "ok", "checked", "findings"} <= set(f)
         for finding in f["findings"]:
@@ -201,20 +206,33 @@ def test_the_json_document_has_the_documented_shape(capsys, files):
             assert finding["mapping"].startswith("nxtomo.yaml:")
     good, bad, warn, junk = doc["files"]
     assert (good["schema"], good["ok"], good["checked"], good["findings"]) == (
-        "nxtomo", True, True, [])
+        "nxtomo",
+        True,
+        True,
+        [],
+    )
     assert (bad["ok"], bad["checked"]) == (False, True)
     (finding,) = bad["findings"]
     assert finding == {
-        "severity": "error", "rule": "enum", "path": "/entry/instrument/source/probe",
-        "message": finding["message"], "mapping": finding["mapping"],
-        "expected": ["neutron", "x-ray", "electron"], "found": "muon"}
+        "severity": "error",
+        "rule": "enum",
+        "path": "/entry/instrument/source/probe",
+        "message": finding["message"],
+        "mapping": finding["mapping"],
+        "expected": ["neutron", "x-ray", "electron"],
+        "found": "muon",
+    }
     assert warn["ok"] is True and [x["severity"] for x in warn["findings"]] == ["warning"]
     assert (junk["ok"], junk["checked"], junk["findings"]) == (False, False, [])
     assert junk["error"]
     assert doc["summary"] == {
-        "files": 4, "valid": 2, "invalid": 1, "not_checked": 1,
+        "files": 4,
+        "valid": 2,
+        "invalid": 1,
+        "not_checked": 1,
         "findings": {"error": 1, "warning": 1, "info": 0},
-        "rules": {"enum": 1, "units": 1}}
+        "rules": {"enum": 1, "units": 1},
+    }
 
 
 def test_json_output_is_strict_json_only(capsys, files):
@@ -264,8 +282,9 @@ def test_a_directory_is_walked_recursively_for_hdf5_names(capsys, tree):
     code, doc = run_json(capsys, tree)
     assert code == 1
     names = [os.path.relpath(f["file"], tree) for f in doc["files"]]
-    assert sorted(names) == sorted(["top.nxs", "a/scan.h5", "b/deeper/scan.hdf5",
-                                    "b/UPPER.NXS", "b/bad.nx5"])
+    assert sorted(names) == sorted(
+        ["top.nxs", "a/scan.h5", "b/deeper/scan.hdf5", "b/UPPER.NXS", "b/bad.nx5"]
+    )
     assert doc["summary"]["invalid"] == 1
 
 
@@ -307,8 +326,9 @@ def test_a_file_named_explicitly_is_checked_whatever_its_suffix(capsys, tmp_path
 def test_junit_report_has_one_testcase_per_file(capsys, files, tmp_path):
     report = tmp_path / "out" / "junit.xml"
     report.parent.mkdir()
-    code, _, _ = run(capsys, "--junit", report, files["good"], files["bad"], files["warn"],
-                     files["junk"])
+    code, _, _ = run(
+        capsys, "--junit", report, files["good"], files["bad"], files["warn"], files["junk"]
+    )
     assert code == 2
     suite = ET.parse(report).getroot()
     assert suite.tag == "testsuite"
@@ -364,10 +384,22 @@ def test_a_progress_bar_is_drawn_on_a_terminal(monkeypatch, files):
 def test_python_dash_m_mapper_validate_in_a_real_process(files):
     env = {k: v for k, v in os.environ.items() if k != "MAPPER_DEBUG"}
     proc = subprocess.run(
-        [sys.executable, "-m", "mapper", "validate", str(files["good"]), str(files["bad"]),
-         str(files["junk"])],
-        capture_output=True, text=True, timeout=60, env=env, check=False,
-        cwd=Path(__file__).resolve().parents[1])
+        [
+            sys.executable,
+            "-m",
+            "mapper",
+            "validate",
+            str(files["good"]),
+            str(files["bad"]),
+            str(files["junk"]),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr == ""  # not a terminal: no progress bar; reports go to stdout

@@ -24,14 +24,27 @@ def spectrum_image() -> dict:
         "data": data,
         "axes": [
             {"name": "y", "units": "nm", "navigate": True, "size": 2, "scale": 2.0, "offset": 1.0},
-            {"name": "x pos", "units": "nm", "navigate": True, "size": 3, "scale": 1.0,
-             "offset": 0.0},
-            {"name": "Energy", "units": "eV", "navigate": False, "size": 5,
-             "axis": np.array([0.0, 1.0, 3.0, 7.0, 15.0])},
+            {
+                "name": "x pos",
+                "units": "nm",
+                "navigate": True,
+                "size": 3,
+                "scale": 1.0,
+                "offset": 0.0,
+            },
+            {
+                "name": "Energy",
+                "units": "eV",
+                "navigate": False,
+                "size": 5,
+                "axis": np.array([0.0, 1.0, 3.0, 7.0, 15.0]),
+            },
         ],
-        "metadata": {"General": {"title": "map", "date": dt.date(2024, 5, 1)},
-                     "Signal": {"signal_type": "EDS"},
-                     "Acquisition_instrument": {"list": list(range(12)), "none": None}},
+        "metadata": {
+            "General": {"title": "map", "date": dt.date(2024, 5, 1)},
+            "Signal": {"signal_type": "EDS"},
+            "Acquisition_instrument": {"list": list(range(12)), "none": None},
+        },
         "original_metadata": {"vendor": {"NX_class": "NXdata", "x": 1}},
     }
 
@@ -116,8 +129,21 @@ def test_cli_convert(tmp_path, capsys):
     assert "-> " in capsys.readouterr().out
     assert main(["convert", str(src), str(out), "--to", "nxdata"]) == 2
     assert "--overwrite" in capsys.readouterr().err
-    assert main(["convert", str(src), str(out), "--to", "nxdata", "--overwrite",
-                 "--compression", "none"]) == 0
+    assert (
+        main(
+            [
+                "convert",
+                str(src),
+                str(out),
+                "--to",
+                "nxdata",
+                "--overwrite",
+                "--compression",
+                "none",
+            ]
+        )
+        == 0
+    )
     assert main(["convert", str(src), str(tmp_path / "x.h5"), "--to", "no_such"]) == 2
     assert "no mapping named" in capsys.readouterr().err
     assert not (tmp_path / "x.h5").exists()
@@ -138,8 +164,9 @@ def test_shared_nexus_files_convert_to_hspy_and_rsciio_reads_them(path, tmp_path
     for a, b, r in zip(before, after, theirs, strict=True):
         np.testing.assert_array_equal(np.asarray(a["data"]), b["data"])
         np.testing.assert_array_equal(r["data"], b["data"])
-        assert [(x["name"], x["units"]) for x in a["axes"]] == \
-            [(x["name"], x["units"]) for x in b["axes"]]
+        assert [(x["name"], x["units"]) for x in a["axes"]] == [
+            (x["name"], x["units"]) for x in b["axes"]
+        ]
 
 
 @pytest.mark.skipif(not HSPY_FILES, reason="shared data absent")

@@ -17,16 +17,21 @@ def test_docs_build_strict(tmp_path):
     pytest.importorskip("mkdocs")
     mkdocs = shutil.which("mkdocs")
     cmd = [mkdocs] if mkdocs else [sys.executable, "-m", "mkdocs"]
-    result = subprocess.run([*cmd, "build", "--strict", "-q", "-d", str(tmp_path / "site")],
-                            cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [*cmd, "build", "--strict", "-q", "-d", str(tmp_path / "site")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "site" / "index.html").exists()
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
 def test_example_runs(script, tmp_path):
-    result = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip()
 

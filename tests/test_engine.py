@@ -28,7 +28,7 @@ HEAD = 'mapping: "1"\nname: t\n'
 
 def write_mapping(tmp_path: Path, text: str, name: str = "m.yaml") -> Path:
     if text.startswith(HEAD):
-        text = HEAD + textwrap.dedent(text[len(HEAD):]).lstrip("\n")
+        text = HEAD + textwrap.dedent(text[len(HEAD) :]).lstrip("\n")
     p = tmp_path / name
     p.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
     return p.resolve()
@@ -74,13 +74,13 @@ def build_basic(f: h5py.File) -> None:
     d.attrs["NX_class"] = "NXdetector"
     d.attrs["ys"] = 0.5
     d.attrs["kind"] = "camera"
-    d.create_dataset("data", data=np.arange(4 * 5 * 6, dtype="f4").reshape(4, 5, 6),
-                     chunks=(1, 5, 3))
+    d.create_dataset(
+        "data", data=np.arange(4 * 5 * 6, dtype="f4").reshape(4, 5, 6), chunks=(1, 5, 3)
+    )
     d["z"] = np.array([10.0, 8.0, 6.0, 4.0])
     d["z"].attrs["units"] = "mm"
     d["x"] = np.array([0.0, 1.0, 3.0, 4.0, 5.0, 6.0])
     d["y"] = np.linspace(-1, 1, 5)
-
 
 
 # ----------------------------------------------------------------------------- value sources
@@ -101,7 +101,9 @@ def test_const_data_and_index_axes(tmp_path):
 
 def test_value_sources(tmp_path):
     h5 = write_h5(tmp_path, build_basic)
-    m = write_mapping(tmp_path, """
+    m = write_mapping(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         options:
@@ -130,37 +132,61 @@ def test_value_sources(tmp_path):
             S.transform: {path: "{entry}/count", transform: float}
             S.strlist: {const: "a:b", transform: string_list}
             S.file: {builtin: file.name}
-    """)
+    """,
+    )
     s = load1(h5, m, which="w")
-    assert s["metadata"] == {"S": {
-        "const": 3, "path": "hello", "attr": "camera", "attr_float": 0.5, "int": 7,
-        "name_of": "det", "first": "hello", "first_const": "fallback", "default": 7,
-        "option": "w", "option_default": 2, "transform": 7.0, "strlist": ["a", "b"],
-        "file": "f.h5",
-    }}
+    assert s["metadata"] == {
+        "S": {
+            "const": 3,
+            "path": "hello",
+            "attr": "camera",
+            "attr_float": 0.5,
+            "int": 7,
+            "name_of": "det",
+            "first": "hello",
+            "first_const": "fallback",
+            "default": 7,
+            "option": "w",
+            "option_default": 2,
+            "transform": 7.0,
+            "strlist": ["a", "b"],
+            "file": "f.h5",
+        }
+    }
     assert type(s["metadata"]["S"]["int"]) is int
     assert type(s["metadata"]["S"]["transform"]) is float
 
 
 def test_required_true_raises_naming_mapping_location(tmp_path):
     h5 = write_h5(tmp_path, build_basic)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         signal:
           data: {path: /entry/det/data}
           metadata:
             General.x: {path: /entry/nope, required: true}
-    """)
+    """,
+    )
     # reading: a missing required metadata value warns and the signal still loads
     # (validation reports it as an error); a missing required data source raises
     with pytest.warns(mapper.MapperWarning) as rec:
         (s,) = mapper.load(h5, schema=str(m))
     assert "x" not in s["metadata"].get("General", {})
-    assert str(rec[0].message) == (f"{h5}: required /entry/nope not found (mapping {m}:6:16); "
-                                   "metadata.General.x left out (mapper validate says more)")
-    m2 = write_mapping(tmp_path, HEAD + """
+    assert str(rec[0].message) == (
+        f"{h5}: required /entry/nope not found (mapping {m}:6:16); "
+        "metadata.General.x left out (mapper validate says more)"
+    )
+    m2 = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         signal:
           data: {path: /entry/nope, required: true}
-    """, name="m2.yaml")
+    """,
+        name="m2.yaml",
+    )
     with pytest.raises(NoMatchError) as ei:
         mapper.load(h5, schema=str(m2))
     assert str(ei.value) == f"{h5}: required /entry/nope not found (mapping {m2}:4:9)"
@@ -169,42 +195,55 @@ def test_required_true_raises_naming_mapping_location(tmp_path):
 
 def test_required_true_substitutes_anchor_in_message(tmp_path):
     h5 = write_h5(tmp_path, build_basic)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         anchors:
           e: {path: /NXentry}
         signal:
           data: {path: "{e}/det/data"}
           metadata:
             General.x: {path: "{e}/nope", required: true}
-    """)
+    """,
+    )
     with pytest.warns(mapper.MapperWarning, match="required /entry/nope not found"):
         mapper.load(h5, schema=str(m))
 
 
 def test_required_recommended_warns(tmp_path):
     h5 = write_h5(tmp_path, build_basic)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         signal:
           data: {path: /entry/det/data}
           metadata:
             General.x: {path: /entry/nope, required: recommended}
             General.y: {const: 1}
-    """)
+    """,
+    )
     with pytest.warns(MW) as rec:
         s = load1(h5, m)
     assert [str(w.message) for w in rec] == [
-        f"{h5}: recommended /entry/nope not found (mapping {m}:6:16)"]
+        f"{h5}: recommended /entry/nope not found (mapping {m}:6:16)"
+    ]
     assert s["metadata"] == {"General": {"y": 1}}
 
 
 def test_recommended_with_default_does_not_warn(tmp_path):
     h5 = write_h5(tmp_path, build_basic)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         signal:
           data: {path: /entry/det/data}
           metadata:
             General.x: {path: /nope, required: recommended, default: 0}
-    """)
+    """,
+    )
     assert load1(h5, m)["metadata"] == {"General": {"x": 0}}
 
 
@@ -218,13 +257,17 @@ def test_missing_data_is_an_error(tmp_path):
 
 def test_transform_failure_warns_and_drops_value(tmp_path):
     h5 = write_h5(tmp_path, build_basic)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         signal:
           data: {path: /entry/det/data}
           metadata:
             General.n: {path: /entry/weird, transform: int}
             General.m: {path: /entry/weird, transform: int, default: -1}
-    """)
+    """,
+    )
     with pytest.warns(MW, match="transform 'int' failed") as rec:
         s = load1(h5, m)
     assert len(rec) == 2
@@ -248,12 +291,16 @@ def test_tree_source(tmp_path):
         f["d"] = np.arange(3)
 
     h5 = write_h5(tmp_path, build)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         signal:
           data: {path: /d}
           metadata:
             M: {tree: /meta, args: {style: plain}}
-    """)
+    """,
+    )
     assert load1(h5, m)["metadata"] == {"M": {"a": 1, "sub": {"b": "text"}}}
 
 
@@ -262,7 +309,9 @@ def test_tree_source(tmp_path):
 
 def test_when_predicates(tmp_path):
     h5 = write_h5(tmp_path, build_basic)
-    m = write_mapping(tmp_path, """
+    m = write_mapping(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         options:
@@ -287,10 +336,12 @@ def test_when_predicates(tmp_path):
             P.opt_no: {const: 1, when: {option: flag}}
             P.opt_eq: {const: 1, when: {option: mode, equals: fast}}
             P.missing_path: {const: 1, when: {path: /nope, equals: 1}}
-    """)
+    """,
+    )
     s = load1(h5, m)
     assert sorted(s["metadata"]["P"]) == sorted(
-        ["eq_yes", "bytes_eq", "num_eq", "one_of", "matches", "exists", "any", "not", "opt_eq"])
+        ["eq_yes", "bytes_eq", "num_eq", "one_of", "matches", "exists", "any", "not", "opt_eq"]
+    )
     s = load1(h5, m, flag=True, mode="slow")
     assert "opt_no" in s["metadata"]["P"]
     assert "opt_eq" not in s["metadata"]["P"]
@@ -298,18 +349,25 @@ def test_when_predicates(tmp_path):
 
 def test_when_equals_on_array_is_false(tmp_path):
     h5 = write_h5(tmp_path, build_basic)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         signal:
           data: {path: /entry/det/data}
           metadata:
             P.arr: {const: 1, when: {path: /entry/det/x, equals: 1}}
-    """)
+    """,
+    )
     assert load1(h5, m)["metadata"] == {}
 
 
 def test_when_false_falls_through_first(tmp_path):
     h5 = write_h5(tmp_path, build_basic)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         signal:
           data: {path: /entry/det/data}
           metadata:
@@ -317,7 +375,8 @@ def test_when_false_falls_through_first(tmp_path):
               first:
                 - {const: skipped, when: {exists: /nope}}
                 - {const: used}
-    """)
+    """,
+    )
     assert load1(h5, m)["metadata"] == {"A": {"b": "used"}}
 
 
@@ -338,7 +397,9 @@ def build_entries(f: h5py.File) -> None:
 
 
 def anchors_mapping(tmp_path: Path, select: str, extra: str = "", name: str = "a.yaml") -> Path:
-    return write_mapping(tmp_path, f"""
+    return write_mapping(
+        tmp_path,
+        f"""
         mapping: "1"
         name: t
         options:
@@ -352,7 +413,9 @@ def anchors_mapping(tmp_path: Path, select: str, extra: str = "", name: str = "a
           data: {{path: "{{entry}}/data"}}
           metadata:
             General.title: {{path: "{{entry}}/title"}}
-    """, name)
+    """,
+        name,
+    )
 
 
 def titles(signals: list[dict[str, Any]]) -> list[str]:
@@ -364,13 +427,17 @@ def test_select_one_ambiguous_lists_matches(tmp_path):
     m = anchors_mapping(tmp_path, "one")
     with pytest.raises(NoMatchError) as ei:
         mapper.load(h5, schema=str(m))
-    assert str(ei.value) == (f"{h5}: 'entry' must match one object but matches 3: /e0, /e1, "
-                             f"/e2 (mapping {m}:7:5)")
+    assert str(ei.value) == (
+        f"{h5}: 'entry' must match one object but matches 3: /e0, /e1, /e2 (mapping {m}:7:5)"
+    )
 
 
 def test_select_one_unique(tmp_path):
     h5 = write_h5(tmp_path, build_entries)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         anchors:
           entry: {path: /e0}
           det: {path: "{entry}/NXdetector"}
@@ -378,13 +445,16 @@ def test_select_one_unique(tmp_path):
           data: {path: "{entry}/data"}
           metadata:
             D.name: {name_of: "{det}"}
-    """)
+    """,
+    )
     s = load1(h5, m)
     np.testing.assert_array_equal(s["data"], [0, 1, 2])
     assert s["metadata"] == {"D": {"name": "det0"}}
     m2 = write_mapping(tmp_path, m.read_text().replace("/e0", "/e2"), "m2.yaml")
-    with pytest.raises(NoMatchError, match="'det' must match one object but matches 3: "
-                       "/e2/det0, /e2/det1, /e2/det2"):
+    with pytest.raises(
+        NoMatchError,
+        match="'det' must match one object but matches 3: /e2/det0, /e2/det1, /e2/det2",
+    ):
         mapper.load(h5, schema=str(m2))
 
 
@@ -405,8 +475,7 @@ def test_select_each_gives_one_signal_per_match(tmp_path):
 
 def test_select_each_later_anchor_is_resolved_per_signal(tmp_path):
     h5 = write_h5(tmp_path, build_entries)
-    m = anchors_mapping(tmp_path, "each",
-                        extra='  dets: {path: "{entry}/NXdetector", select: all}')
+    m = anchors_mapping(tmp_path, "each", extra='  dets: {path: "{entry}/NXdetector", select: all}')
     with mapper.open(h5) as f:
         mp = f.mapping(str(m))
         engine = Engine(mp, f.resolver, str(h5), mp.option_defaults())
@@ -420,7 +489,10 @@ def test_select_each_later_anchor_is_resolved_per_signal(tmp_path):
 
 def test_select_all_feeds_for_each_glob(tmp_path):
     h5 = write_h5(tmp_path, build_entries)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         anchors:
           dets: {path: "/e1/NXdetector", select: all}
         signal:
@@ -428,30 +500,39 @@ def test_select_all_feeds_for_each_glob(tmp_path):
           axes:
             - for_each: {glob: "{dets}", as: d}
               axis: {name: {name_of: "/e1/{d}"}}
-    """)
+    """,
+    )
     s = load1(h5, m)
     assert [a["name"] for a in s["axes"]] == ["det0", "det1"]
 
 
 def test_required_anchor_absent(tmp_path):
     h5 = write_h5(tmp_path, build_entries)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         anchors:
           inst:
             path: /NXinstrument
             doc: The instrument group.
         signal:
           data: {path: "{inst}/data"}
-    """)
+    """,
+    )
     with pytest.raises(NoMatchError) as ei:
         mapper.load(h5, schema=str(m))
-    assert str(ei.value) == (f"{h5}: nothing found for 'inst' (the instrument group); "
-                             f"mapping t at {m}:5:5")
+    assert str(ei.value) == (
+        f"{h5}: nothing found for 'inst' (the instrument group); mapping t at {m}:5:5"
+    )
 
 
 def test_optional_anchor_absent_makes_its_sources_absent(tmp_path):
     h5 = write_h5(tmp_path, build_entries)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         anchors:
           inst: {path: /NXinstrument, required: false}
         signal:
@@ -459,14 +540,18 @@ def test_optional_anchor_absent_makes_its_sources_absent(tmp_path):
           metadata:
             I.name: {name_of: "{inst}"}
             I.title: {path: "{inst}/title", default: none}
-    """)
+    """,
+    )
     s = load1(h5, m)
     assert s["metadata"] == {"I": {"title": "none"}}
 
 
 def test_where_with_dot(tmp_path):
     h5 = write_h5(tmp_path, build_entries)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         anchors:
           entry:
             path: /NXentry
@@ -476,23 +561,33 @@ def test_where_with_dot(tmp_path):
           data: {path: "{entry}/data"}
           metadata:
             General.title: {path: "{entry}/title"}
-    """, "w.yaml")
+    """,
+        "w.yaml",
+    )
     assert titles(mapper.load(h5, schema=str(m))) == ["t0", "t2"]
-    m2 = write_mapping(tmp_path, m.read_text().replace(
-        'where: {path: "{.}/definition", equals: NXtomo}',
-        'where: {not: {exists: "{.}/det1"}}'), "w2.yaml")
+    m2 = write_mapping(
+        tmp_path,
+        m.read_text().replace(
+            'where: {path: "{.}/definition", equals: NXtomo}', 'where: {not: {exists: "{.}/det1"}}'
+        ),
+        "w2.yaml",
+    )
     assert titles(mapper.load(h5, schema=str(m2))) == ["t0"]
 
 
 def test_ancestor(tmp_path):
     h5 = write_h5(tmp_path, build_entries)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         anchors:
           det: {path: /e2/det1}
           entry: {path: "{det}", ancestor: NXentry}
         signal:
           data: {path: "{entry}/data"}
-    """)
+    """,
+    )
     np.testing.assert_array_equal(load1(h5, m)["data"], [20, 21, 22])
 
 
@@ -515,7 +610,9 @@ def test_ancestor(tmp_path):
 )
 def test_filters(tmp_path, how, value, expected):
     h5 = write_h5(tmp_path, build_entries)
-    m = write_mapping(tmp_path, f"""
+    m = write_mapping(
+        tmp_path,
+        f"""
         mapping: "1"
         name: t
         options:
@@ -529,20 +626,24 @@ def test_filters(tmp_path, how, value, expected):
           data: {{path: "{{entry}}/data"}}
           metadata:
             General.title: {{path: "{{entry}}/title"}}
-    """)
+    """,
+    )
     if not expected:
         with pytest.raises(NoMatchError) as ei:
             mapper.load(h5, schema=str(m), p=value)
         wanted = [value] if isinstance(value, str) else value
-        assert str(ei.value) == (f"{h5}: nothing matches 'entry' (/NXentry) with "
-                                 f"{{'p': {wanted!r}}} (mapping {m}:7:5)")
+        assert str(ei.value) == (
+            f"{h5}: nothing matches 'entry' (/NXentry) with {{'p': {wanted!r}}} (mapping {m}:7:5)"
+        )
     else:
         assert titles(mapper.load(h5, schema=str(m), p=value)) == expected
 
 
 def test_prefer(tmp_path):
     h5 = write_h5(tmp_path, build_entries)
-    m = write_mapping(tmp_path, """
+    m = write_mapping(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         options:
@@ -554,7 +655,8 @@ def test_prefer(tmp_path):
           data: {path: "{entry}/data"}
           metadata:
             General.title: {path: "{entry}/title"}
-    """)
+    """,
+    )
     assert titles(mapper.load(h5, schema=str(m))) == ["t0", "t1", "t2"]
     assert titles(mapper.load(h5, schema=str(m), pick=True)) == ["t2"]
 
@@ -638,7 +740,10 @@ def test_option_wrong_type(tmp_path, key, value, kind):
 
 def test_metadata_dotted_keys_and_root_merge(tmp_path):
     h5 = write_h5(tmp_path, build_basic)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         signal:
           data: {path: /entry/det/data}
           metadata:
@@ -648,7 +753,8 @@ def test_metadata_dotted_keys_and_root_merge(tmp_path):
             X.y: {const: {z: 1}}
             X.y.w: {const: 2}
             ".": {const: {A: {f: 40, g: 5}, Root: r}}
-    """)
+    """,
+    )
     s = load1(h5, m)
     assert s["metadata"] == {
         "A": {"B": {"c": 10, "d": 2, "e": 3}, "f": 40, "g": 5},
@@ -659,7 +765,10 @@ def test_metadata_dotted_keys_and_root_merge(tmp_path):
 
 def test_metadata_scalar_replaced_by_later_dict_and_back(tmp_path):
     h5 = write_h5(tmp_path, build_basic)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         signal:
           data: {path: /entry/det/data}
           metadata:
@@ -667,43 +776,56 @@ def test_metadata_scalar_replaced_by_later_dict_and_back(tmp_path):
             A.b: {const: 2}
             C.d: {const: 3}
             C: {const: 4}
-    """)
+    """,
+    )
     assert load1(h5, m)["metadata"] == {"A": {"b": 2}, "C": 4}
 
 
 def test_root_merge_with_non_dict_is_ignored(tmp_path):
     h5 = write_h5(tmp_path, build_basic)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         signal:
           data: {path: /entry/det/data}
           metadata:
             A.b: {const: 1}
             ".": {const: 5}
-    """)
+    """,
+    )
     assert load1(h5, m)["metadata"] == {"A": {"b": 1}}
 
 
 def test_metadata_does_not_leak_between_loads(tmp_path):
     h5a = write_h5(tmp_path, lambda f: f.create_dataset("x", data=5), "a.h5")
     h5b = write_h5(tmp_path, lambda f: f.create_dataset("y", data=5), "b.h5")
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         signal:
           data: {const: [1, 2, 3]}
           metadata:
             A: {const: {b: 1}}
             A.x: {path: /x}
-    """)
+    """,
+    )
     assert load1(h5a, m)["metadata"] == {"A": {"b": 1, "x": 5}}
     assert load1(h5b, m)["metadata"] == {"A": {"b": 1}}
 
 
 def test_original_metadata(tmp_path):
     h5 = write_h5(tmp_path, build_basic)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         signal:
           data: {path: /entry/det/data}
           original_metadata: {path: /entry/title}
-    """)
+    """,
+    )
     assert load1(h5, m)["original_metadata"] == {"value": "hello"}
 
 
@@ -712,7 +834,10 @@ def test_original_metadata(tmp_path):
 
 def test_axes_from_values_and_sources(tmp_path):
     h5 = write_h5(tmp_path, build_basic)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         anchors:
           det: {path: /entry/det}
         signal:
@@ -724,13 +849,26 @@ def test_axes_from_values_and_sources(tmp_path):
               values: {path: "{det}/z"}
             - {name: y, units: nm, navigate: false, values: {path: "{det}/y"}}
             - {name: x, navigate: false, values: {path: "{det}/x"}}
-    """)
+    """,
+    )
     s = load1(h5, m)
     z, y, x = s["axes"]
-    assert z == {"name": "z", "units": "mm", "navigate": True, "size": 4,
-                 "offset": 10.0, "scale": -2.0}
-    assert y == {"name": "y", "units": "nm", "navigate": False, "size": 5,
-                 "offset": -1.0, "scale": pytest.approx(0.5)}
+    assert z == {
+        "name": "z",
+        "units": "mm",
+        "navigate": True,
+        "size": 4,
+        "offset": 10.0,
+        "scale": -2.0,
+    }
+    assert y == {
+        "name": "y",
+        "units": "nm",
+        "navigate": False,
+        "size": 5,
+        "offset": -1.0,
+        "scale": pytest.approx(0.5),
+    }
     assert set(x) == {"name", "units", "navigate", "size", "axis"}
     assert (x["name"], x["units"], x["navigate"], x["size"]) == ("x", "", False, 6)
     np.testing.assert_array_equal(x["axis"], [0, 1, 3, 4, 5, 6])
@@ -738,7 +876,10 @@ def test_axes_from_values_and_sources(tmp_path):
 
 def test_scale_offset_size_from_sources(tmp_path):
     h5 = write_h5(tmp_path, build_basic)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         anchors:
           det: {path: /entry/det}
         signal:
@@ -747,46 +888,67 @@ def test_scale_offset_size_from_sources(tmp_path):
             - {name: a, scale: {path: "{det}/@ys"}, offset: {const: 1.5}}
             - {name: b, scale: 2, offset: -1, units: {const: eV}}
             - {name: c, scale: {path: /nope}, offset: {path: /nope, default: 3}}
-    """)
+    """,
+    )
     a, b, c = load1(h5, m)["axes"]
-    assert a == {"name": "a", "units": "", "navigate": True, "scale": 0.5, "offset": 1.5,
-                 "size": 4}
-    assert b == {"name": "b", "units": "eV", "navigate": False, "scale": 2.0, "offset": -1.0,
-                 "size": 5}
-    assert c == {"name": "c", "units": "", "navigate": False, "scale": 1.0, "offset": 3.0,
-                 "size": 6}
+    assert a == {"name": "a", "units": "", "navigate": True, "scale": 0.5, "offset": 1.5, "size": 4}
+    assert b == {
+        "name": "b",
+        "units": "eV",
+        "navigate": False,
+        "scale": 2.0,
+        "offset": -1.0,
+        "size": 5,
+    }
+    assert c == {
+        "name": "c",
+        "units": "",
+        "navigate": False,
+        "scale": 1.0,
+        "offset": 3.0,
+        "size": 6,
+    }
 
 
 def test_values_with_wrong_length_warns_and_gives_index_axis(tmp_path):
     h5 = write_h5(tmp_path, build_basic)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         signal:
           data: {path: /entry/det/data}
           axes:
             - {name: a, values: {path: /entry/det/x}}
             - {name: b}
             - {name: c}
-    """)
+    """,
+    )
     with pytest.warns(MW) as rec:
         a = load1(h5, m)["axes"][0]
     assert [str(w.message) for w in rec] == [
-        f"{h5}: axis 'a': 6 values for a dimension of 4; index axis used (mapping {m}:6:7)"]
-    assert a == {"name": "a", "units": "", "navigate": True, "size": 4, "offset": 0.0,
-                 "scale": 1.0}
+        f"{h5}: axis 'a': 6 values for a dimension of 4; index axis used (mapping {m}:6:7)"
+    ]
+    assert a == {"name": "a", "units": "", "navigate": True, "size": 4, "offset": 0.0, "scale": 1.0}
 
 
 def test_fewer_axes_than_dimensions_falls_back_with_warning(tmp_path):
     h5 = write_h5(tmp_path, build_basic)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         signal:
           data: {path: /entry/det/data}
           axes:
             - {name: only, scale: 2.0}
-    """)
+    """,
+    )
     with pytest.warns(MW) as rec:
         s = load1(h5, m)
     assert [str(w.message) for w in rec] == [
-        f"{h5}: mapping gives 1 axes for 3-D data; index axes used (mapping {m})"]
+        f"{h5}: mapping gives 1 axes for 3-D data; index axes used (mapping {m})"
+    ]
     assert [a["name"] for a in s["axes"]] == ["", "", ""]
     assert [a["navigate"] for a in s["axes"]] == [True, False, False]
     assert all(a["scale"] == 1.0 and a["offset"] == 0.0 for a in s["axes"])
@@ -833,7 +995,10 @@ def test_for_each_list(tmp_path):
         g["e"] = np.array([1.0, 2.0, 4.0, 8.0])
 
     h5 = write_h5(tmp_path, build)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         anchors:
           g: {path: /g}
         signal:
@@ -844,10 +1009,10 @@ def test_for_each_list(tmp_path):
                 name: {name_of: "{g}/{ax}"}
                 navigate: true
                 values: {path: "{g}/{ax}"}
-    """)
+    """,
+    )
     t, e = load1(h5, m)["axes"]
-    assert t == {"name": "t", "units": "", "navigate": True, "size": 3, "offset": 0.0,
-                 "scale": 1.0}
+    assert t == {"name": "t", "units": "", "navigate": True, "size": 3, "offset": 0.0, "scale": 1.0}
     assert e["name"] == "e"
     np.testing.assert_array_equal(e["axis"], [1, 2, 4, 8])
 
@@ -861,7 +1026,10 @@ def test_for_each_glob(tmp_path):
         g.create_group("other")
 
     h5 = write_h5(tmp_path, build)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         anchors:
           g: {path: /g}
         signal:
@@ -871,35 +1039,48 @@ def test_for_each_glob(tmp_path):
               axis:
                 name: {path: "{g}/{i}/@name"}
                 scale: {path: "{g}/{i}/@scale"}
-    """)
+    """,
+    )
     axes = load1(h5, m)["axes"]
     assert [(a["name"], a["scale"]) for a in axes] == [("row", 0.5), ("col", 2.0)]
 
 
 def test_axes_mixing_for_each_and_plain(tmp_path):
     h5 = write_h5(tmp_path, lambda f: f.create_dataset("d", data=np.zeros((2, 3, 4))))
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         signal:
           data: {path: /d}
           axes:
             - {name: first}
             - for_each: {list: {const: [p, q]}, as: n}
               axis: {name: {name_of: "/{n}"}, scale: 3}
-    """)
+    """,
+    )
     # name_of an absent path is absent: the for_each axes get empty names but still count
     axes = load1(h5, m)["axes"]
     assert [(a["name"], a["scale"]) for a in axes] == [("first", 1.0), ("", 3.0), ("", 3.0)]
-    m2 = write_mapping(tmp_path, HEAD + """
+    m2 = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         signal:
           data: {path: /d}
           axes:
             - {name: first}
             - for_each: {list: {const: [p, q]}, as: n}
               axis: {name: second, scale: 3}
-    """, "m2.yaml")
+    """,
+        "m2.yaml",
+    )
     axes = load1(h5, m2)["axes"]
-    assert [(a["name"], a["scale"]) for a in axes] == [("first", 1.0), ("second", 3.0),
-                                                       ("second", 3.0)]
+    assert [(a["name"], a["scale"]) for a in axes] == [
+        ("first", 1.0),
+        ("second", 3.0),
+        ("second", 3.0),
+    ]
 
 
 def test_deref_object_reference(tmp_path):
@@ -910,14 +1091,19 @@ def test_deref_object_reference(tmp_path):
         g.attrs["notref"] = 3
 
     h5 = write_h5(tmp_path, build)
-    m = write_mapping(tmp_path, HEAD + """
+    m = write_mapping(
+        tmp_path,
+        HEAD
+        + """
         signal:
           data: {path: /g/@ref, deref: true}
-    """)
+    """,
+    )
     s = load1(h5, m)
     np.testing.assert_array_equal(s["data"], [0, 1, 2])
-    m2 = write_mapping(tmp_path, HEAD + "signal:\n  data: {path: /g/@notref, deref: true}\n",
-                       "m2.yaml")
+    m2 = write_mapping(
+        tmp_path, HEAD + "signal:\n  data: {path: /g/@notref, deref: true}\n", "m2.yaml"
+    )
     with pytest.raises(MapperError, match="not an object reference"):
         mapper.load(h5, schema=str(m2))
 
@@ -929,16 +1115,22 @@ def test_detect_uses_match_and_priority(tmp_path):
     maps = tmp_path / "maps"
     maps.mkdir()
     for name, prio in (("low", 1), ("high", 5)):
-        write_mapping(maps, f"""
+        write_mapping(
+            maps,
+            f"""
             mapping: "1"
             name: {name}
             priority: {prio}
             match: {{path: /kind, equals: mine}}
             signal:
               data: {{path: /d}}
-        """, f"{name}.yaml")
-    h5 = write_h5(tmp_path, lambda f: (f.create_dataset("kind", data="mine"),
-                                       f.create_dataset("d", data=[1, 2])))
+        """,
+            f"{name}.yaml",
+        )
+    h5 = write_h5(
+        tmp_path,
+        lambda f: (f.create_dataset("kind", data="mine"), f.create_dataset("d", data=[1, 2])),
+    )
     assert mapper.detect(h5, search_path=[maps]) == "high"
     other = write_h5(tmp_path, lambda f: f.create_dataset("kind", data="theirs"), "o.h5")
     with pytest.raises(NoMatchError, match="no mapping matches this file"):
@@ -950,7 +1142,9 @@ def test_detect_uses_match_and_priority(tmp_path):
 def test_match_using_an_anchor_is_rejected_or_works(tmp_path):
     maps = tmp_path / "maps"
     maps.mkdir()
-    m = write_mapping(maps, """
+    m = write_mapping(
+        maps,
+        """
         mapping: "1"
         name: anch
         priority: 5
@@ -959,9 +1153,12 @@ def test_match_using_an_anchor_is_rejected_or_works(tmp_path):
           g: {path: /g}
         signal:
           data: {path: "{g}/d"}
-    """, "anch.yaml")
-    h5 = write_h5(tmp_path, lambda f: (f.create_dataset("g/x", data=1),
-                                       f.create_dataset("g/d", data=[1, 2])))
+    """,
+        "anch.yaml",
+    )
+    h5 = write_h5(
+        tmp_path, lambda f: (f.create_dataset("g/x", data=1), f.create_dataset("g/d", data=[1, 2]))
+    )
     if mapper.check_file(m) == []:
         assert mapper.detect(h5, search_path=[maps]) == "anch"
 
@@ -978,8 +1175,9 @@ def build_chunked(f: h5py.File) -> None:
 LAZY = HEAD + "signal:\n  data: {path: /d}\n  metadata:\n    M.c: {path: /c}\n"
 
 
-def _aligned(chunks: tuple[tuple[int, ...], ...], disk: tuple[int, ...],
-             shape: tuple[int, ...]) -> bool:
+def _aligned(
+    chunks: tuple[tuple[int, ...], ...], disk: tuple[int, ...], shape: tuple[int, ...]
+) -> bool:
     for dim_chunks, c, n in zip(chunks, disk, shape, strict=True):
         edges = np.cumsum(dim_chunks)
         assert edges[-1] == n
@@ -1001,8 +1199,9 @@ def test_lazy_gives_dask_arrays_equal_to_eager(tmp_path):
     assert _aligned(lazy["data"].chunks, (3, 7, 5), (20, 30, 17))
     np.testing.assert_array_equal(lazy["data"].compute(), eager["data"])
     assert lazy["axes"] == eager["axes"]
-    np.testing.assert_array_equal(np.asarray(lazy["metadata"]["M"]["c"]),
-                                  eager["metadata"]["M"]["c"])
+    np.testing.assert_array_equal(
+        np.asarray(lazy["metadata"]["M"]["c"]), eager["metadata"]["M"]["c"]
+    )
 
 
 def test_lazy_chunks_are_multiples_of_disk_chunks_when_split(tmp_path, monkeypatch):

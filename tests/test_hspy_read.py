@@ -26,8 +26,11 @@ rsciio_hspy = pytest.importorskip("rsciio.hspy")
 da = pytest.importorskip("dask.array")
 
 HSPY_DIR = SHARED / "hspy"
-HSPY_FILES = sorted(p for p in HSPY_DIR.glob("*") if p.suffix in (".hdf5", ".hspy")) \
-    if HSPY_DIR.is_dir() else []
+HSPY_FILES = (
+    sorted(p for p in HSPY_DIR.glob("*") if p.suffix in (".hdf5", ".hspy"))
+    if HSPY_DIR.is_dir()
+    else []
+)
 needs_files = pytest.mark.skipif(not HSPY_FILES, reason="../shared/data/hspy is absent")
 
 
@@ -47,10 +50,18 @@ def _put(group: h5py.Group, tree: dict[str, Any]) -> None:
             group.attrs[k] = v
 
 
-def write_experiment(f: h5py.File, name: str, data: Any = None, *, shape: Any = None,
-                     chunks: Any = None, metadata: dict[str, Any] | None = None,
-                     md_group: str = "metadata", om_group: str = "original_metadata",
-                     navigate: list[bool] | None = None) -> h5py.Group:
+def write_experiment(
+    f: h5py.File,
+    name: str,
+    data: Any = None,
+    *,
+    shape: Any = None,
+    chunks: Any = None,
+    metadata: dict[str, Any] | None = None,
+    md_group: str = "metadata",
+    om_group: str = "original_metadata",
+    navigate: list[bool] | None = None,
+) -> h5py.Group:
     """An experiment group the way HyperSpy writes it (axis-i groups, metadata groups)."""
     g = f.require_group("Experiments").create_group(name)
     if data is not None:
@@ -60,12 +71,15 @@ def write_experiment(f: h5py.File, name: str, data: Any = None, *, shape: Any = 
         g.create_dataset("data", shape=shape, dtype="f8", chunks=chunks)
     for i, n in enumerate(shape):
         ax = g.create_group(f"axis-{i}")
-        ax.attrs.update({"name": f"ax{i}", "units": "nm", "size": n, "scale": 1.0,
-                         "offset": 0.0})
+        ax.attrs.update({"name": f"ax{i}", "units": "nm", "size": n, "scale": 1.0, "offset": 0.0})
         if navigate is not None:
             ax.attrs["navigate"] = navigate[i]
-    _put(g.create_group(md_group), metadata if metadata is not None else
-         {"General": {"title": name}, "Signal": {"signal_type": ""}})
+    _put(
+        g.create_group(md_group),
+        metadata
+        if metadata is not None
+        else {"General": {"title": name}, "Signal": {"signal_type": ""}},
+    )
     g.create_group(om_group).attrs["origin"] = "test"
     return g
 
@@ -87,8 +101,20 @@ def test_real_file_equals_rsciio(path):
     theirs = rsciio_read(path)
     assert len(ours) == len(theirs)
     for o, t in zip(ours, theirs, strict=True):
-        assert set(o) == set(t) == {"data", "axes", "metadata", "original_metadata",
-                                    "attributes", "models", "package", "package_version"}
+        assert (
+            set(o)
+            == set(t)
+            == {
+                "data",
+                "axes",
+                "metadata",
+                "original_metadata",
+                "attributes",
+                "models",
+                "package",
+                "package_version",
+            }
+        )
         assert isinstance(o["data"], np.ndarray)
         same_array(o["data"], np.asarray(t["data"]), "data")
         assert len(o["axes"]) == len(t["axes"]) == o["data"].ndim
@@ -97,8 +123,14 @@ def test_real_file_equals_rsciio(path):
                 assert key in a, f"axes[{i}] lacks {key!r}"
                 assert_same(a[key], b[key], f"axes[{i}].{key}")
             assert set(a) - set(b) <= {"navigate", "size", "name", "units"}
-        for key in ("metadata", "original_metadata", "attributes", "models", "package",
-                    "package_version"):
+        for key in (
+            "metadata",
+            "original_metadata",
+            "attributes",
+            "models",
+            "package",
+            "package_version",
+        ):
             assert_same(o[key], t[key], key)
 
 
@@ -163,8 +195,10 @@ def test_real_old_version_is_upgraded_like_rsciio():
     (s,) = mapper.load(path)
     md = s["metadata"]
     # mapped_parameters (1.0) become metadata, in the current layout
-    assert md["General"] == {"title": "NIO EELS OK SHELL",
-                             "original_filename": "msa_files/example1.msa"}
+    assert md["General"] == {
+        "title": "NIO EELS OK SHELL",
+        "original_filename": "msa_files/example1.msa",
+    }
     assert md["Signal"] == {"record_by": "spectrum", "signal_type": "EELS"}
     tem = md["Acquisition_instrument"]["TEM"]
     assert tem["Detector"]["dwell_time"] == 100.0  # TEM.dwell_time -> TEM.EELS -> Detector
@@ -236,13 +270,26 @@ def test_newer_format_version_loads_with_a_warning(tmp_path):
 
 
 OLD_MAPPED_PARAMETERS = {
-    "name": "old name", "signal": "EELS", "record_by": "spectrum", "signal_origin": "",
-    "title": "the title", "date": "2010-01-01", "time": "10:00", "original_filename": "a.dm3",
+    "name": "old name",
+    "signal": "EELS",
+    "record_by": "spectrum",
+    "signal_origin": "",
+    "title": "the title",
+    "date": "2010-01-01",
+    "time": "10:00",
+    "original_filename": "a.dm3",
     "_internal_parameters": {"stacking_history": {"axis": 1}, "folding": {"unfolded": False}},
     "Variance_estimation": {"gain_factor": 1.0},
-    "TEM": {"beam_energy": 200.0, "dwell_time": 0.1, "dwell_time_units": "s",
-            "exposure": 1.0, "exposure_units": "s", "tilt_stage": 5.0,
-            "EELS": {"collection_angle": 10.0}, "EDS": {"azimuth_angle": 1.0}},
+    "TEM": {
+        "beam_energy": 200.0,
+        "dwell_time": 0.1,
+        "dwell_time_units": "s",
+        "exposure": 1.0,
+        "exposure_units": "s",
+        "tilt_stage": 5.0,
+        "EELS": {"collection_angle": 10.0},
+        "EDS": {"azimuth_angle": 1.0},
+    },
     "SEM": {"tilt_stage": 3.0, "EDS": {"live_time": 2.0}},
     "Sample": {"Xray_lines": "Fe_Ka"},
 }
@@ -252,8 +299,14 @@ OLD_MAPPED_PARAMETERS = {
 def test_old_mapped_parameters_are_upgraded_like_rsciio(tmp_path, version):
     path = tmp_path / "old.hdf5"
     with hspy_file(path, version=version) as f:
-        g = write_experiment(f, "old", np.arange(4.0), metadata=OLD_MAPPED_PARAMETERS,
-                             md_group="mapped_parameters", om_group="original_parameters")
+        g = write_experiment(
+            f,
+            "old",
+            np.arange(4.0),
+            metadata=OLD_MAPPED_PARAMETERS,
+            md_group="mapped_parameters",
+            om_group="original_parameters",
+        )
         if version != "1.1":
             g.create_group("mva_results").attrs["poissonian_noise_normalized"] = True
     (ours,) = mapper.load(path)
@@ -268,8 +321,7 @@ def test_old_mapped_parameters_are_upgraded_like_rsciio(tmp_path, version):
         assert md["Signal"]["signal_type"] == "EELS" and "signal" not in md
     assert md["_HyperSpy"] == {"Stacking_history": {"axis": 1}, "Folding": {"unfolded": False}}
     tem = md["Acquisition_instrument"]["TEM"]
-    assert tem["Detector"]["dwell_time"] == 0.1 and tem["Detector"]["EDS"] == {
-        "azimuth_angle": 1.0}
+    assert tem["Detector"]["dwell_time"] == 0.1 and tem["Detector"]["EDS"] == {"azimuth_angle": 1.0}
     assert tem["Stage"] == {"tilt_alpha": 5.0}
     assert md["Acquisition_instrument"]["SEM"]["Detector"]["EDS"] == {"live_time": 2.0}
     assert md["Sample"] == {"xray_lines": "Fe_Ka"}
@@ -282,9 +334,13 @@ def test_old_mapped_parameters_are_upgraded_like_rsciio(tmp_path, version):
 @pytest.mark.parametrize("version", ["2.2", "2.0"])
 def test_version_2_moves_tilt_and_exposure_like_rsciio(tmp_path, version):
     path = tmp_path / "v2.hspy"
-    md = {"General": {"title": "x"},
-          "Acquisition_instrument": {"TEM": {"tilt_stage": 5.0, "exposure": 2.0},
-                                     "SEM": {"tilt_stage": 1.0}}}
+    md = {
+        "General": {"title": "x"},
+        "Acquisition_instrument": {
+            "TEM": {"tilt_stage": 5.0, "exposure": 2.0},
+            "SEM": {"tilt_stage": 1.0},
+        },
+    }
     with hspy_file(path, version=version) as f:
         write_experiment(f, "x", np.arange(3.0), metadata=md)
     (ours,) = mapper.load(path)
@@ -296,8 +352,10 @@ def test_version_2_moves_tilt_and_exposure_like_rsciio(tmp_path, version):
 
 def test_version_2_with_exposure_and_exposure_time_keeps_both_values(tmp_path):
     path = tmp_path / "v2.hspy"
-    md = {"General": {"title": "x"},
-          "Acquisition_instrument": {"TEM": {"exposure": 2.0, "exposure_time": 3.0}}}
+    md = {
+        "General": {"title": "x"},
+        "Acquisition_instrument": {"TEM": {"exposure": 2.0, "exposure_time": 3.0}},
+    }
     with hspy_file(path, version="2.2") as f:
         write_experiment(f, "x", np.arange(3.0), metadata=md)
     (ours,) = mapper.load(path)
@@ -307,16 +365,28 @@ def test_version_2_with_exposure_and_exposure_time_keeps_both_values(tmp_path):
 
 def test_old_datetime_attributes_become_iso_strings_like_rsciio(tmp_path):
     path = tmp_path / "old.hdf5"
-    md = {"title": "t", "_datetime_date": "datetime.date(1991, 10, 1)",
-          "_datetime_time": "datetime.time(12, 30)"}
+    md = {
+        "title": "t",
+        "_datetime_date": "datetime.date(1991, 10, 1)",
+        "_datetime_time": "datetime.time(12, 30)",
+    }
     with hspy_file(path, version="1.1") as f:
-        write_experiment(f, "t", np.arange(3.0), metadata=md, md_group="mapped_parameters",
-                         om_group="original_parameters")
+        write_experiment(
+            f,
+            "t",
+            np.arange(3.0),
+            metadata=md,
+            md_group="mapped_parameters",
+            om_group="original_parameters",
+        )
     (ours,) = mapper.load(path)
     (theirs,) = rsciio_read(path)
     assert_same(ours["metadata"], theirs["metadata"], "metadata")
-    assert ours["metadata"]["General"] == {"title": "t", "date": "1991-10-01",
-                                           "time": dt.time(12, 30).isoformat()}
+    assert ours["metadata"]["General"] == {
+        "title": "t",
+        "date": "1991-10-01",
+        "time": dt.time(12, 30).isoformat(),
+    }
 
 
 def test_bytes_attribute_written_as_a_string_reads_as_bytes(tmp_path):
@@ -345,8 +415,11 @@ def test_one_signal_per_experiment(tmp_path):
     _three_experiments(path)
     ours = mapper.load(path)
     theirs = rsciio_read(path)
-    assert [s["metadata"]["General"]["title"] for s in ours] == \
-        [s["metadata"]["General"]["title"] for s in theirs] == ["first", "second", "third"]
+    assert (
+        [s["metadata"]["General"]["title"] for s in ours]
+        == [s["metadata"]["General"]["title"] for s in theirs]
+        == ["first", "second", "third"]
+    )
     for o, t in zip(ours, theirs, strict=True):
         same_array(o["data"], t["data"], "data")
         assert_same(o["metadata"], t["metadata"], "metadata")
@@ -355,8 +428,14 @@ def test_one_signal_per_experiment(tmp_path):
 
 def test_mapper_save_of_a_list_gives_one_signal_each(tmp_path):
     path = tmp_path / "two.hspy"
-    signals = [{"data": np.arange(n, dtype=float), "axes": [{"name": "e", "navigate": False}],
-                "metadata": {"General": {"title": f"s{n}"}}} for n in (3, 5)]
+    signals = [
+        {
+            "data": np.arange(n, dtype=float),
+            "axes": [{"name": "e", "navigate": False}],
+            "metadata": {"General": {"title": f"s{n}"}},
+        }
+        for n in (3, 5)
+    ]
     mapper.save(path, signals)
     loaded = mapper.load(path)
     assert [s["data"].shape for s in loaded] == [(3,), (5,)]
@@ -364,10 +443,13 @@ def test_mapper_save_of_a_list_gives_one_signal_each(tmp_path):
     assert len(rsciio_read(path)) == 2
 
 
-@pytest.mark.parametrize("selection, titles", [
-    ("/Experiments/second", ["second"]),
-    (["/Experiments/third", "/Experiments/first"], ["first", "third"]),
-])
+@pytest.mark.parametrize(
+    "selection, titles",
+    [
+        ("/Experiments/second", ["second"]),
+        (["/Experiments/third", "/Experiments/first"], ["first", "third"]),
+    ],
+)
 def test_dataset_path_selects_experiments(tmp_path, selection, titles):
     path = tmp_path / "multi.hspy"
     _three_experiments(path)
@@ -376,8 +458,12 @@ def test_dataset_path_selects_experiments(tmp_path, selection, titles):
     for s in loaded:
         if s["metadata"]["General"]["title"] == "second":
             np.testing.assert_array_equal(s["data"], np.arange(12).reshape(3, 4))
-    assert mapper.load(path, schema="hspy", dataset_path=selection, lazy=True)[0][
-        "attributes"]["_lazy"] is True
+    assert (
+        mapper.load(path, schema="hspy", dataset_path=selection, lazy=True)[0]["attributes"][
+            "_lazy"
+        ]
+        is True
+    )
 
 
 def test_dataset_path_naming_no_experiment_is_an_error(tmp_path):
@@ -400,8 +486,9 @@ def test_schema_is_detected(tmp_path):
 def test_unnamed_experiment_reads_back_with_an_empty_title(tmp_path):
     path = tmp_path / "u.hspy"
     with hspy_file(path) as f:
-        write_experiment(f, "__unnamed__", np.arange(3.0),
-                         metadata={"General": {"title": "__unnamed__"}})
+        write_experiment(
+            f, "__unnamed__", np.arange(3.0), metadata={"General": {"title": "__unnamed__"}}
+        )
     (s,) = mapper.load(path)
     (t,) = rsciio_read(path)
     assert s["metadata"]["General"]["title"] == t["metadata"]["General"]["title"] == ""

@@ -36,11 +36,22 @@ da = pytest.importorskip("dask.array")
 # ---------------------------------------------------------------------------- comparison
 def test_comparison_helper_tells_types_apart():
     assert_same({"a": [np.int64(1), (2.5, b"x")]}, {"a": [1, (np.float64(2.5), b"x")]})
-    for a, b in [(1, True), (1, 1.0), ([1], (1,)), (b"a", "a"), ("1", 1), (None, ""),
-                 (np.arange(2), [0, 1]), (np.arange(2.0), np.arange(2)),
-                 (dt.date(2020, 1, 1), "2020-01-01"), ({"a": 1}, {"a": 1, "b": 2}),
-                 ([1, 2], [2, 1]), (np.array(["a"]), np.array([b"a"])), (float("nan"), 0.0),
-                 (dt.time(1, tzinfo=dt.timezone.utc), dt.time(1))]:
+    for a, b in [
+        (1, True),
+        (1, 1.0),
+        ([1], (1,)),
+        (b"a", "a"),
+        ("1", 1),
+        (None, ""),
+        (np.arange(2), [0, 1]),
+        (np.arange(2.0), np.arange(2)),
+        (dt.date(2020, 1, 1), "2020-01-01"),
+        ({"a": 1}, {"a": 1, "b": 2}),
+        ([1, 2], [2, 1]),
+        (np.array(["a"]), np.array([b"a"])),
+        (float("nan"), 0.0),
+        (dt.time(1, tzinfo=dt.timezone.utc), dt.time(1)),
+    ]:
         with pytest.raises(AssertionError):
             assert_same(a, b)
 
@@ -49,27 +60,50 @@ def test_comparison_helper_tells_types_apart():
 def axes_for(shape: tuple[int, ...], navigate: list[bool] | None = None) -> list[dict[str, Any]]:
     """Full HyperSpy axis dicts (the keys RosettaSciIO's writer expects)."""
     navigate = navigate or [i < len(shape) - 1 for i in range(len(shape))]
-    return [{"name": f"ax{i}", "units": "nm" if nav else "eV", "navigate": nav, "size": n,
-             "scale": 0.5 + i, "offset": -1.0 * i, "is_binned": False,
-             "_type": "UniformDataAxis"}
-            for i, (n, nav) in enumerate(zip(shape, navigate, strict=True))]
+    return [
+        {
+            "name": f"ax{i}",
+            "units": "nm" if nav else "eV",
+            "navigate": nav,
+            "size": n,
+            "scale": 0.5 + i,
+            "offset": -1.0 * i,
+            "is_binned": False,
+            "_type": "UniformDataAxis",
+        }
+        for i, (n, nav) in enumerate(zip(shape, navigate, strict=True))
+    ]
 
 
-def make_signal(data: Any = None, title: str = "sig", metadata: dict[str, Any] | None = None,
-                original_metadata: dict[str, Any] | None = None,
-                navigate: list[bool] | None = None) -> dict[str, Any]:
+def make_signal(
+    data: Any = None,
+    title: str = "sig",
+    metadata: dict[str, Any] | None = None,
+    original_metadata: dict[str, Any] | None = None,
+    navigate: list[bool] | None = None,
+) -> dict[str, Any]:
     data = np.arange(2 * 3 * 4, dtype=np.float32).reshape(2, 3, 4) if data is None else data
-    return {"data": data, "axes": axes_for(tuple(data.shape), navigate),
-            "metadata": {"General": {"title": title}, **(metadata or {})},
-            "original_metadata": original_metadata or {}}
+    return {
+        "data": data,
+        "axes": axes_for(tuple(data.shape), navigate),
+        "metadata": {"General": {"title": title}, **(metadata or {})},
+        "original_metadata": original_metadata or {},
+    }
 
 
 def as_rsciio(signal: dict[str, Any]) -> dict[str, Any]:
     """The dict RosettaSciIO's writer needs (what HyperSpy's ``_to_dictionary`` gives)."""
-    return {"data": signal["data"], "axes": signal["axes"], "metadata": signal["metadata"],
-            "original_metadata": signal["original_metadata"], "learning_results": {},
-            "attributes": {"_lazy": False}, "models": {},
-            "package_info": {"package": "", "package_version": ""}, "tmp_parameters": {}}
+    return {
+        "data": signal["data"],
+        "axes": signal["axes"],
+        "metadata": signal["metadata"],
+        "original_metadata": signal["original_metadata"],
+        "learning_results": {},
+        "attributes": {"_lazy": False},
+        "models": {},
+        "package_info": {"package": "", "package_version": ""},
+        "tmp_parameters": {},
+    }
 
 
 def rsciio_write(path: Path, signal: dict[str, Any], **kw: Any) -> None:
@@ -109,19 +143,33 @@ def leftovers(folder: Path) -> list[str]:
 #: Metadata every peer can represent: the common HyperSpy values.
 PLAIN_METADATA = {
     "Signal": {"signal_type": "EELS", "quantity": "Intensity (counts)"},
-    "Acquisition_instrument": {"TEM": {"beam_energy": 200.0, "magnification": 50000,
-                                       "probe_area": None, "tilted": True}},
+    "Acquisition_instrument": {
+        "TEM": {"beam_energy": 200.0, "magnification": 50000, "probe_area": None, "tilted": True}
+    },
     "Sample": {"elements": ["Fe", "O"], "thickness": 12.5},
-    "lists": {"ints": [1, 2, 3], "floats": (0.5, 1.5), "bools": [True, False],
-              "empty": [], "empty_tuple": (), "nested": [[1, 2], [3]],
-              "dicts": [{"a": 1}, {"b": "two"}]},
-    "arrays": {"f": np.linspace(0, 1, 5), "i": np.arange(6, dtype=np.int16).reshape(2, 3),
-               "s": np.array(["ab", "c"]), "b": np.array([True, False])},
+    "lists": {
+        "ints": [1, 2, 3],
+        "floats": (0.5, 1.5),
+        "bools": [True, False],
+        "empty": [],
+        "empty_tuple": (),
+        "nested": [[1, 2], [3]],
+        "dicts": [{"a": 1}, {"b": "two"}],
+    },
+    "arrays": {
+        "f": np.linspace(0, 1, 5),
+        "i": np.arange(6, dtype=np.int16).reshape(2, 3),
+        "s": np.array(["ab", "c"]),
+        "b": np.array([True, False]),
+    },
     "blob": b"\x00\x01binary",
     "Ünïcode key": "välue ✓",
 }
-PLAIN_ORIGINAL = {"header": {"ImageList": {"1": {"dims": [4, 3]}}, "Version": 3},
-                  "note": "", "n": -7}
+PLAIN_ORIGINAL = {
+    "header": {"ImageList": {"1": {"dims": [4, 3]}}, "Version": 3},
+    "note": "",
+    "n": -7,
+}
 
 
 # ---------------------------------------------------------------------------- (a) interop
@@ -199,32 +247,55 @@ def test_mixed_type_list_keeps_item_types_where_rsciio_casts(tmp_path):
     rsciio_write(rs_path, make_signal(metadata={"num": [1, 2.5], "strs": [1, "a"]}))
     (theirs,) = rsciio_read(rs_path)
     assert theirs["metadata"]["num"] == [1.0, 2.5] and isinstance(
-        theirs["metadata"]["num"][0], float)  # cast to one type on writing
+        theirs["metadata"]["num"][0], float
+    )  # cast to one type on writing
     assert theirs["metadata"]["strs"] == ["1", "a"]
 
 
 def test_dates_round_trip_with_mapper_and_are_iso_strings_for_rsciio(tmp_path):
-    when = {"datetime": dt.datetime(2024, 5, 6, 7, 8, 9, 123456),
-            "aware": dt.datetime(2024, 5, 6, 7, 8, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
-            "date": dt.date(1991, 10, 1), "time": dt.time(12, 30, 15),
-            "in_list": [dt.date(2000, 1, 1), dt.time(1, 2)]}
+    when = {
+        "datetime": dt.datetime(2024, 5, 6, 7, 8, 9, 123456),
+        "aware": dt.datetime(2024, 5, 6, 7, 8, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+        "date": dt.date(1991, 10, 1),
+        "time": dt.time(12, 30, 15),
+        "in_list": [dt.date(2000, 1, 1), dt.time(1, 2)],
+    }
     path = tmp_path / "dates.hspy"
-    mapper.save(path, make_signal(metadata={"General": {"title": "sig", "date": when["date"],
-                                                        "time": when["time"]},
-                                            "when": when}))
+    mapper.save(
+        path,
+        make_signal(
+            metadata={
+                "General": {"title": "sig", "date": when["date"], "time": when["time"]},
+                "when": when,
+            }
+        ),
+    )
     md = load_one(path)["metadata"]
     assert_same(md["when"], when)
     assert_same(md["General"]["date"], dt.date(1991, 10, 1))
     (theirs,) = rsciio_read(path)
-    assert_same(theirs["metadata"]["when"], {
-        "datetime": "2024-05-06T07:08:09.123456", "aware": "2024-05-06T07:08:00-05:00",
-        "date": "1991-10-01", "time": "12:30:15", "in_list": ["2000-01-01", "01:02:00"]})
+    assert_same(
+        theirs["metadata"]["when"],
+        {
+            "datetime": "2024-05-06T07:08:09.123456",
+            "aware": "2024-05-06T07:08:00-05:00",
+            "date": "1991-10-01",
+            "time": "12:30:15",
+            "in_list": ["2000-01-01", "01:02:00"],
+        },
+    )
     assert theirs["metadata"]["General"]["date"] == "1991-10-01"
 
 
 def test_none_string_bytes_and_unicode_arrays_stay_what_they_were(tmp_path):
-    values = {"none_text": "_None_", "none": None, "empty_bytes": b"", "text_bytes": b"abc",
-              "bytes_list": [b"", b"x"], "unicode": np.array(["é", "ßx", "✓"])}
+    values = {
+        "none_text": "_None_",
+        "none": None,
+        "empty_bytes": b"",
+        "text_bytes": b"abc",
+        "bytes_list": [b"", b"x"],
+        "unicode": np.array(["é", "ßx", "✓"]),
+    }
     path = tmp_path / "v.hspy"
     mapper.save(path, make_signal(metadata={"v": values}))
     assert_same(load_one(path)["metadata"]["v"], values)
@@ -239,14 +310,21 @@ class _Thing:
     pass
 
 
-@pytest.mark.parametrize("where, value, label", [
-    ("metadata", {"General": {"title": "sig", "s": {1, 2}}}, "metadata.General.s"),
-    ("metadata", {"General": {"title": "sig"}, "Deep": {"keys": {3: "x"}}},
-     "metadata.Deep.keys"),
-    ("metadata", {"General": {"title": "sig"}, "obj": [1, _Thing()]}, "metadata.obj.1"),
-    ("metadata", {"General": {"title": "sig"}, "Big": {"n": 2**70}}, "metadata.Big.n"),
-    ("original_metadata", {"a": {"b": {frozenset()}}}, "original_metadata.a.b"),
-], ids=["set", "non-str key", "object", "int beyond 64 bits", "original_metadata"])
+@pytest.mark.parametrize(
+    "where, value, label",
+    [
+        ("metadata", {"General": {"title": "sig", "s": {1, 2}}}, "metadata.General.s"),
+        (
+            "metadata",
+            {"General": {"title": "sig"}, "Deep": {"keys": {3: "x"}}},
+            "metadata.Deep.keys",
+        ),
+        ("metadata", {"General": {"title": "sig"}, "obj": [1, _Thing()]}, "metadata.obj.1"),
+        ("metadata", {"General": {"title": "sig"}, "Big": {"n": 2**70}}, "metadata.Big.n"),
+        ("original_metadata", {"a": {"b": {frozenset()}}}, "original_metadata.a.b"),
+    ],
+    ids=["set", "non-str key", "object", "int beyond 64 bits", "original_metadata"],
+)
 def test_unstorable_value_is_reported_and_nothing_written(tmp_path, where, value, label):
     signal = make_signal()
     signal[where] = value
@@ -286,16 +364,24 @@ def test_datetime64_array_is_reported_with_its_path(tmp_path):
 
 def test_numpy_str_scalar_is_saved_as_a_string(tmp_path):
     path = tmp_path / "npstr.hspy"
-    mapper.save(path, make_signal(metadata={"x": {"s": np.str_("abc"),
-                                                  "l": [np.str_("a"), np.str_("b")]}}))
+    mapper.save(
+        path, make_signal(metadata={"x": {"s": np.str_("abc"), "l": [np.str_("a"), np.str_("b")]}})
+    )
     assert_same(load_one(path)["metadata"]["x"], {"s": "abc", "l": ["a", "b"]})
 
 
-@pytest.mark.parametrize("tree", [{"_bs_a": "text"}, {"_sig_a": 1}, {"_list_x": {"a": 1}},
-                                  {"_list_empty_a": "q"}, {"_tuple_2_t": {"0": 1}},
-                                  {"_ragged_shapes_x": np.arange(3)}],
-                         ids=["_bs_", "_sig_", "_list_", "_list_empty_", "_tuple_",
-                              "_ragged_shapes_"])
+@pytest.mark.parametrize(
+    "tree",
+    [
+        {"_bs_a": "text"},
+        {"_sig_a": 1},
+        {"_list_x": {"a": 1}},
+        {"_list_empty_a": "q"},
+        {"_tuple_2_t": {"0": 1}},
+        {"_ragged_shapes_x": np.arange(3)},
+    ],
+    ids=["_bs_", "_sig_", "_list_", "_list_empty_", "_tuple_", "_ragged_shapes_"],
+)
 def test_reserved_prefix_keys_are_reported(tmp_path, tree):
     """These keys would read back as another value (bytes, a list, nothing): refused."""
     with pytest.raises(WriteError) as info:
@@ -308,8 +394,9 @@ def test_signal_in_metadata_round_trips(tmp_path):
     """``_sig_<name>`` holding a signal dict is the one legitimate use of a reserved prefix."""
     inner = make_signal(np.arange(4.0), title="variance")
     path = tmp_path / "sig.hspy"
-    mapper.save(path, make_signal(metadata={"Signal": {"Noise_properties": {
-        "_sig_variance": inner}}}))
+    mapper.save(
+        path, make_signal(metadata={"Signal": {"Noise_properties": {"_sig_variance": inner}}})
+    )
     for got in (load_one(path), rsciio_read(path)[0]):
         var = got["metadata"]["Signal"]["Noise_properties"]["_sig_variance"]
         assert_same(var["data"], inner["data"])
@@ -320,8 +407,14 @@ def test_signal_in_metadata_round_trips(tmp_path):
 def test_incomplete_axis_dicts_are_completed_on_disk(tmp_path):
     path = tmp_path / "axes.hspy"
     data = np.zeros((2, 3))
-    mapper.save(path, {"data": data, "axes": [{"navigate": True}, {"navigate": False}],
-                       "metadata": {"General": {"title": "sig"}}})
+    mapper.save(
+        path,
+        {
+            "data": data,
+            "axes": [{"navigate": True}, {"navigate": False}],
+            "metadata": {"General": {"title": "sig"}},
+        },
+    )
     (theirs,) = rsciio_read(path)
     assert [ax.get("size") for ax in theirs["axes"]] == [2, 3]
     assert [ax["navigate"] for ax in theirs["axes"]] == [True, False]
@@ -343,8 +436,7 @@ def test_signal_without_axes_writes_a_valid_file(tmp_path):
 
 def test_axes_that_do_not_match_the_data_are_reported(tmp_path):
     with pytest.raises(WriteError, match="axes"):
-        mapper.save(tmp_path / "x.hspy", {"data": np.zeros((2, 3)),
-                                          "axes": [{"navigate": False}]})
+        mapper.save(tmp_path / "x.hspy", {"data": np.zeros((2, 3)), "axes": [{"navigate": False}]})
     assert leftovers(tmp_path) == []
 
 
@@ -358,36 +450,67 @@ def test_key_named_ragged_shapes_is_reported(tmp_path):
 
 # ---------------------------------------------------------------------------- (c) property
 #: Names the codec gives a meaning (refused at save, see above); other keys are free text.
-RESERVED = ("_bs_", "_sig_", "_list_", "_tuple_", "_datetime_", "_hspy_AxesManager_",
-            "_ragged_shapes_")
+RESERVED = (
+    "_bs_",
+    "_sig_",
+    "_list_",
+    "_tuple_",
+    "_datetime_",
+    "_hspy_AxesManager_",
+    "_ragged_shapes_",
+)
 _KEY_CHARS = st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00")
-keys = (st.text(_KEY_CHARS, min_size=1, max_size=6) | st.sampled_from(
-    ["General", "_private", "_sig", "list", "a.b", " ", "0", "10", "é ✓"])).filter(
-    lambda k: k not in (".", "..", "ragged_shapes") and not k.startswith(RESERVED))
-_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
-                max_size=8)
-_OFFSETS = st.builds(dt.timezone, st.integers(-23 * 60, 23 * 60).map(
-    lambda m: dt.timedelta(minutes=m)))
+keys = (
+    st.text(_KEY_CHARS, min_size=1, max_size=6)
+    | st.sampled_from(["General", "_private", "_sig", "list", "a.b", " ", "0", "10", "é ✓"])
+).filter(lambda k: k not in (".", "..", "ragged_shapes") and not k.startswith(RESERVED))
+_TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=8
+)
+_OFFSETS = st.builds(
+    dt.timezone, st.integers(-23 * 60, 23 * 60).map(lambda m: dt.timedelta(minutes=m))
+)
 _TZ = st.none() | _OFFSETS
-_ARRAY_DTYPES = st.sampled_from([np.dtype(t) for t in (
-    "int64", "int8", "uint16", "float64", "float32", "complex128", "bool")])
-arrays = (hnp.arrays(_ARRAY_DTYPES, hnp.array_shapes(min_dims=0, max_dims=2, min_side=0,
-                                                      max_side=4))
-          | hnp.arrays(np.dtype("U6"), hnp.array_shapes(min_dims=1, max_dims=2, max_side=3),
-                       elements=st.text(st.characters(blacklist_categories=("Cs",),
-                                                      blacklist_characters="\x00"),
-                                        max_size=6)))
-scalars = (st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1)
-           | st.floats(allow_nan=False) | _TEXT | st.just("_None_") | st.binary(max_size=8)
-           | st.dates() | st.datetimes(timezones=_TZ) | st.times(timezones=_TZ) | arrays)
+_ARRAY_DTYPES = st.sampled_from(
+    [np.dtype(t) for t in ("int64", "int8", "uint16", "float64", "float32", "complex128", "bool")]
+)
+arrays = hnp.arrays(
+    _ARRAY_DTYPES, hnp.array_shapes(min_dims=0, max_dims=2, min_side=0, max_side=4)
+) | hnp.arrays(
+    np.dtype("U6"),
+    hnp.array_shapes(min_dims=1, max_dims=2, max_side=3),
+    elements=st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=6
+    ),
+)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False)
+    | _TEXT
+    | st.just("_None_")
+    | st.binary(max_size=8)
+    | st.dates()
+    | st.datetimes(timezones=_TZ)
+    | st.times(timezones=_TZ)
+    | arrays
+)
 #: Lists of more than 10 items written item by item: their order is what RosettaSciIO loses.
-long_lists = st.lists(st.none() | st.booleans() | st.integers(-5, 5) | _TEXT | st.binary(max_size=2)
-                      | st.dates(), min_size=11, max_size=14)
+long_lists = st.lists(
+    st.none() | st.booleans() | st.integers(-5, 5) | _TEXT | st.binary(max_size=2) | st.dates(),
+    min_size=11,
+    max_size=14,
+)
 values = st.recursive(
     scalars | long_lists,
-    lambda inner: (st.lists(inner, max_size=13) | st.lists(inner, max_size=5).map(tuple)
-                   | st.dictionaries(keys, inner, max_size=4)),
-    max_leaves=16)
+    lambda inner: (
+        st.lists(inner, max_size=13)
+        | st.lists(inner, max_size=5).map(tuple)
+        | st.dictionaries(keys, inner, max_size=4)
+    ),
+    max_leaves=16,
+)
 trees = st.dictionaries(keys, values, max_size=5)
 
 
@@ -399,14 +522,20 @@ def scratch(tmp_path_factory):
 _counter = itertools.count()
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(tree=trees, original=trees)
 def test_arbitrary_metadata_round_trips(scratch, tree, original):
     path = scratch / f"rt{next(_counter)}.hspy"
-    signal = {"data": np.arange(3, dtype=np.uint8), "axes": axes_for((3,)),
-              "metadata": {"General": {"title": "t"}, "tree": tree},
-              "original_metadata": original}
+    signal = {
+        "data": np.arange(3, dtype=np.uint8),
+        "axes": axes_for((3,)),
+        "metadata": {"General": {"title": "t"}, "tree": tree},
+        "original_metadata": original,
+    }
     mapper.save(path, signal)
     try:
         back = load_one(path)
@@ -573,8 +702,10 @@ def test_lazy_signal_saved_over_its_own_file(tmp_path):
 
 
 # ---------------------------------------------------------------------------- (g) names
-@pytest.mark.parametrize("title, group", [("a/b", "a-b"), ("", "__unnamed__"),
-                                          ("plain title", "plain title"), (".", "-")])
+@pytest.mark.parametrize(
+    "title, group",
+    [("a/b", "a-b"), ("", "__unnamed__"), ("plain title", "plain title"), (".", "-")],
+)
 def test_experiment_group_name_comes_from_the_title(tmp_path, title, group):
     path = tmp_path / "n.hspy"
     mapper.save(path, make_signal(title=title))

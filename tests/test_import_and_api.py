@@ -14,13 +14,16 @@ import mapper
 def test_import_does_not_pull_heavy_dependencies():
     heavy = "('dask', 'pint', 'pyUSID', 'jsonschema', 'rsciio', 'h5py', 'numpy')"
     code = f"import sys, mapper; print(','.join(m for m in {heavy} if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == ""  # the API is imported on first use
-    code = (f"import sys, mapper; mapper.load; "
-            f"print(','.join(m for m in {heavy} if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    code = (
+        f"import sys, mapper; mapper.load; print(','.join(m for m in {heavy} if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "h5py,numpy"  # still no dask, pint, jsonschema before they are needed
 
 

@@ -19,15 +19,37 @@ def hyperspy_signal():
     return {
         "data": data,
         "axes": [
-            {"_type": "UniformDataAxis", "name": "y", "units": "nm", "navigate": True,
-             "size": 2, "scale": -2.0, "offset": 10.0},
-            {"_type": "UniformDataAxis", "name": "x", "units": "nm", "navigate": True,
-             "size": 3, "scale": 1.5, "offset": 0.0},
-            {"_type": "DataAxis", "name": "energy", "units": "eV", "navigate": False,
-             "size": 5, "axis": np.array([1.0, 2.0, 4.0, 8.0, 16.0])},
+            {
+                "_type": "UniformDataAxis",
+                "name": "y",
+                "units": "nm",
+                "navigate": True,
+                "size": 2,
+                "scale": -2.0,
+                "offset": 10.0,
+            },
+            {
+                "_type": "UniformDataAxis",
+                "name": "x",
+                "units": "nm",
+                "navigate": True,
+                "size": 3,
+                "scale": 1.5,
+                "offset": 0.0,
+            },
+            {
+                "_type": "DataAxis",
+                "name": "energy",
+                "units": "eV",
+                "navigate": False,
+                "size": 5,
+                "axis": np.array([1.0, 2.0, 4.0, 8.0, 16.0]),
+            },
         ],
-        "metadata": {"General": {"title": "my sig", "date": "2024-01-01"},
-                     "Signal": {"signal_type": "EELS", "quantity": "Intensity"}},
+        "metadata": {
+            "General": {"title": "my sig", "date": "2024-01-01"},
+            "Signal": {"signal_type": "EELS", "quantity": "Intensity"},
+        },
         "original_metadata": {"instrument": {"energy": 12.0}},
         "attributes": {},
         "learning_results": {},
@@ -48,7 +70,12 @@ def test_rsciio_written_signal_loads_faithfully(tmp_path, hyperspy_signal):
     y, x, e = s["axes"]
     # the descending axis keeps its direction (RosettaSciIO's reader mirrors it)
     assert (y["name"], y["units"], y["offset"], y["scale"], y["navigate"]) == (
-        "y", "nm", 10.0, -2.0, True)
+        "y",
+        "nm",
+        10.0,
+        -2.0,
+        True,
+    )
     assert (x["name"], x["offset"], x["scale"], x["navigate"]) == ("x", 0.0, 1.5, True)
     # the non-uniform axis keeps its values and units (RosettaSciIO's reader drops both)
     assert (e["name"], e["units"], e["navigate"]) == ("energy", "eV", False)
@@ -60,8 +87,7 @@ def test_rsciio_written_signal_loads_faithfully(tmp_path, hyperspy_signal):
     assert s["original_metadata"]["instrument"]["energy"]["value"] == 12.0
 
 
-def test_rsciio_written_file_agrees_with_rsciio_reader_where_it_is_right(tmp_path,
-                                                                          hyperspy_signal):
+def test_rsciio_written_file_agrees_with_rsciio_reader_where_it_is_right(tmp_path, hyperspy_signal):
     path = tmp_path / "rs.nxs"
     _rsciio_write(path, hyperspy_signal)
     with warnings.catch_warnings():
@@ -78,10 +104,22 @@ def test_rsciio_written_file_agrees_with_rsciio_reader_where_it_is_right(tmp_pat
 
 
 def test_rsciio_multi_signal_file(tmp_path, hyperspy_signal):
-    other = dict(hyperspy_signal, data=np.ones((4,)),
-                 axes=[{"_type": "UniformDataAxis", "name": "t", "units": "s",
-                        "navigate": False, "size": 4, "scale": 0.5, "offset": 1.0}],
-                 metadata={"General": {"title": "second"}, "Signal": {}})
+    other = dict(
+        hyperspy_signal,
+        data=np.ones((4,)),
+        axes=[
+            {
+                "_type": "UniformDataAxis",
+                "name": "t",
+                "units": "s",
+                "navigate": False,
+                "size": 4,
+                "scale": 0.5,
+                "offset": 1.0,
+            }
+        ],
+        metadata={"General": {"title": "second"}, "Signal": {}},
+    )
     path = tmp_path / "multi.nxs"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -107,9 +145,12 @@ def test_nexusformat_written_nxdata(tmp_path):
     e = nx.NXentry()
     e["data"] = nx.NXdata(
         nx.NXfield(data, name="counts"),
-        [nx.NXfield(np.array([0.0, 1.0]), name="y", units="mm"),
-         nx.NXfield(np.arange(3.0), name="x"),
-         nx.NXfield(np.linspace(0, 1, 5), name="t", units="s")])
+        [
+            nx.NXfield(np.array([0.0, 1.0]), name="y", units="mm"),
+            nx.NXfield(np.arange(3.0), name="x"),
+            nx.NXfield(np.linspace(0, 1, 5), name="t", units="s"),
+        ],
+    )
     e.title = "nx title"
     path = tmp_path / "nf.nxs"
     nx.NXroot(e).save(str(path), "w")

@@ -32,13 +32,16 @@ def problems(tmp_path: Path, text: str, name: str = "m.yaml") -> tuple[Path, lis
 
 
 def test_minimal_mapping_is_clean_and_builds(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         title: A test
         signal:
           data: {path: /d}
-    """)
+    """,
+    )
     assert probs == []
     m = _schema.load_mapping(p)
     assert isinstance(m, Mapping)
@@ -58,7 +61,9 @@ def test_shipped_nxdata_checks_clean():
 
 
 def test_full_featured_mapping_is_clean(tmp_path):
-    _, probs = problems(tmp_path, """
+    _, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: full
         options:
@@ -89,12 +94,15 @@ def test_full_featured_mapping_is_clean(tmp_path):
         write:
           default: "{entry}/data"
           names: {NXdetector: camera}
-    """)
+    """,
+    )
     assert probs == []
 
 
 def test_layout_meaning_problems(tmp_path):
-    _, probs = problems(tmp_path, """
+    _, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: lay
         symbols: [n]
@@ -106,7 +114,8 @@ def test_layout_meaning_problems(tmp_path):
           "/g/@a": {attrs: {x: 1}}
           "/k": {checks: [nxdat], shape: [m], rank: 2, units_category: NX_LENGHT}
           "/r": {range: {min: 3, max: 1}, units_like: "bananas per fortnight"}
-    """)
+    """,
+    )
     text = "\n".join(probs)
     assert "nx_class marks a group, which cannot have dtype" in text
     assert "unknown anchor or variable {nowhere}" in text
@@ -124,39 +133,50 @@ def test_layout_meaning_problems(tmp_path):
 
 
 def test_unknown_key_did_you_mean_flow_style(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         signal:
           data: {pth: /d}
-    """)
+    """,
+    )
     assert probs == [f"{p}:4:10: /signal/data: unknown key 'pth' (did you mean 'path'?)"]
 
 
 def test_unknown_key_did_you_mean_block_style(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         signal:
           data:
             const: 1
             defualt: 2
-    """)
+    """,
+    )
     assert probs == [f"{p}:6:5: /signal/data: unknown key 'defualt' (did you mean 'default'?)"]
 
 
 def test_unknown_top_level_key(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         nmae: x
         signal: {data: {const: 1}}
-    """)
+    """,
+    )
     assert probs == [f"{p}:3:1: /: unknown key 'nmae' (did you mean 'name'?)"]
 
 
 def test_unknown_key_inside_for_each_axis(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         signal:
@@ -164,12 +184,15 @@ def test_unknown_key_inside_for_each_axis(tmp_path):
           axes:
             - for_each: {range: 1}
               axis: {nmae: y}
-    """)
+    """,
+    )
     assert probs == [f"{p}:7:14: /signal/axes/0/axis: unknown key 'nmae' (did you mean 'name'?)"]
 
 
 def test_unknown_key_inside_plain_axis(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         signal:
@@ -177,12 +200,15 @@ def test_unknown_key_inside_plain_axis(tmp_path):
           axes:
             - name: x
               scael: 2
-    """)
+    """,
+    )
     assert probs == [f"{p}:7:7: /signal/axes/0: unknown key 'scael' (did you mean 'scale'?)"]
 
 
 def test_navigate_wrong_type(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         signal:
@@ -190,75 +216,98 @@ def test_navigate_wrong_type(tmp_path):
           axes:
             - name: x
               navigate: "yes please"
-    """)
+    """,
+    )
     assert len(probs) == 1
     assert probs[0].startswith(f"{p}:7:17: /signal/axes/0/navigate: 'yes please' is not a")
 
 
 def test_wrong_type_priority(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         priority: high
         signal: {data: {const: 1}}
-    """)
+    """,
+    )
     assert probs == [f"{p}:3:11: /priority: 'high' is not an integer"]
 
 
 def test_wrong_type_required(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         signal:
           data: {path: /d, required: sometimes}
-    """)
+    """,
+    )
     assert len(probs) == 1
     assert probs[0].startswith(f"{p}:4:30: /signal/data/required: 'sometimes' is not one of")
 
 
 def test_bad_select_enum(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         anchors:
           a: {path: /g, select: many}
         signal: {data: {path: "{a}/d"}}
-    """)
+    """,
+    )
     assert probs == [
-        f"{p}:4:25: /anchors/a/select: 'many' is not one of 'one', 'first', 'each', 'all'"]
+        f"{p}:4:25: /anchors/a/select: 'many' is not one of 'one', 'first', 'each', 'all'"
+    ]
 
 
 def test_missing_mapping_key(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         name: t
         signal: {data: {const: 1}}
-    """)
+    """,
+    )
     assert probs == [f"{p}:1:1: /: 'mapping' is required"]
 
 
 def test_missing_name_key(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         signal: {data: {const: 1}}
-    """)
+    """,
+    )
     assert probs == [f"{p}:1:1: /: 'name' is required"]
 
 
 def test_version_not_1(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "2"
         name: t
         signal: {data: {const: 1}}
-    """)
+    """,
+    )
     assert probs == [f"{p}:1:10: /mapping: '2' is not one of '1'"]
 
 
 def test_version_as_number_is_rejected(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: 1
         name: t
         signal: {data: {const: 1}}
-    """)
+    """,
+    )
     assert probs
     assert all(x.startswith(f"{p}:1:10: /mapping: 1 is not") for x in probs)
 
@@ -269,11 +318,14 @@ def test_top_level_not_a_mapping(tmp_path):
 
 
 def test_yaml_errors_are_reported_by_check(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         name: u
-    """)
+    """,
+    )
     assert probs == [f"{p}:3:1: duplicate key 'name' (first at line 2)"]
 
 
@@ -281,75 +333,104 @@ def test_yaml_errors_are_reported_by_check(tmp_path):
 
 
 def test_source_with_two_kinds(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         signal:
           data: {path: /d, const: 3}
-    """)
-    assert probs == [f"{p}:4:9: /signal/data: a value source needs exactly one of path, const, "
-                     "first, builtin, tree, name_of, option (found: path, const)"]
+    """,
+    )
+    assert probs == [
+        f"{p}:4:9: /signal/data: a value source needs exactly one of path, const, "
+        "first, builtin, tree, name_of, option (found: path, const)"
+    ]
 
 
 def test_source_with_no_kind(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         signal:
           data: {default: 3}
-    """)
-    assert probs == [f"{p}:4:9: /signal/data: a value source needs exactly one of path, const, "
-                     "first, builtin, tree, name_of, option (found: none)"]
+    """,
+    )
+    assert probs == [
+        f"{p}:4:9: /signal/data: a value source needs exactly one of path, const, "
+        "first, builtin, tree, name_of, option (found: none)"
+    ]
 
 
 def test_unknown_builtin_with_suggestion(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         signal:
           data: {builtin: file.nmae}
-    """)
-    assert probs == [f"{p}:4:19: /signal/data/builtin: unknown builtin 'file.nmae' "
-                     "(did you mean 'file.name'?)"]
+    """,
+    )
+    assert probs == [
+        f"{p}:4:19: /signal/data/builtin: unknown builtin 'file.nmae' (did you mean 'file.name'?)"
+    ]
 
 
 def test_unknown_transform_with_suggestion(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         signal:
           data: {path: /d, transform: strng}
-    """)
-    assert probs == [f"{p}:4:31: /signal/data/transform: unknown transform 'strng' "
-                     "(did you mean 'string'?)"]
+    """,
+    )
+    assert probs == [
+        f"{p}:4:31: /signal/data/transform: unknown transform 'strng' (did you mean 'string'?)"
+    ]
 
 
 def test_undefined_anchor_in_path(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         signal:
           data: {path: "{nope}/d"}
-    """)
-    assert probs == [f"{p}:4:16: /signal/data/path: unknown anchor or variable {{nope}} "
-                     "in '{nope}/d'"]
+    """,
+    )
+    assert probs == [
+        f"{p}:4:16: /signal/data/path: unknown anchor or variable {{nope}} in '{{nope}}/d'"
+    ]
 
 
 def test_misspelled_anchor_suggests(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         anchors:
           entry: {path: /e}
         signal:
           data: {path: "{entyr}/d"}
-    """)
-    assert probs == [f"{p}:6:16: /signal/data/path: unknown anchor or variable {{entyr}} "
-                     "in '{entyr}/d' (did you mean {entry}?)"]
+    """,
+    )
+    assert probs == [
+        f"{p}:6:16: /signal/data/path: unknown anchor or variable {{entyr}} "
+        "in '{entyr}/d' (did you mean {entry}?)"
+    ]
 
 
 def test_anchor_used_before_definition(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         anchors:
@@ -357,35 +438,45 @@ def test_anchor_used_before_definition(tmp_path):
           b: {path: /g}
         signal:
           data: {path: "{a}/d"}
-    """)
+    """,
+    )
     assert probs == [f"{p}:4:13: /anchors/a/path: unknown anchor or variable {{b}} in '{{b}}/x'"]
 
 
 def test_undeclared_option_in_filters(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         anchors:
           a: {path: /g, filters: [{option: nope, match: exact}]}
         signal: {data: {path: "{a}/d"}}
-    """)
+    """,
+    )
     assert probs == [f"{p}:4:36: /anchors/a/filters/0/option: undeclared option 'nope'"]
 
 
 def test_undeclared_option_in_args(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         signal:
           data: {const: 1}
           original_metadata: {tree: /g, args: {key_filter: {option: nope}}}
-    """)
-    assert probs == [f"{p}:5:52: /signal/original_metadata/args/key_filter: "
-                     "undeclared option 'nope'"]
+    """,
+    )
+    assert probs == [
+        f"{p}:5:52: /signal/original_metadata/args/key_filter: undeclared option 'nope'"
+    ]
 
 
 def test_undeclared_option_in_source_and_predicate(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         options:
@@ -394,7 +485,8 @@ def test_undeclared_option_in_source_and_predicate(tmp_path):
           data: {option: ok, when: {option: zz}}
           metadata:
             A.b: {option: yy}
-    """)
+    """,
+    )
     assert probs == [
         f"{p}:6:37: /signal/data/when/option: undeclared option 'zz'",
         f"{p}:8:19: /signal/metadata/A.b/option: undeclared option 'yy'",
@@ -402,15 +494,17 @@ def test_undeclared_option_in_source_and_predicate(tmp_path):
 
 
 def test_undeclared_symbol_in_shape(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         symbols: [n]
         signal:
           data: {path: /d, shape: [n, m, 3, null]}
-    """)
-    assert probs == [f"{p}:5:31: /signal/data/shape/1: undeclared symbol 'm' "
-                     "(add it to symbols)"]
+    """,
+    )
+    assert probs == [f"{p}:5:31: /signal/data/shape/1: undeclared symbol 'm' (add it to symbols)"]
 
 
 @pytest.mark.parametrize(
@@ -424,17 +518,22 @@ def test_undeclared_symbol_in_shape(tmp_path):
     ],
 )
 def test_bad_path_expressions(tmp_path, expr, why):
-    p, probs = problems(tmp_path, f"""
+    p, probs = problems(
+        tmp_path,
+        f"""
         mapping: "1"
         name: t
         signal:
           data: {{path: "{expr}"}}
-    """)
+    """,
+    )
     assert probs == [f"{p}:4:16: /signal/data/path: bad path expression {expr!r}: {why}"]
 
 
 def test_more_than_one_select_each(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         anchors:
@@ -442,13 +541,18 @@ def test_more_than_one_select_each(tmp_path):
           b: {path: /h, select: each}
         signal:
           data: {path: "{a}/d"}
-    """)
-    assert probs == [f"{p}:4:3: /anchors: at most one anchor that save() writes may use "
-                     "select: each (found ['a', 'b'])"]
+    """,
+    )
+    assert probs == [
+        f"{p}:4:3: /anchors: at most one anchor that save() writes may use "
+        "select: each (found ['a', 'b'])"
+    ]
 
 
 def test_a_builtin_each_anchor_without_write_path_may_split_matches(tmp_path):
-    _, probs = problems(tmp_path, """
+    _, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         anchors:
@@ -456,35 +560,45 @@ def test_a_builtin_each_anchor_without_write_path_may_split_matches(tmp_path):
           f: {builtin: usid.fields, args: {main: "{a}"}, select: each, required: false}
         signal:
           data: {path: "{a}/d"}
-    """)
+    """,
+    )
     assert probs == []
 
 
 def test_anchor_needs_exactly_one_of_path_or_builtin(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         anchors:
           a: {select: first}
         signal: {data: {path: "{a}/d"}}
-    """)
+    """,
+    )
     assert probs == [f"{p}:4:6: /anchors/a: an anchor needs exactly one of path or builtin"]
 
 
 def test_where_predicate_may_use_dot_and_needs_a_comparison(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         anchors:
           a: {path: /g, where: {path: "{.}/x"}}
         signal: {data: {path: "{a}/d"}}
-    """)
-    assert probs == [f"{p}:4:24: /anchors/a/where: a path predicate needs equals, one_of "
-                     "or matches"]
+    """,
+    )
+    assert probs == [
+        f"{p}:4:24: /anchors/a/where: a path predicate needs equals, one_of or matches"
+    ]
 
 
 def test_for_each_variable_is_in_scope_only_inside(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         signal:
@@ -494,7 +608,8 @@ def test_for_each_variable_is_in_scope_only_inside(tmp_path):
               axis: {name: {path: "/a{k}/@n"}, units: {path: "/a{j}/@u"}}
           metadata:
             A.b: {path: "/x{k}"}
-    """)
+    """,
+    )
     assert probs == [
         f"{p}:7:54: /signal/axes/0/axis/units/path: unknown anchor or variable {{j}} "
         "in '/a{j}/@u'",
@@ -503,42 +618,55 @@ def test_for_each_variable_is_in_scope_only_inside(tmp_path):
 
 
 def test_deref_only_on_path_sources(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         signal:
           data: {const: 1, deref: true}
-    """)
+    """,
+    )
     assert probs == [f"{p}:4:27: /signal/data/deref: deref applies to path sources only"]
 
 
 def test_bad_metadata_key(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         signal:
           data: {const: 1}
           metadata:
             "bad key": {const: 1}
-    """)
-    assert probs == [f"{p}:6:16: /signal/metadata/bad key: bad metadata key 'bad key' "
-                     "(dotted names)"]
+    """,
+    )
+    assert probs == [
+        f"{p}:6:16: /signal/metadata/bad key: bad metadata key 'bad key' (dotted names)"
+    ]
 
 
 def test_no_signal_section(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
-    """)
-    assert probs == [f"{p}:1:1: /: no signal section (a mapping, or one it extends, "
-                     "must define signal.data)"]
+    """,
+    )
+    assert probs == [
+        f"{p}:1:1: /: no signal section (a mapping, or one it extends, must define signal.data)"
+    ]
 
 
 # ----------------------------------------------------------------------------- all together
 
 
 def test_three_schema_mistakes_give_three_messages(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         titel: x
@@ -546,7 +674,8 @@ def test_three_schema_mistakes_give_three_messages(tmp_path):
           data: {pth: /d}
           metadata:
             A.b: {const: 1, requird: true}
-    """)
+    """,
+    )
     assert probs == [
         f"{p}:3:1: /: unknown key 'titel' (did you mean 'title'?)",
         f"{p}:5:10: /signal/data: unknown key 'pth' (did you mean 'path'?)",
@@ -555,7 +684,9 @@ def test_three_schema_mistakes_give_three_messages(tmp_path):
 
 
 def test_three_semantic_mistakes_give_three_messages(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         signal:
@@ -563,7 +694,8 @@ def test_three_semantic_mistakes_give_three_messages(tmp_path):
           metadata:
             A.b: {path: /x, transform: nope}
             A.c: {builtin: file.nmae}
-    """)
+    """,
+    )
     assert len(probs) == 3
     assert probs[0].startswith(f"{p}:4:16: /signal/data/path: unknown anchor")
     assert probs[1].startswith(f"{p}:6:32: /signal/metadata/A.b/transform: unknown transform")
@@ -571,7 +703,9 @@ def test_three_semantic_mistakes_give_three_messages(tmp_path):
 
 
 def test_schema_and_semantic_mistakes_reported_together(tmp_path):
-    _, probs = problems(tmp_path, """
+    _, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         titel: x
@@ -579,19 +713,24 @@ def test_schema_and_semantic_mistakes_reported_together(tmp_path):
           data: {path: "{nope}/d"}
           metadata:
             A.b: {path: /x, transform: nope}
-    """)
+    """,
+    )
     assert len(probs) == 3
 
 
 def test_load_mapping_raises_with_all_problems(tmp_path):
-    p = write(tmp_path, "m.yaml", """
+    p = write(
+        tmp_path,
+        "m.yaml",
+        """
         mapping: "1"
         name: t
         signal:
           data: {path: "{nope}/d"}
           metadata:
             A.b: {path: /x, transform: nope}
-    """)
+    """,
+    )
     with pytest.raises(MappingError) as ei:
         _schema.load_mapping(p)
     assert len(ei.value.problems) == 2
@@ -600,12 +739,16 @@ def test_load_mapping_raises_with_all_problems(tmp_path):
 
 
 def test_single_problem_message_is_the_problem(tmp_path):
-    p = write(tmp_path, "m.yaml", """
+    p = write(
+        tmp_path,
+        "m.yaml",
+        """
         mapping: "1"
         name: t
         signal:
           data: {pth: /d}
-    """)
+    """,
+    )
     with pytest.raises(MappingError) as ei:
         _schema.load_mapping(p)
     assert str(ei.value) == f"{p}:4:10: /signal/data: unknown key 'pth' (did you mean 'path'?)"
@@ -614,12 +757,16 @@ def test_single_problem_message_is_the_problem(tmp_path):
 def test_load_with_bad_mapping_raises_mapping_error(tmp_path):
     import h5py
 
-    p = write(tmp_path, "m.yaml", """
+    p = write(
+        tmp_path,
+        "m.yaml",
+        """
         mapping: "1"
         name: t
         signal:
           data: {pth: /d}
-    """)
+    """,
+    )
     h5 = tmp_path / "f.h5"
     with h5py.File(h5, "w") as f:
         f["d"] = [1, 2]
@@ -628,12 +775,16 @@ def test_load_with_bad_mapping_raises_mapping_error(tmp_path):
 
 
 def test_mapping_file_changes_are_picked_up(tmp_path):
-    p = write(tmp_path, "m.yaml", """
+    p = write(
+        tmp_path,
+        "m.yaml",
+        """
         mapping: "1"
         name: t
         title: one
         signal: {data: {const: 1}}
-    """)
+    """,
+    )
     assert _schema.load_mapping(p).title == "one"
     text = p.read_text().replace("title: one", "title: two")
     p.write_text(text)
@@ -666,7 +817,10 @@ PARENT = """
 
 def test_extends_by_relative_path_overrides_keywise(tmp_path):
     write(tmp_path, "lib/parent.yaml", PARENT)
-    child = write(tmp_path, "sub/child.yaml", """
+    child = write(
+        tmp_path,
+        "sub/child.yaml",
+        """
         mapping: "1"
         name: child
         extends: ../lib/parent.yaml
@@ -676,7 +830,8 @@ def test_extends_by_relative_path_overrides_keywise(tmp_path):
             - {name: only}
           metadata:
             General.title: {const: child}
-    """)
+    """,
+    )
     assert mapper.check_file(child) == []
     m = _schema.load_mapping(child)
     assert m.name == "child"
@@ -699,14 +854,18 @@ def test_extends_by_relative_path_overrides_keywise(tmp_path):
 
 def test_extends_null_deletes_metadata_entry(tmp_path):
     write(tmp_path, "parent.yaml", PARENT)
-    child = write(tmp_path, "child.yaml", """
+    child = write(
+        tmp_path,
+        "child.yaml",
+        """
         mapping: "1"
         name: child
         extends: parent.yaml
         signal:
           metadata:
             General.gone: null
-    """)
+    """,
+    )
     assert mapper.check_file(child) == []
     m = _schema.load_mapping(child)
     assert "General.gone" not in dict(m.signal.metadata)
@@ -714,12 +873,16 @@ def test_extends_null_deletes_metadata_entry(tmp_path):
 
 def test_extends_by_name_via_search_path(tmp_path):
     write(tmp_path, "lib/parent.yaml", PARENT)
-    child = write(tmp_path, "child.yaml", """
+    child = write(
+        tmp_path,
+        "child.yaml",
+        """
         mapping: "1"
         name: child
         extends: parent
         title: Child
-    """)
+    """,
+    )
     lib = tmp_path / "lib"
     assert mapper.check_file(child, [lib]) == []
     m = _schema.load_mapping(child, [lib])
@@ -730,54 +893,77 @@ def test_extends_by_name_via_search_path(tmp_path):
 def test_extends_by_name_via_mapper_path(tmp_path, monkeypatch):
     write(tmp_path, "lib/parent.yaml", PARENT)
     monkeypatch.setenv("MAPPER_PATH", str(tmp_path / "lib"))
-    child = write(tmp_path, "child.yaml", """
+    child = write(
+        tmp_path,
+        "child.yaml",
+        """
         mapping: "1"
         name: child
         extends: parent
-    """)
+    """,
+    )
     assert _schema.load_mapping(child).parents == ("parent",)
 
 
 def test_extends_chain_records_all_parents(tmp_path):
     write(tmp_path, "parent.yaml", PARENT)
-    write(tmp_path, "mid.yaml", """
+    write(
+        tmp_path,
+        "mid.yaml",
+        """
         mapping: "1"
         name: mid
         extends: parent.yaml
         title: Mid
-    """)
-    leaf = write(tmp_path, "leaf.yaml", """
+    """,
+    )
+    leaf = write(
+        tmp_path,
+        "leaf.yaml",
+        """
         mapping: "1"
         name: leaf
         extends: mid.yaml
-    """)
+    """,
+    )
     m = _schema.load_mapping(leaf)
     assert m.parents == ("mid", "parent")
     assert m.title == "Mid"
 
 
 def test_extends_unknown_parent(tmp_path):
-    p, probs = problems(tmp_path, """
+    p, probs = problems(
+        tmp_path,
+        """
         mapping: "1"
         name: t
         extends: nosuch
         signal: {data: {const: 1}}
-    """)
+    """,
+    )
     assert len(probs) == 1
     assert probs[0].startswith(f"{p}:3:10: no mapping named 'nosuch'")
 
 
 def test_extends_cycle_detected(tmp_path):
-    a = write(tmp_path, "a.yaml", """
+    a = write(
+        tmp_path,
+        "a.yaml",
+        """
         mapping: "1"
         name: a
         extends: b.yaml
-    """)
-    write(tmp_path, "b.yaml", """
+    """,
+    )
+    write(
+        tmp_path,
+        "b.yaml",
+        """
         mapping: "1"
         name: b
         extends: a.yaml
-    """)
+    """,
+    )
     with pytest.raises(MappingError) as ei:
         _schema.load_mapping(a)
     msg = str(ei.value)
@@ -788,11 +974,15 @@ def test_extends_cycle_detected(tmp_path):
 
 
 def test_extends_self_cycle(tmp_path):
-    a = write(tmp_path, "a.yaml", """
+    a = write(
+        tmp_path,
+        "a.yaml",
+        """
         mapping: "1"
         name: a
         extends: a.yaml
-    """)
+    """,
+    )
     probs = mapper.check_file(a)
     assert len(probs) == 1
     assert "extends cycle" in probs[0]
@@ -800,38 +990,51 @@ def test_extends_self_cycle(tmp_path):
 
 def test_semantic_error_in_child_reported_with_child_location(tmp_path):
     write(tmp_path, "lib/parent.yaml", PARENT)
-    child = write(tmp_path, "child.yaml", """
+    child = write(
+        tmp_path,
+        "child.yaml",
+        """
         mapping: "1"
         name: child
         extends: parent
         signal:
           metadata:
             Bad: {path: "{g}/x", transform: nope}
-    """)
+    """,
+    )
     probs = mapper.check_file(child, [tmp_path / "lib"])
     assert probs == [f"{child}:6:37: /signal/metadata/Bad/transform: unknown transform 'nope'"]
 
 
 def test_schema_error_in_child_reported_with_child_location(tmp_path):
     write(tmp_path, "parent.yaml", PARENT)
-    child = write(tmp_path, "child.yaml", """
+    child = write(
+        tmp_path,
+        "child.yaml",
+        """
         mapping: "1"
         name: child
         extends: parent.yaml
         signal:
           data: {pth: /x}
-    """)
+    """,
+    )
     assert mapper.check_file(child) == [
-        f"{child}:5:10: /signal/data: unknown key 'pth' (did you mean 'path'?)"]
+        f"{child}:5:10: /signal/data: unknown key 'pth' (did you mean 'path'?)"
+    ]
 
 
 def test_error_in_parent_reported_with_parent_location(tmp_path):
     parent = write(tmp_path, "parent.yaml", PARENT.replace("{g}/d", "{nope}/d"))
-    child = write(tmp_path, "child.yaml", """
+    child = write(
+        tmp_path,
+        "child.yaml",
+        """
         mapping: "1"
         name: child
         extends: parent.yaml
-    """)
+    """,
+    )
     probs = mapper.check_file(child)
     assert len(probs) == 1
     assert probs[0].startswith(f"{parent}:9:16: /signal/data/path: unknown anchor")
@@ -839,7 +1042,10 @@ def test_error_in_parent_reported_with_parent_location(tmp_path):
 
 def test_child_may_use_parent_anchors(tmp_path):
     write(tmp_path, "parent.yaml", PARENT)
-    child = write(tmp_path, "child.yaml", """
+    child = write(
+        tmp_path,
+        "child.yaml",
+        """
         mapping: "1"
         name: child
         extends: parent.yaml
@@ -848,7 +1054,8 @@ def test_child_may_use_parent_anchors(tmp_path):
         signal:
           metadata:
             X.y: {path: "{h}/y"}
-    """)
+    """,
+    )
     assert mapper.check_file(child) == []
     assert [a.name for a in _schema.load_mapping(child).anchors] == ["g", "h"]
 
@@ -882,8 +1089,9 @@ def test_mapper_path_adds_a_directory(tmp_path, monkeypatch):
 
 def test_mapper_path_shadows_shipped(tmp_path, monkeypatch):
     shadow = write(tmp_path, "extra/nxdata.yaml", MINI.format(name="nxdata", title="Shadow"))
-    monkeypatch.setenv("MAPPER_PATH", os.pathsep.join([str(tmp_path / "none"),
-                                                       str(tmp_path / "extra")]))
+    monkeypatch.setenv(
+        "MAPPER_PATH", os.pathsep.join([str(tmp_path / "none"), str(tmp_path / "extra")])
+    )
     assert mapper.mappings()["nxdata"].resolve() == shadow
     assert _schema.load_mapping("nxdata").title == "Shadow"
 

@@ -27,8 +27,12 @@ def test_one_signal_per_nxdata_group_not_per_array(nexus):
     def build(f):
         e = entry(f)
         for name in ("a", "b"):
-            write_nxdata(e.create_group(name), np.zeros((3, 4)), ["y", "x"],
-                         {"y": np.arange(3.0), "x": np.arange(4.0)})
+            write_nxdata(
+                e.create_group(name),
+                np.zeros((3, 4)),
+                ["y", "x"],
+                {"y": np.arange(3.0), "x": np.arange(4.0)},
+            )
         e["instrument/motor"] = np.arange(100.0)  # an array that is not plottable data
 
     signals = mapper.load(nexus(build))
@@ -110,8 +114,12 @@ def test_unknown_option_is_an_error(nexus):
 
 def test_axes_names_units_and_uniform_values(nexus):
     def build(f):
-        write_nxdata(entry(f).create_group("d"), np.zeros((3, 5)), ["y", "x"],
-                     {"y": (np.array([1.0, 3.0, 5.0]), "mm"), "x": (np.arange(5) * 0.5 + 2, "eV")})
+        write_nxdata(
+            entry(f).create_group("d"),
+            np.zeros((3, 5)),
+            ["y", "x"],
+            {"y": (np.array([1.0, 3.0, 5.0]), "mm"), "x": (np.arange(5) * 0.5 + 2, "eV")},
+        )
 
     s = one(nexus(build))
     y, x = s["axes"]
@@ -121,8 +129,12 @@ def test_axes_names_units_and_uniform_values(nexus):
 
 def test_descending_axis_stays_descending(nexus):
     def build(f):
-        write_nxdata(entry(f).create_group("d"), np.zeros(4), ["e"],
-                     {"e": (np.array([10.0, 8.0, 6.0, 4.0]), "keV")})
+        write_nxdata(
+            entry(f).create_group("d"),
+            np.zeros(4),
+            ["e"],
+            {"e": (np.array([10.0, 8.0, 6.0, 4.0]), "keV")},
+        )
 
     (ax,) = one(nexus(build))["axes"]
     assert ax["offset"] == 10.0 and ax["scale"] == -2.0
@@ -143,8 +155,12 @@ def test_non_uniform_axis_kept_with_units(nexus):
 
 def test_axis_indices_int_and_array(nexus):
     def build(f):
-        g = write_nxdata(entry(f).create_group("d"), np.zeros((2, 3, 4)), ["z", ".", "."],
-                         {"z": np.arange(2.0), "x": np.arange(4.0) * 3, "y": np.arange(3.0) * 2})
+        g = write_nxdata(
+            entry(f).create_group("d"),
+            np.zeros((2, 3, 4)),
+            ["z", ".", "."],
+            {"z": np.arange(2.0), "x": np.arange(4.0) * 3, "y": np.arange(3.0) * 2},
+        )
         g.attrs["x_indices"] = np.array([2])
         g.attrs["y_indices"] = 1
 
@@ -159,13 +175,19 @@ def test_dot_axes_are_index_axes(nexus):
 
     axes = one(nexus(build))["axes"]
     assert [(a["name"], a["size"], a["offset"], a["scale"]) for a in axes] == [
-        ("", 2, 0.0, 1.0), ("", 3, 0.0, 1.0)]
+        ("", 2, 0.0, 1.0),
+        ("", 3, 0.0, 1.0),
+    ]
 
 
 def test_bin_edges_become_centres(nexus):
     def build(f):
-        write_nxdata(entry(f).create_group("d"), np.zeros(3), ["q"],
-                     {"q": (np.array([0.0, 1.0, 2.0, 3.0]), "1/nm")})
+        write_nxdata(
+            entry(f).create_group("d"),
+            np.zeros(3),
+            ["q"],
+            {"q": (np.array([0.0, 1.0, 2.0, 3.0]), "1/nm")},
+        )
 
     (ax,) = one(nexus(build))["axes"]
     assert ax["is_binned"] is True and ax["size"] == 3
@@ -174,8 +196,9 @@ def test_bin_edges_become_centres(nexus):
 
 def test_non_uniform_bin_edges(nexus):
     def build(f):
-        write_nxdata(entry(f).create_group("d"), np.zeros(3), ["q"],
-                     {"q": np.array([0.0, 1.0, 3.0, 7.0])})
+        write_nxdata(
+            entry(f).create_group("d"), np.zeros(3), ["q"], {"q": np.array([0.0, 1.0, 3.0, 7.0])}
+        )
 
     (ax,) = one(nexus(build))["axes"]
     assert ax["is_binned"] is True
@@ -184,9 +207,12 @@ def test_non_uniform_bin_edges(nexus):
 
 def test_several_axes_on_one_dimension_first_wins(nexus):
     def build(f):
-        g = write_nxdata(entry(f).create_group("d"), np.zeros(3), ["energy", "channel"],
-                         {"energy": np.array([1.0, 2.0, 3.0]),
-                          "channel": np.array([7.0, 8.0, 9.0])})
+        g = write_nxdata(
+            entry(f).create_group("d"),
+            np.zeros(3),
+            ["energy", "channel"],
+            {"energy": np.array([1.0, 2.0, 3.0]), "channel": np.array([7.0, 8.0, 9.0])},
+        )
         g.attrs["energy_indices"] = 0
         g.attrs["channel_indices"] = 0
 
@@ -196,20 +222,27 @@ def test_several_axes_on_one_dimension_first_wins(nexus):
 
 def test_joined_axes_string_is_accepted(nexus):
     def build(f):
-        g = write_nxdata(entry(f).create_group("d"), np.zeros((2, 3)), None,
-                         {"y": np.arange(2.0), "x": np.arange(3.0)})
+        g = write_nxdata(
+            entry(f).create_group("d"),
+            np.zeros((2, 3)),
+            None,
+            {"y": np.arange(2.0), "x": np.arange(3.0)},
+        )
         g.attrs["axes"] = "y,x"
 
     assert [a["name"] for a in one(nexus(build))["axes"]] == ["y", "x"]
 
 
-@pytest.mark.parametrize(("interpretation", "shape", "expected"), [
-    ("spectrum", (2, 3, 4), [True, True, False]),
-    ("image", (2, 3, 4), [True, False, False]),
-    ("scalar", (2, 3), [True, True]),
-    (None, (5,), [False]),
-    (None, (2, 3, 4), [True, False, False]),
-])
+@pytest.mark.parametrize(
+    ("interpretation", "shape", "expected"),
+    [
+        ("spectrum", (2, 3, 4), [True, True, False]),
+        ("image", (2, 3, 4), [True, False, False]),
+        ("scalar", (2, 3), [True, True]),
+        (None, (5,), [False]),
+        (None, (2, 3, 4), [True, False, False]),
+    ],
+)
 def test_navigate_from_interpretation(nexus, interpretation, shape, expected):
     def build(f):
         g = write_nxdata(entry(f).create_group("d"), np.zeros(shape))
@@ -222,8 +255,12 @@ def test_navigate_from_interpretation(nexus, interpretation, shape, expected):
 
 def test_every_axis_has_all_keys(nexus):
     def build(f):
-        write_nxdata(entry(f).create_group("d"), np.zeros((2, 3, 4)), ["a", ".", "c"],
-                     {"a": np.array([0.0, 5.0]), "c": np.array([1.0, 2.0, 4.0, 8.0])})
+        write_nxdata(
+            entry(f).create_group("d"),
+            np.zeros((2, 3, 4)),
+            ["a", ".", "c"],
+            {"a": np.array([0.0, 5.0]), "c": np.array([1.0, 2.0, 4.0, 8.0])},
+        )
 
     for ax in one(nexus(build))["axes"]:
         assert {"name", "units", "navigate", "size"} <= set(ax)
@@ -276,8 +313,9 @@ def test_errors_become_variance_and_auxiliary_signals_are_kept(nexus):
 
     s = one(nexus(build))
     np.testing.assert_allclose(s["metadata"]["Signal"]["Noise_properties"]["variance"], data)
-    np.testing.assert_array_equal(s["metadata"]["Signal"]["auxiliary_signals"]["monitor"],
-                                  data * 10)
+    np.testing.assert_array_equal(
+        s["metadata"]["Signal"]["auxiliary_signals"]["monitor"], data * 10
+    )
 
 
 def test_old_style_errors_field(nexus):
@@ -333,8 +371,11 @@ def test_original_metadata_value_attrs_without_bulk(nexus):
     assert om["instrument"]["energy"] == {"value": 12.0, "attrs": {"units": "keV"}}
     assert om["title"]["value"] == "t"
     # the bulk array is summarised, not copied
-    assert om["d"]["data"]["value"] == {"shape": (100, 100), "dtype": "float64",
-                                        "hdf5_path": "/entry/d/data"}
+    assert om["d"]["data"]["value"] == {
+        "shape": (100, 100),
+        "dtype": "float64",
+        "hdf5_path": "/entry/d/data",
+    }
 
 
 def test_metadata_key_and_skip_array_metadata(nexus):
@@ -379,10 +420,16 @@ def test_lazy_reads_no_bulk_data(nexus, monkeypatch):
     path = nexus(build)
     calls = []
     get, direct = h5py.Dataset.__getitem__, h5py.Dataset.read_direct
-    monkeypatch.setattr(h5py.Dataset, "__getitem__",
-                        lambda self, *a, **k: calls.append(self.name) or get(self, *a, **k))
-    monkeypatch.setattr(h5py.Dataset, "read_direct",
-                        lambda self, *a, **k: calls.append(self.name) or direct(self, *a, **k))
+    monkeypatch.setattr(
+        h5py.Dataset,
+        "__getitem__",
+        lambda self, *a, **k: calls.append(self.name) or get(self, *a, **k),
+    )
+    monkeypatch.setattr(
+        h5py.Dataset,
+        "read_direct",
+        lambda self, *a, **k: calls.append(self.name) or direct(self, *a, **k),
+    )
     s = one(path, lazy=True)
     assert "/entry/d/data" not in calls
     assert s["data"].shape == (50, 50)
@@ -400,7 +447,9 @@ def test_two_dimensional_coordinate_varying_along_one_dimension(nexus):
 
     axes = one(nexus(build))["axes"]
     assert [(a["name"], a["offset"], a["scale"]) for a in axes] == [
-        ("row", 1.0, 1.0), ("col", 0.0, 5.0)]
+        ("row", 1.0, 1.0),
+        ("col", 0.0, 5.0),
+    ]
 
 
 def test_coordinate_varying_along_two_dimensions_warns(nexus):

@@ -15,16 +15,30 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _run(code: str, env_path: Path, cwd: Path) -> str:
     env = dict(os.environ, PYTHONPATH=str(env_path))
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True, env=env, cwd=cwd).stdout.strip()
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env, cwd=cwd
+    ).stdout.strip()
 
 
 def test_wheel_contains_and_finds_the_schemas(tmp_path):
     pytest.importorskip("hatchling")
     out = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps",
-                    "--no-build-isolation", "-q", "-w", str(out)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(ROOT),
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = out.glob("hdf5_mapper-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "mapper/_schemas/nxdata.yaml" in names
@@ -32,8 +46,10 @@ def test_wheel_contains_and_finds_the_schemas(tmp_path):
     assert "mapper/py.typed" in names
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
-    code = ("import mapper, mapper.language.schema as s; "
-            "print(mapper.__file__); print(s.shipped_dir()); print(sorted(mapper.mappings()))")
+    code = (
+        "import mapper, mapper.language.schema as s; "
+        "print(mapper.__file__); print(s.shipped_dir()); print(sorted(mapper.mappings()))"
+    )
     lines = _run(code, site, tmp_path).splitlines()
     assert lines[0].startswith(str(site))
     assert lines[1] == str(site / "mapper" / "_schemas")
@@ -45,7 +61,8 @@ def test_entry_point_directory_is_searched(tmp_path):
     pkg.mkdir()
     (pkg / "__init__.py").write_text("from pathlib import Path\nDIR = Path(__file__).parent\n")
     (pkg / "beamline_x.yaml").write_text(
-        'mapping: "1"\nname: beamline_x\nsignal:\n  data: {path: /d}\n')
+        'mapping: "1"\nname: beamline_x\nsignal:\n  data: {path: /d}\n'
+    )
     dist = tmp_path / "facility_maps-1.0.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: facility-maps\nVersion: 1.0\n")

@@ -37,12 +37,15 @@ from mapper.language.paths import (
         ("entry:NXentry", ParsedPath(True, None, (Segment("entry", "NXentry"),), None)),
         ("*:NXentry", ParsedPath(True, None, (Segment("*", "NXentry"),), None)),
         (":NXdata", ParsedPath(True, None, (Segment("*", "NXdata"),), None)),
-        ("/NXentry/data:NXdata/@signal",
-         ParsedPath(True, None, (Segment(None, "NXentry"), Segment("data", "NXdata")), "signal")),
-        ("**/NXdata",
-         ParsedPath(True, None, (Segment(None, special="**"), Segment(None, "NXdata")), None)),
-        ("{e}/../x",
-         ParsedPath(False, "e", (Segment(None, special=".."), Segment("x")), None)),
+        (
+            "/NXentry/data:NXdata/@signal",
+            ParsedPath(True, None, (Segment(None, "NXentry"), Segment("data", "NXdata")), "signal"),
+        ),
+        (
+            "**/NXdata",
+            ParsedPath(True, None, (Segment(None, special="**"), Segment(None, "NXdata")), None),
+        ),
+        ("{e}/../x", ParsedPath(False, "e", (Segment(None, special=".."), Segment("x")), None)),
         ("/a/./b", ParsedPath(True, None, (Segment("a"), Segment("b")), None)),
         ("@attr", ParsedPath(False, None, (), "attr")),
         ("{d}/@units", ParsedPath(False, "d", (), "units")),
@@ -166,8 +169,17 @@ def test_resolve(tree, expr, expected):
 def test_double_star_lists_every_group_once_in_file_order(tree):
     r, _ = _resolver(tree)
     assert _paths(r, "**") == [
-        "/", "/entry", "/entry/data", "/entry/other", "/entry2", "/entry2/data", "/star",
-        "/star/a*b", "/star/a1", "/star/a[1]", "/star/axb",
+        "/",
+        "/entry",
+        "/entry/data",
+        "/entry/other",
+        "/entry2",
+        "/entry2/data",
+        "/star",
+        "/star/a*b",
+        "/star/a1",
+        "/star/a[1]",
+        "/star/axb",
     ]
 
 
@@ -353,19 +365,23 @@ def test_external_link_outside_allowed_dirs_not_followed(tmp_path):
         assert _paths(r, "/ext_abs") == []
         assert r.get("/ext_out") is None
         assert len(msgs) == 2
-        assert "/ext_out: external link to ../other/ext.h5 points outside the allowed " \
-               "directories; not followed" in msgs[0]
+        assert (
+            "/ext_out: external link to ../other/ext.h5 points outside the allowed "
+            "directories; not followed" in msgs[0]
+        )
 
 
 def test_external_link_outside_warns_through_load(tmp_path):
     main, _ = _external_setup(tmp_path)
     m = tmp_path / "m.yaml"
-    m.write_text(textwrap.dedent("""\
+    m.write_text(
+        textwrap.dedent("""\
         mapping: "1"
         name: ext
         signal:
           data: {first: [{path: /ext_out}, {const: [9, 9]}]}
-    """))
+    """)
+    )
     with pytest.warns(MapperWarning, match="points outside the allowed directories"):
         (s,) = mapper.load(main, schema=str(m))
     np.testing.assert_array_equal(s["data"], [9, 9])
@@ -420,7 +436,8 @@ def test_external_link_warning_once_per_link(tmp_path):
             _paths(r, "/ext_out")
             _paths(r, "/*")
         assert sorted(m.split(": ", 1)[0] for m in msgs) == sorted(
-            f"{main}:{p}" for p in ("/ext_out", "/ext_abs", "/ext_missing"))
+            f"{main}:{p}" for p in ("/ext_out", "/ext_abs", "/ext_missing")
+        )
 
 
 def test_glob_over_root_skips_unsafe_links(tmp_path):

@@ -20,20 +20,26 @@ def write_mapping(tmp_path, body):
 
 
 def test_anchor_builtin_arguments_are_checked(tmp_path):
-    path = write_mapping(tmp_path, """anchors:
+    path = write_mapping(
+        tmp_path,
+        """anchors:
   g: {builtin: nxdata.groups, args: {foo: 1}, select: each}
 signal:
   data: {path: /d}
-""")
+""",
+    )
     (problem,) = mapper.check_file(path)
     assert "m.yaml:4:" in problem and "no argument 'foo'" in problem
 
 
 def test_tree_style_is_checked(tmp_path):
-    path = write_mapping(tmp_path, """signal:
+    path = write_mapping(
+        tmp_path,
+        """signal:
   data: {path: /d}
   original_metadata: {tree: /, args: {style: fancy}}
-""")
+""",
+    )
     (problem,) = mapper.check_file(path)
     assert "tree style must be one of value_attrs, plain, not 'fancy'" in problem
 
@@ -50,11 +56,14 @@ def test_deferred_tree_survives_a_chdir(nexus, monkeypatch, tmp_path):
 
 @pytest.mark.parametrize(("stored", "expected"), [("false", False), ("true", True), (0, False)])
 def test_navigate_from_a_source_is_strict(tmp_path, stored, expected):
-    mpath = write_mapping(tmp_path, """signal:
+    mpath = write_mapping(
+        tmp_path,
+        """signal:
   data: {path: /d}
   axes:
     - {name: x, navigate: {path: /d/@nav}}
-""")
+""",
+    )
     path = tmp_path / "f.h5"
     with h5py.File(path, "w") as f:
         f["d"] = np.zeros(3)
@@ -64,11 +73,14 @@ def test_navigate_from_a_source_is_strict(tmp_path, stored, expected):
 
 
 def test_navigate_from_a_source_rejects_non_booleans(tmp_path):
-    mpath = write_mapping(tmp_path, """signal:
+    mpath = write_mapping(
+        tmp_path,
+        """signal:
   data: {path: /d}
   axes:
     - {name: x, navigate: {path: /d/@nav}}
-""")
+""",
+    )
     path = tmp_path / "f.h5"
     with h5py.File(path, "w") as f:
         f["d"] = np.zeros(3)
@@ -163,8 +175,7 @@ def test_open_with_a_relative_path_serves_lazy_reads(nexus, monkeypatch):
     real = _lazy.h5py.File
     with mapper.open(path.name) as f:
         (s,) = f.load(lazy=True)
-        monkeypatch.setattr(_lazy.h5py, "File",
-                            lambda *a, **k: opened.append(a) or real(*a, **k))
+        monkeypatch.setattr(_lazy.h5py, "File", lambda *a, **k: opened.append(a) or real(*a, **k))
         assert float(s["data"].sum().compute()) == 6.0
     assert opened == []  # the block's own handle served every task
 
@@ -181,11 +192,18 @@ def test_one_bad_group_does_not_fail_the_file(nexus):
     assert sorted(s["metadata"]["General"]["title"] for s in signals) == ["bad", "good"]
 
 
-@pytest.mark.parametrize("build_bad", [
-    lambda g: g["data"].attrs.update({"signal": 1}) or g.create_dataset(
-        "x", data=np.arange(3.0)).attrs.update({"axis": 1, "primary": "yes"}),
-    lambda g: g.create_dataset("data_errors", data=np.array([b"a", b"b", b"c"])),
-])
+@pytest.mark.parametrize(
+    "build_bad",
+    [
+        lambda g: (
+            g["data"].attrs.update({"signal": 1})
+            or g.create_dataset("x", data=np.arange(3.0)).attrs.update(
+                {"axis": 1, "primary": "yes"}
+            )
+        ),
+        lambda g: g.create_dataset("data_errors", data=np.array([b"a", b"b", b"c"])),
+    ],
+)
 def test_odd_attributes_warn_not_crash(nexus, build_bad):
     def build(f):
         g = write_nxdata(entry(f).create_group("d"), np.zeros(3))
@@ -238,14 +256,17 @@ def test_nxdata_behind_an_external_link_is_found_through_default(tmp_path):
 
 
 def test_bad_filter_and_tree_argument_types_are_check_problems(tmp_path):
-    path = write_mapping(tmp_path, """options:
+    path = write_mapping(
+        tmp_path,
+        """options:
   flag: {type: boolean}
 anchors:
   g: {path: "/*", select: each, filters: [{option: flag, match: exact}]}
 signal:
   data: {path: /d}
   original_metadata: {tree: /, args: {max_array_size: many}}
-""")
+""",
+    )
     problems = mapper.check_file(path)
     assert any("must be a string or string_list option" in p for p in problems)
     assert any("max_array_size must be int, not 'many'" in p for p in problems)
@@ -286,8 +307,9 @@ def test_cli_load_writes_valid_json_with_nan(nexus, capsys):
 def test_check_file_with_a_single_string_search_path(tmp_path):
     lib = tmp_path / "lib"
     lib.mkdir()
-    (lib / "parent.yaml").write_text(HEAD.replace("name: m", "name: parent")
-                                     + "signal:\n  data: {path: /d}\n")
+    (lib / "parent.yaml").write_text(
+        HEAD.replace("name: m", "name: parent") + "signal:\n  data: {path: /d}\n"
+    )
     child = tmp_path / "child.yaml"
     child.write_text('mapping: "1"\nname: child\nextends: parent\n')
     assert mapper.check_file(child, str(lib)) == []
@@ -300,8 +322,9 @@ def test_a_dimensionless_unit_is_not_an_angle(tmp_path, units):
 
     path = write_nxtomo(tmp_path / "f.nxs", angle_units=units)
     report = mapper.validate(path, schema="nxtomo")
-    units_findings = [f for f in report.findings if f.rule == "units"
-                      and f.path == "/entry/sample/rotation_angle"]
+    units_findings = [
+        f for f in report.findings if f.rule == "units" and f.path == "/entry/sample/rotation_angle"
+    ]
     assert units_findings, report
     assert units_findings[0].severity == ("warning" if not units.strip() else "error")
 

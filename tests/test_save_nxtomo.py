@@ -35,15 +35,36 @@ def scratch_signal(frames: int = 4, name: str = "scratch sample") -> dict[str, A
     return {
         "data": np.arange(frames * 3 * 5, dtype=np.uint16).reshape(frames, 3, 5),
         "axes": [
-            {"name": "rotation_angle", "units": "degree", "navigate": True, "size": frames,
-             "offset": 0.0, "scale": 15.0},
-            {"name": "y", "units": "mm", "navigate": False, "size": 3, "offset": 0.0,
-             "scale": 0.01},
-            {"name": "x", "units": "mm", "navigate": False, "size": 5, "offset": 0.0,
-             "scale": 0.02},
+            {
+                "name": "rotation_angle",
+                "units": "degree",
+                "navigate": True,
+                "size": frames,
+                "offset": 0.0,
+                "scale": 15.0,
+            },
+            {
+                "name": "y",
+                "units": "mm",
+                "navigate": False,
+                "size": 3,
+                "offset": 0.0,
+                "scale": 0.01,
+            },
+            {
+                "name": "x",
+                "units": "mm",
+                "navigate": False,
+                "size": 5,
+                "offset": 0.0,
+                "scale": 0.02,
+            },
         ],
-        "metadata": {"General": {"title": "made in memory"}, "Sample": {"name": name},
-                     "Tomography": {"image_key": np.array([2, 1] + [0] * (frames - 2))}},
+        "metadata": {
+            "General": {"title": "made in memory"},
+            "Sample": {"name": name},
+            "Tomography": {"image_key": np.array([2, 1] + [0] * (frames - 2))},
+        },
     }
 
 
@@ -117,12 +138,23 @@ def test_a_signal_made_in_memory_round_trips(tmp_path):
 
 def test_a_non_uniform_and_a_descending_rotation_axis_round_trip(tmp_path):
     s = scratch_signal()
-    s["axes"][0] = {"name": "rotation_angle", "units": "degree", "navigate": True, "size": 4,
-                    "axis": np.array([0.0, 10.0, 25.0, 90.0])}
+    s["axes"][0] = {
+        "name": "rotation_angle",
+        "units": "degree",
+        "navigate": True,
+        "size": 4,
+        "axis": np.array([0.0, 10.0, 25.0, 90.0]),
+    }
     (t,) = mapper.load(mapper.save(tmp_path / "nonuniform.nxs", s))
     np.testing.assert_allclose(t["axes"][0]["axis"], [0, 10, 25, 90])
-    s["axes"][0] = {"name": "rotation_angle", "units": "degree", "navigate": True, "size": 4,
-                    "offset": 180.0, "scale": -30.0}
+    s["axes"][0] = {
+        "name": "rotation_angle",
+        "units": "degree",
+        "navigate": True,
+        "size": 4,
+        "offset": 180.0,
+        "scale": -30.0,
+    }
     (t,) = mapper.load(mapper.save(tmp_path / "descending.nxs", s))
     assert (t["axes"][0]["offset"], t["axes"][0]["scale"]) == (180.0, -30.0)
 
@@ -169,8 +201,9 @@ def test_compression_and_chunks_apply_to_the_frames(tmp_path):
 
 
 def test_compression_and_chunks_apply_to_small_frames_too(tmp_path):
-    out = mapper.save(tmp_path / "c.nxs", source_signal(tmp_path), compression="gzip",
-                      chunks=(1, NY, NX))
+    out = mapper.save(
+        tmp_path / "c.nxs", source_signal(tmp_path), compression="gzip", chunks=(1, NY, NX)
+    )
     with h5py.File(out, "r") as f:
         ds = f["entry/instrument/detector/data"]
         assert (ds.compression, ds.chunks) == ("gzip", (1, NY, NX))
@@ -181,8 +214,7 @@ def test_every_group_has_an_nx_class_and_the_default_chain_ends_at_nxdata(tmp_pa
     out = mapper.save(tmp_path / "out.nxs", source_signal(tmp_path))
     with h5py.File(out, "r") as f:
         groups: list[str] = []
-        f.visititems(lambda name, obj: groups.append(name) if isinstance(obj, h5py.Group)
-                     else None)
+        f.visititems(lambda name, obj: groups.append(name) if isinstance(obj, h5py.Group) else None)
         assert groups
         for g in groups:
             assert "NX_class" in f[g].attrs, g
@@ -204,9 +236,11 @@ def test_every_group_has_an_nx_class_and_the_default_chain_ends_at_nxdata(tmp_pa
 def test_link_targets_carry_target_and_the_nxdata_fields_are_links(tmp_path):
     out = mapper.save(tmp_path / "out.nxs", source_signal(tmp_path))
     with h5py.File(out, "r") as f:
-        for name, target in (("data", "/entry/instrument/detector/data"),
-                             ("rotation_angle", "/entry/sample/rotation_angle"),
-                             ("image_key", "/entry/instrument/detector/image_key")):
+        for name, target in (
+            ("data", "/entry/instrument/detector/data"),
+            ("rotation_angle", "/entry/sample/rotation_angle"),
+            ("image_key", "/entry/instrument/detector/image_key"),
+        ):
             assert f[target].attrs["target"] == target
             assert f[f"entry/data/{name}"].id == f[target].id
             assert f[f"entry/data/{name}"].attrs["target"] == target
@@ -238,8 +272,9 @@ def test_the_nxtomo_library_reads_the_written_file(tmp_path):
     nx = nxtomo_app.NXtomo().load(str(out), "entry", detector_data_as="as_numpy_array")
     det = nx.instrument.detector
     np.testing.assert_array_equal(det.data, s["data"])
-    np.testing.assert_array_equal([int(k.value) for k in det.image_key],
-                                  s["metadata"]["Tomography"]["image_key"])
+    np.testing.assert_array_equal(
+        [int(k.value) for k in det.image_key], s["metadata"]["Tomography"]["image_key"]
+    )
     angles = nx.sample.rotation_angle
     np.testing.assert_allclose(angles.to("degree").magnitude, np.linspace(0, 180, N_FRAMES))
     assert det.x_pixel_size.to("um").magnitude == pytest.approx(6.5)
@@ -388,8 +423,11 @@ def test_write_error_is_a_mapper_error_and_a_value_error(tmp_path):
         mapper.save(tmp_path / "b.nxs", s)
 
 
-@pytest.mark.parametrize("signal", [[], {"axes": []}, [scratch_signal(), "not a signal"]],
-                         ids=["empty-list", "no-data", "list-with-junk"])
+@pytest.mark.parametrize(
+    "signal",
+    [[], {"axes": []}, [scratch_signal(), "not a signal"]],
+    ids=["empty-list", "no-data", "list-with-junk"],
+)
 def test_things_that_are_not_signals_raise_write_error(tmp_path, signal):
     with pytest.raises(WriteError):
         mapper.save(tmp_path / "out.nxs", signal)
@@ -402,7 +440,6 @@ def test_a_signal_without_the_required_rotation_axis_is_refused(tmp_path):
     with pytest.raises(WriteError):
         mapper.save(tmp_path / "out.nxs", s)
     assert files_in(tmp_path) == []
-
 
 
 def test_write_error_for_a_list_names_the_bad_signal(tmp_path):
@@ -429,7 +466,9 @@ def test_a_list_of_two_signals_gives_two_valid_entries(tmp_path):
     np.testing.assert_array_equal(a["data"], first["data"])
     np.testing.assert_array_equal(b["data"], second["data"])
     assert (a["metadata"]["Sample"]["name"], b["metadata"]["Sample"]["name"]) == (
-        "bone-17", "second")
+        "bone-17",
+        "second",
+    )
     assert b["axes"][0]["size"] == 5
 
 

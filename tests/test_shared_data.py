@@ -43,7 +43,8 @@ def test_old_and_current_attribute_styles_give_the_same_signal():
     assert len(a["axes"]) == len(b["axes"]) == 1
     ax, bx = a["axes"][0], b["axes"][0]
     assert {k: v for k, v in ax.items() if k != "axis"} == {
-        k: v for k, v in bx.items() if k != "axis"}
+        k: v for k, v in bx.items() if k != "axis"
+    }
     np.testing.assert_array_equal(ax["axis"], bx["axis"])
     assert ax["name"] == "two_theta" and ax["units"] == "degrees" and ax["navigate"] is False
     assert a["metadata"]["General"]["title"] == b["metadata"]["General"]["title"]
@@ -65,8 +66,9 @@ def test_multi_signal_file_gives_each_signal_default_first():
     signals = mapper.load(shared_file("nexus/rsciio/saved_multi_signal.nxs"))
     assert [s["data"].shape for s in signals] == [(15, 1, 40, 40), (30, 30, 10)]
     assert [a["name"] for a in signals[1]["axes"]] == ["yaxis", "xaxis", "energy"]
-    assert len(mapper.load(shared_file("nexus/rsciio/saved_multi_signal.nxs"),
-                           use_default=True)) == 1
+    assert (
+        len(mapper.load(shared_file("nexus/rsciio/saved_multi_signal.nxs"), use_default=True)) == 1
+    )
 
 
 def test_nxmx_master_with_dangling_link_loads_lazily():
@@ -77,8 +79,9 @@ def test_nxmx_master_with_dangling_link_loads_lazily():
         (s,) = mapper.load(path, lazy=True)
     messages = " ".join(str(w.message) for w in record)
     assert "external link to missing file" in messages
-    assert ("virtual dataset source /entry/data/data_000001 is an external link to a missing "
-            "file") in messages
+    assert (
+        "virtual dataset source /entry/data/data_000001 is an external link to a missing file"
+    ) in messages
     assert s["axes"][0]["name"] == "omega" and s["axes"][0]["units"] == "deg"
     with pytest.warns(mapper.MapperWarning, match="external link to missing file"):
         assert "data" in s["original_metadata"]

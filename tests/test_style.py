@@ -15,6 +15,17 @@ def test_ruff_clean():
     ruff = shutil.which("ruff")
     if ruff is None:
         pytest.skip("ruff is not installed")
-    result = subprocess.run([ruff, "check", "--quiet", "."], cwd=ROOT, capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        [ruff, "check", "--quiet", "."], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_clean():
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed")
+    result = subprocess.run(
+        [ruff, "format", "--check", "--quiet", "."], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, "ruff format would change:\n" + result.stdout + result.stderr

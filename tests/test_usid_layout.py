@@ -21,8 +21,11 @@ def stored(sizes: list[int], perm: list[int]) -> tuple[np.ndarray, np.ndarray, l
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(1, 5), min_size=1, max_size=4).flatmap(
-    lambda sizes: st.tuples(st.just(sizes), st.permutations(range(len(sizes))))))
+@given(
+    st.lists(st.integers(1, 5), min_size=1, max_size=4).flatmap(
+        lambda sizes: st.tuples(st.just(sizes), st.permutations(range(len(sizes))))
+    )
+)
 def test_any_column_order_gives_the_slowest_first_form(case):
     sizes, perm = case
     ind, vals, labels = stored(sizes, list(perm))
@@ -39,18 +42,24 @@ def test_any_column_order_gives_the_slowest_first_form(case):
 def test_old_fastest_first_and_current_slowest_first_agree():
     current = side_form(*stored([3, 4], [0, 1])[:2], ["Y", "X"], ["m", "m"])
     old = side_form(grid([3, 4])[:, [1, 0]], None, ["X", "Y"], ["m", "m"])
-    assert [(d.label, d.size) for d in current.dims] == [(d.label, d.size) for d in old.dims] \
+    assert (
+        [(d.label, d.size) for d in current.dims]
+        == [(d.label, d.size) for d in old.dims]
         == [("Y", 3), ("X", 4)]
+    )
 
 
-@pytest.mark.parametrize("rows, reason", [
-    (grid([3, 4])[::2], "do not fill"),                          # sparse
-    (grid([3, 4])[::-1], "in order"),                            # reversed
-    (np.roll(grid([3, 4]), 1, axis=0), "in order"),              # shifted by one row
-    (grid([3, 4])[[0, 1, 2, 3, 7, 6, 5, 4, 8, 9, 10, 11]], "in order"),  # serpentine
-    (grid([3, 4]) + 1, "do not start at 0"),
-    (grid([3, 4]).astype(float) + 0.5, "not integers"),
-])
+@pytest.mark.parametrize(
+    "rows, reason",
+    [
+        (grid([3, 4])[::2], "do not fill"),  # sparse
+        (grid([3, 4])[::-1], "in order"),  # reversed
+        (np.roll(grid([3, 4]), 1, axis=0), "in order"),  # shifted by one row
+        (grid([3, 4])[[0, 1, 2, 3, 7, 6, 5, 4, 8, 9, 10, 11]], "in order"),  # serpentine
+        (grid([3, 4]) + 1, "do not start at 0"),
+        (grid([3, 4]).astype(float) + 0.5, "not integers"),
+    ],
+)
 def test_index_tuples_that_are_no_grid_give_no_nd_form(rows, reason):
     side = side_form(rows, None, ["Y", "X"], ["", ""])
     assert not side.ok and reason in side.reason
@@ -78,8 +87,10 @@ def test_inconsistent_values_are_named():
 
 
 def test_build_side_round_trips_through_side_form():
-    dims = [Dim("Y", "um", 3, np.array([0.0, 0.5, 1.0])), Dim("Bias", "V", 4,
-                                                              np.array([0.0, 1.0, 3.0, 7.0]))]
+    dims = [
+        Dim("Y", "um", 3, np.array([0.0, 0.5, 1.0])),
+        Dim("Bias", "V", 4, np.array([0.0, 1.0, 3.0, 7.0])),
+    ]
     ind, vals = build_side(dims)
     assert ind.dtype == np.uint32 and vals.dtype == np.float64 and ind.shape == (12, 2)
     side = side_form(ind, vals, ["Y", "Bias"], ["um", "V"])
@@ -87,19 +98,22 @@ def test_build_side_round_trips_through_side_form():
     np.testing.assert_array_equal(side.dims[1].values, [0.0, 1.0, 3.0, 7.0])
 
 
-@pytest.mark.parametrize("shape2d, disk, nd, target", [
-    ((320, 10), (12, 10), (20, 16, 10), 2000),     # 3/4 of a line per disk chunk
-    ((320, 10), (32, 5), (20, 16, 10), 5120),      # two whole lines, half the steps
-    ((65536, 1), (10241, 1), (256, 256), 1 << 26),  # the real STEM image's chunks
-    ((60, 24), (7, 6), (5, 12, 4, 6), 4000),
-])
+@pytest.mark.parametrize(
+    "shape2d, disk, nd, target",
+    [
+        ((320, 10), (12, 10), (20, 16, 10), 2000),  # 3/4 of a line per disk chunk
+        ((320, 10), (32, 5), (20, 16, 10), 5120),  # two whole lines, half the steps
+        ((65536, 1), (10241, 1), (256, 256), 1 << 26),  # the real STEM image's chunks
+        ((60, 24), (7, 6), (5, 12, 4, 6), 4000),
+    ],
+)
 def test_reshape_chunks_align_with_disk_chunks_and_lines(shape2d, disk, nd, target, monkeypatch):
     from mapper.hdf5 import lazy as _lazy
 
     monkeypatch.setattr(_lazy.aligned_chunks, "__defaults__", (target,))
     chunks = reshape_chunks(shape2d, np.dtype("f8"), disk, nd)
     k = next(i for i in range(len(nd) + 1) if math.prod(nd[:i]) == shape2d[0])
-    inner = (math.prod(nd[1:k]), math.prod(nd[k + 1:]))
+    inner = (math.prod(nd[1:k]), math.prod(nd[k + 1 :]))
     for d in (0, 1):
         c = chunks[d]
         assert c == shape2d[d] or (c % disk[d] == 0 and c % inner[d] == 0), (d, chunks)

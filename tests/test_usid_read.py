@@ -97,8 +97,10 @@ def test_pyusid_written_file_loads_in_nd_form(tmp_path):
     main = write_pyusid(path, to_2d(ND, 2), POS, SPEC, "Current", "nA")
     assert main == MAIN
     with h5py.File(path, "r") as f:  # what current pyUSID stores: labels slowest first
-        assert [str(v.decode() if isinstance(v, bytes) else v)
-                for v in f[f[main].attrs["Position_Indices"]].attrs["labels"]] == ["Y", "X"]
+        assert [
+            str(v.decode() if isinstance(v, bytes) else v)
+            for v in f[f[main].attrs["Position_Indices"]].attrs["labels"]
+        ] == ["Y", "X"]
     (s,) = load_quiet(path)
     assert isinstance(s["data"], np.ndarray)
     np.testing.assert_array_equal(s["data"], ND)
@@ -134,8 +136,15 @@ def test_dimension_order_comes_from_the_indices(tmp_path, pos_order, spec_order,
     pos = [("Row", "um", 2), ("Col", "um", [0.0, 0.25, 0.5])]
     spec = [("Cycle", "", 4), ("Freq", "kHz", [100.0, 101.0, 103.0, 110.0, 111.0])]
     path = tmp_path / "f.h5"
-    write_by_hand(path, to_2d(nd, 2), pos, spec, order=pos_order, spec_order=spec_order,
-                  index_dtype=index_dtype)
+    write_by_hand(
+        path,
+        to_2d(nd, 2),
+        pos,
+        spec,
+        order=pos_order,
+        spec_order=spec_order,
+        index_dtype=index_dtype,
+    )
     (s,) = load_quiet(path)
     np.testing.assert_array_equal(s["data"], nd)
     assert names(s) == ["Row", "Col", "Cycle", "Freq"]
@@ -153,8 +162,14 @@ def test_three_position_columns_in_any_order(tmp_path):
     perm = [1, 2, 0]  # stored columns: Y, X, Z
     stored = [dims[j] for j in perm]
     path = tmp_path / "f.h5"
-    write_by_hand(path, to_2d(nd, 3), stored, [("t", "s", 6)], pos_indices=ind[:, perm],
-                  pos_values=val[:, perm])
+    write_by_hand(
+        path,
+        to_2d(nd, 3),
+        stored,
+        [("t", "s", 6)],
+        pos_indices=ind[:, perm],
+        pos_values=val[:, perm],
+    )
     (s,) = load_quiet(path)
     assert names(s) == ["Z", "Y", "X", "t"]
     np.testing.assert_array_equal(s["data"], nd)
@@ -208,8 +223,14 @@ def test_single_position_is_a_placeholder_spectrum(tmp_path):
 def test_single_spectroscopic_step_is_a_placeholder_image(tmp_path):
     path = tmp_path / "image.h5"
     image = np.arange(6 * 7, dtype=np.uint16).reshape(6, 7)
-    write_pyusid(path, image.reshape(-1, 1), [("Y", "nm", 6), ("X", "nm", 7)],
-                 [("arb", "a. u.", 1)], "Intensity", "counts")
+    write_pyusid(
+        path,
+        image.reshape(-1, 1),
+        [("Y", "nm", 6), ("X", "nm", 7)],
+        [("arb", "a. u.", 1)],
+        "Intensity",
+        "counts",
+    )
     (s,) = load_quiet(path)
     assert s["data"].shape == (6, 7) and s["data"].dtype == np.uint16
     np.testing.assert_array_equal(s["data"], image)
@@ -239,14 +260,14 @@ def test_a_one_step_dimension_beside_others_is_kept(tmp_path):
         (np.linspace(1e-9, 3e-9, 5).astype(np.float32), True),
         (np.float32(0.3) + np.float32(0.1) * np.arange(5, dtype=np.float32), True),
     ],
-    ids=["nonuniform", "decreasing-nonuniform", "uniform", "decreasing", "float32-tiny",
-         "float32"],
+    ids=["nonuniform", "decreasing-nonuniform", "uniform", "decreasing", "float32-tiny", "float32"],
 )
 def test_uniform_dimensions_get_scale_others_keep_values(tmp_path, values, uniform):
     path = tmp_path / "f.h5"
     values = np.asarray(values)
-    write_by_hand(path, np.ones((3, 5)), [("X", "nm", 3)], [("E", "eV", values)],
-                  value_dtype=values.dtype)
+    write_by_hand(
+        path, np.ones((3, 5)), [("X", "nm", 3)], [("E", "eV", values)], value_dtype=values.dtype
+    )
     (s,) = load_quiet(path)
     ax = s["axes"][1]
     assert ax["size"] == 5
@@ -286,11 +307,15 @@ def compound_cube() -> np.ndarray:
 def test_compound_main_gives_one_signal_per_field(tmp_path, lazy):
     path = tmp_path / "compound.h5"
     nd = compound_cube()
-    write_by_hand(path, to_2d(nd, 2), POS, SPEC, "Response", "V", order="fastest-first",
-                  chunks=(4, 5))
+    write_by_hand(
+        path, to_2d(nd, 2), POS, SPEC, "Response", "V", order="fastest-first", chunks=(4, 5)
+    )
     signals = load_quiet(path, lazy=lazy)
     assert [s["metadata"]["Signal"]["quantity"] for s in signals] == [
-        "Amplitude (V)", "Phase (rad)", "Count"]
+        "Amplitude (V)",
+        "Phase (rad)",
+        "Count",
+    ]
     for s, name in zip(signals, COMPOUND.names, strict=True):
         data = s["data"]
         assert isinstance(data, da.Array if lazy else np.ndarray)
@@ -315,13 +340,24 @@ def test_compound_fields_match_pyusid(tmp_path):
 def test_quantity_title_and_measurement_metadata(tmp_path):
     path = tmp_path / "md.h5"
     write_by_hand(
-        path, to_2d(ND, 2), POS, SPEC, "Current", "nA", name="IV_curves",
-        measurement_attrs={"General-authors": "Ada", "Acquisition_instrument-SPM-bias": 1.5,
-                           "operator": "Bob", "Original-Scan-rate": 2.0,
-                           "Original-note": "raw"},
+        path,
+        to_2d(ND, 2),
+        POS,
+        SPEC,
+        "Current",
+        "nA",
+        name="IV_curves",
+        measurement_attrs={
+            "General-authors": "Ada",
+            "Acquisition_instrument-SPM-bias": 1.5,
+            "operator": "Bob",
+            "Original-Scan-rate": 2.0,
+            "Original-note": "raw",
+        },
         channel_attrs={"channel_type": "current"},
         file_attrs={"data_type": "IV", "translator": "by hand"},
-        main_attrs={"timestamp": "2024_01_01"})
+        main_attrs={"timestamp": "2024_01_01"},
+    )
     (s,) = load_quiet(path)
     md, om = s["metadata"], s["original_metadata"]
     assert md["Signal"]["quantity"] == "Current (nA)"
@@ -342,14 +378,22 @@ def test_rsciio_written_file_metadata_comes_back_nested(tmp_path):
     path = tmp_path / "rsciio.h5"
     sig = {
         "data": ND,
-        "axes": [{"name": "Y", "units": "um", "size": 4, "scale": 0.5, "offset": 0.0,
-                  "navigate": True},
-                 {"name": "X", "units": "nm", "size": 3, "scale": 2.0, "offset": 1.0,
-                  "navigate": True},
-                 {"name": "E", "units": "eV", "size": 5, "scale": 0.25, "offset": 3.0,
-                  "navigate": False}],
-        "metadata": {"General": {"title": "spectra", "authors": "Ada"},
-                     "Signal": {"signal_type": "EELS"}},
+        "axes": [
+            {"name": "Y", "units": "um", "size": 4, "scale": 0.5, "offset": 0.0, "navigate": True},
+            {"name": "X", "units": "nm", "size": 3, "scale": 2.0, "offset": 1.0, "navigate": True},
+            {
+                "name": "E",
+                "units": "eV",
+                "size": 5,
+                "scale": 0.25,
+                "offset": 3.0,
+                "navigate": False,
+            },
+        ],
+        "metadata": {
+            "General": {"title": "spectra", "authors": "Ada"},
+            "Signal": {"signal_type": "EELS"},
+        },
         "original_metadata": {"Scan": {"lines": 4}},
     }
     with pyusid_shim():  # rsciio writes through pyUSID, which needs np.product (numpy 2)
@@ -359,7 +403,10 @@ def test_rsciio_written_file_metadata_comes_back_nested(tmp_path):
     (s,) = load_quiet(path)
     np.testing.assert_array_equal(s["data"], ND)
     assert [(a["name"], a["units"], a["navigate"]) for a in s["axes"]] == [
-        ("Y", "um", True), ("X", "nm", True), ("E", "eV", False)]
+        ("Y", "um", True),
+        ("X", "nm", True),
+        ("E", "eV", False),
+    ]
     assert [a["offset"] for a in s["axes"]] == pytest.approx([0.0, 1.0, 3.0])
     assert [a["scale"] for a in s["axes"]] == pytest.approx([0.5, 2.0, 0.25])
     md = s["metadata"]
@@ -372,13 +419,22 @@ def test_rsciio_written_file_metadata_comes_back_nested(tmp_path):
 def test_non_ascii_and_byte_string_labels_and_units(tmp_path):
     path = tmp_path / "f.h5"
     pos = [("Y", "µm", 4), ("X", "Å", 3)]
-    write_by_hand(path, to_2d(ND, 2), pos, SPEC, "Strom", "µA",
-                  anc_attrs={"Position_Indices": {
-                      "labels": np.array([b"Y", b"X"]),
-                      "units": np.array(["µm".encode(), "Å".encode()])}})
+    write_by_hand(
+        path,
+        to_2d(ND, 2),
+        pos,
+        SPEC,
+        "Strom",
+        "µA",
+        anc_attrs={
+            "Position_Indices": {
+                "labels": np.array([b"Y", b"X"]),
+                "units": np.array(["µm".encode(), "Å".encode()]),
+            }
+        },
+    )
     (s,) = load_quiet(path)
-    assert [(a["name"], a["units"]) for a in s["axes"]] == [("Y", "µm"), ("X", "Å"),
-                                                            ("Bias", "V")]
+    assert [(a["name"], a["units"]) for a in s["axes"]] == [("Y", "µm"), ("X", "Å"), ("Bias", "V")]
     assert s["metadata"]["Signal"]["quantity"] == "Strom (µA)"
 
 
@@ -407,14 +463,32 @@ def several_mains(path: Path) -> dict[str, np.ndarray]:
     write_by_hand(path, to_2d(ND, 2), POS, SPEC)
     with h5py.File(path, "a") as f:
         tool = f.create_group(f"{GROUP}/Raw_Data-Tool_000")
-        add_main(tool, "Fit", result, POS, [("arb", "a. u.", 1)], "Slope", "A/V",
-                 refs={"Position_Indices": f"{GROUP}/Position_Indices",
-                       "Position_Values": f"{GROUP}/Position_Values"})
+        add_main(
+            tool,
+            "Fit",
+            result,
+            POS,
+            [("arb", "a. u.", 1)],
+            "Slope",
+            "A/V",
+            refs={
+                "Position_Indices": f"{GROUP}/Position_Indices",
+                "Position_Values": f"{GROUP}/Position_Values",
+            },
+        )
         anc = f.create_group("ancillary elsewhere")
-        add_main(f["/"], "odd name (2)", odd, [("T", "K", [4.0, 77.0, 300.0])], SPEC, "R", "Ohm",
-                 anc_parent=anc, anc_prefix="odd_")
-    return {MAIN: ND, f"{GROUP}/Raw_Data-Tool_000/Fit": result.reshape(4, 3),
-            "/odd name (2)": odd}
+        add_main(
+            f["/"],
+            "odd name (2)",
+            odd,
+            [("T", "K", [4.0, 77.0, 300.0])],
+            SPEC,
+            "R",
+            "Ohm",
+            anc_parent=anc,
+            anc_prefix="odd_",
+        )
+    return {MAIN: ND, f"{GROUP}/Raw_Data-Tool_000/Fit": result.reshape(4, 3), "/odd name (2)": odd}
 
 
 def test_every_main_is_found_by_its_references(tmp_path):
@@ -467,9 +541,16 @@ def sparse_and_full(path: Path) -> tuple[str, str, np.ndarray]:
     ind, val, _, _ = grid(POS)
     rows = [0, 1, 2, 4, 5, 8, 11]
     write_by_hand(path, to_2d(ND, 2), POS, SPEC)
-    sparse = write_by_hand(path, to_2d(ND, 2)[rows], POS, SPEC, mode="a",
-                           group="/Measurement_000/Channel_001", pos_indices=ind[rows],
-                           pos_values=val[rows])
+    sparse = write_by_hand(
+        path,
+        to_2d(ND, 2)[rows],
+        POS,
+        SPEC,
+        mode="a",
+        group="/Measurement_000/Channel_001",
+        pos_indices=ind[rows],
+        pos_values=val[rows],
+    )
     return MAIN, sparse, val[rows]
 
 
@@ -510,8 +591,9 @@ def test_indices_out_of_order_load_2d_with_a_warning(tmp_path, lazy):
 
 def test_broken_reference_loads_2d_with_a_warning(tmp_path):
     path = tmp_path / "broken.h5"
-    main = write_by_hand(path, to_2d(ND, 2), POS, SPEC,
-                         main_attrs={"Spectroscopic_Indices": "Spectroscopic_Indices"})
+    main = write_by_hand(
+        path, to_2d(ND, 2), POS, SPEC, main_attrs={"Spectroscopic_Indices": "Spectroscopic_Indices"}
+    )
     with pytest.warns(MapperWarning, match=rf"{main}.*not an object reference"):
         (s,) = mapper.load(path)
     np.testing.assert_array_equal(s["data"], to_2d(ND, 2))
@@ -540,8 +622,11 @@ def test_shared_sparse_sampling_file():
         np.testing.assert_array_equal(s["data"], raw)
         pos_ax, spec_ax = s["axes"]
         assert pos_ax["navigate"] is True and spec_ax["navigate"] is False
-        values = spec_ax["axis"] if "axis" in spec_ax else \
-            spec_ax["offset"] + spec_ax["scale"] * np.arange(spec_ax["size"])
+        values = (
+            spec_ax["axis"]
+            if "axis" in spec_ax
+            else spec_ax["offset"] + spec_ax["scale"] * np.arange(spec_ax["size"])
+        )
         np.testing.assert_allclose(values, spec_values, rtol=1e-6)
     with pytest.raises(ValueError, match="Product of position"):  # rsciio fails the file
         rsciio_read(path)
@@ -551,9 +636,14 @@ def test_shared_sparse_sampling_file():
 def test_lazy_reads_no_bulk_data_and_equals_eager(tmp_path, monkeypatch):
     path = tmp_path / "lazy.h5"
     nd = np.random.default_rng(8).random((20, 16, 10))
-    write_by_hand(path, to_2d(nd, 2), [("Y", "um", 20), ("X", "um", 16)],
-                  [("F", "Hz", np.geomspace(1, 100, 10))], order="fastest-first",
-                  chunks=(32, 10))
+    write_by_hand(
+        path,
+        to_2d(nd, 2),
+        [("Y", "um", 20), ("X", "um", 16)],
+        [("F", "Hz", np.geomspace(1, 100, 10))],
+        order="fastest-first",
+        chunks=(32, 10),
+    )
     (eager,) = load_quiet(path)
     reads = spy_reads(monkeypatch)
     (s,) = load_quiet(path, lazy=True)
@@ -568,8 +658,9 @@ def test_lazy_reads_no_bulk_data_and_equals_eager(tmp_path, monkeypatch):
     np.testing.assert_array_equal(eager["data"], nd)
 
 
-def row_edges(chunks: tuple[tuple[int, ...], ...], n_pos_dims: int,
-              shape: tuple[int, ...]) -> list[int]:
+def row_edges(
+    chunks: tuple[tuple[int, ...], ...], n_pos_dims: int, shape: tuple[int, ...]
+) -> list[int]:
     """Block edges along the positions, as rows of the 2-D main dataset."""
     inner = int(np.prod(shape[1:n_pos_dims]))
     assert all(len(c) == 1 for c in chunks[1:n_pos_dims]), chunks  # fast positions whole
@@ -579,8 +670,9 @@ def row_edges(chunks: tuple[tuple[int, ...], ...], n_pos_dims: int,
 def test_lazy_chunks_follow_disk_chunks_along_positions(tmp_path, monkeypatch):
     path = tmp_path / "chunked.h5"
     nd = np.random.default_rng(9).random((20, 16, 10))
-    write_by_hand(path, to_2d(nd, 2), [("Y", "um", 20), ("X", "um", 16)], [("F", "Hz", 10)],
-                  chunks=(32, 5))  # two whole X lines, half the steps
+    write_by_hand(
+        path, to_2d(nd, 2), [("Y", "um", 20), ("X", "um", 16)], [("F", "Hz", 10)], chunks=(32, 5)
+    )  # two whole X lines, half the steps
     monkeypatch.setattr(mapper.hdf5.lazy.aligned_chunks, "__defaults__", (32 * 10 * 8 * 2,))
     (s,) = load_quiet(path, lazy=True)
     arr = s["data"]
@@ -594,8 +686,9 @@ def test_lazy_chunks_follow_disk_chunks_along_positions(tmp_path, monkeypatch):
 def test_lazy_chunks_follow_disk_chunks_not_aligned_to_lines(tmp_path, monkeypatch):
     path = tmp_path / "chunked.h5"
     nd = np.random.default_rng(10).random((20, 16, 10))
-    write_by_hand(path, to_2d(nd, 2), [("Y", "um", 20), ("X", "um", 16)], [("F", "Hz", 10)],
-                  chunks=(12, 10))  # 3/4 of an X line per disk chunk
+    write_by_hand(
+        path, to_2d(nd, 2), [("Y", "um", 20), ("X", "um", 16)], [("F", "Hz", 10)], chunks=(12, 10)
+    )  # 3/4 of an X line per disk chunk
     monkeypatch.setattr(mapper.hdf5.lazy.aligned_chunks, "__defaults__", (2000,))
     (s,) = load_quiet(path, lazy=True)
     arr = s["data"]
@@ -630,8 +723,9 @@ def test_loading_never_imports_pyusid_sidpy_or_rsciio(tmp_path):
         "print(','.join(m for m in sys.modules if m.split('.')[0] in "
         "('pyUSID', 'sidpy', 'rsciio')))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     assert out.stdout.strip() == "", out.stdout
 
 
@@ -659,8 +753,12 @@ def test_real_stem_image_is_a_2d_image():
         col = vals[:, labels_.index(ax["name"])]
         steps = np.unique(col)
         assert ax["size"] == len(steps)
-        np.testing.assert_allclose(ax["offset"] + ax["scale"] * np.arange(ax["size"]), steps,
-                                   rtol=1e-5, atol=1e-5 * np.ptp(steps))
+        np.testing.assert_allclose(
+            ax["offset"] + ax["scale"] * np.arange(ax["size"]),
+            steps,
+            rtol=1e-5,
+            atol=1e-5 * np.ptp(steps),
+        )
 
 
 @pytest.mark.shared_data

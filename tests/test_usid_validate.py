@@ -57,24 +57,25 @@ def _grid(slow: int, fast: int) -> np.ndarray:
 
 def write_usid(path: Path, edit: Edit | None = None) -> Path:
     """A valid USID file; ``edit(f)`` then breaks one thing."""
-    pos_ind = _grid(NY, NX)                                   # (6, 2): Y, X
+    pos_ind = _grid(NY, NX)  # (6, 2): Y, X
     pos_val = pos_ind * np.array([0.5, 0.25]) + np.array([10.0, 20.0])
-    spec_ind = _grid(NCYC, NBIAS).T.copy()                    # (2, 8): Cycle, Bias
-    spec_val = np.vstack([spec_ind[0].astype(float),
-                          np.linspace(-1.0, 1.0, NBIAS)[spec_ind[1]]])
+    spec_ind = _grid(NCYC, NBIAS).T.copy()  # (2, 8): Cycle, Bias
+    spec_val = np.vstack([spec_ind[0].astype(float), np.linspace(-1.0, 1.0, NBIAS)[spec_ind[1]]])
     with h5py.File(path, "w") as f:
         ch = f.require_group(M)
         f["Measurement_000"].attrs["General-title"] = "test scan"
         for name, arr, labels, units in (
-                ("Position_Indices", pos_ind, ["Y", "X"], ["um", "um"]),
-                ("Position_Values", pos_val, ["Y", "X"], ["um", "um"]),
-                ("Spectroscopic_Indices", spec_ind, ["Cycle", "Bias"], ["", "V"]),
-                ("Spectroscopic_Values", spec_val, ["Cycle", "Bias"], ["", "V"])):
+            ("Position_Indices", pos_ind, ["Y", "X"], ["um", "um"]),
+            ("Position_Values", pos_val, ["Y", "X"], ["um", "um"]),
+            ("Spectroscopic_Indices", spec_ind, ["Cycle", "Bias"], ["", "V"]),
+            ("Spectroscopic_Values", spec_val, ["Cycle", "Bias"], ["", "V"]),
+        ):
             ds = ch.create_dataset(name, data=arr)
             ds.attrs["labels"] = strings(labels)
             ds.attrs["units"] = strings(units)
-        main = ch.create_dataset("Raw_Data", data=np.arange(NPOS * NSPEC, dtype=float)
-                                 .reshape(NPOS, NSPEC))
+        main = ch.create_dataset(
+            "Raw_Data", data=np.arange(NPOS * NSPEC, dtype=float).reshape(NPOS, NSPEC)
+        )
         main.attrs["quantity"] = "Current"
         main.attrs["units"] = "nA"
         for name in REFS:
@@ -175,89 +176,142 @@ def no_references(f: h5py.File) -> None:
 # ------------------------------------------------------------------ the fault table
 #: fault -> (edit, the findings as (severity, rule, path, the usid.yaml key that asked)).
 FAULTS: dict[str, tuple[Edit, list[tuple[str, str, str, str]]]] = {
-    "main 3-D": (replace(MAIN, np.zeros((NPOS, NSPEC, 2))),
-                 [("error", "rank", MAIN, K_MAIN)]),
-    "main 1-D": (replace(MAIN, np.zeros(NPOS)),
-                 [("error", "rank", MAIN, K_MAIN)]),
-    "missing quantity": (del_attr(MAIN, "quantity"),
-                         [("error", "required", f"{MAIN}/@quantity", '"{main}/@quantity"')]),
-    "empty quantity": (set_attr(MAIN, "quantity", ""),
-                       [("error", "nonempty", f"{MAIN}/@quantity", '"{main}/@quantity"')]),
-    "blank units": (set_attr(MAIN, "units", "  "),
-                    [("error", "nonempty", f"{MAIN}/@units", '"{main}/@units"')]),
-    "numeric quantity": (set_attr(MAIN, "quantity", 3.0),
-                         [("error", "dtype", f"{MAIN}/@quantity", '"{main}/@quantity"')]),
+    "main 3-D": (replace(MAIN, np.zeros((NPOS, NSPEC, 2))), [("error", "rank", MAIN, K_MAIN)]),
+    "main 1-D": (replace(MAIN, np.zeros(NPOS)), [("error", "rank", MAIN, K_MAIN)]),
+    "missing quantity": (
+        del_attr(MAIN, "quantity"),
+        [("error", "required", f"{MAIN}/@quantity", '"{main}/@quantity"')],
+    ),
+    "empty quantity": (
+        set_attr(MAIN, "quantity", ""),
+        [("error", "nonempty", f"{MAIN}/@quantity", '"{main}/@quantity"')],
+    ),
+    "blank units": (
+        set_attr(MAIN, "units", "  "),
+        [("error", "nonempty", f"{MAIN}/@units", '"{main}/@units"')],
+    ),
+    "numeric quantity": (
+        set_attr(MAIN, "quantity", 3.0),
+        [("error", "dtype", f"{MAIN}/@quantity", '"{main}/@quantity"')],
+    ),
     # a one-element string array is not the scalar string USID asks for (pyUSID agrees:
     # its get_attr gives an array, and check_if_main answers False)
     "quantity as 1-element array": (
         set_attr(MAIN, "quantity", strings(["Current"])),
-        [("error", "rank", f"{MAIN}/@quantity", '"{main}/@quantity"'),
-         ("info", "scalar", f"{MAIN}/@quantity", '"{main}/@quantity"')]),
-    "missing reference": (del_attr(MAIN, "Spectroscopic_Values"),
-                          [("error", "usid.reference", f"{MAIN}/@Spectroscopic_Values", K_MAIN)]),
-    "reference is a string": (set_attr(MAIN, "Position_Values", "Position_Values"),
-                              [("error", "usid.reference", f"{MAIN}/@Position_Values", K_MAIN)]),
-    "null reference": (set_attr(MAIN, "Position_Values", lambda f: h5py.Reference()),
-                       [("error", "usid.reference", f"{MAIN}/@Position_Values", K_MAIN)]),
-    "reference to a group": (set_attr(MAIN, "Position_Values", lambda f: f[M].ref),
-                             [("error", "usid.reference", f"{MAIN}/@Position_Values", K_MAIN)]),
-    "dangling reference": (delete(PV),
-                           [("error", "usid.reference", f"{MAIN}/@Position_Values", K_MAIN)]),
+        [
+            ("error", "rank", f"{MAIN}/@quantity", '"{main}/@quantity"'),
+            ("info", "scalar", f"{MAIN}/@quantity", '"{main}/@quantity"'),
+        ],
+    ),
+    "missing reference": (
+        del_attr(MAIN, "Spectroscopic_Values"),
+        [("error", "usid.reference", f"{MAIN}/@Spectroscopic_Values", K_MAIN)],
+    ),
+    "reference is a string": (
+        set_attr(MAIN, "Position_Values", "Position_Values"),
+        [("error", "usid.reference", f"{MAIN}/@Position_Values", K_MAIN)],
+    ),
+    "null reference": (
+        set_attr(MAIN, "Position_Values", lambda f: h5py.Reference()),
+        [("error", "usid.reference", f"{MAIN}/@Position_Values", K_MAIN)],
+    ),
+    "reference to a group": (
+        set_attr(MAIN, "Position_Values", lambda f: f[M].ref),
+        [("error", "usid.reference", f"{MAIN}/@Position_Values", K_MAIN)],
+    ),
+    "dangling reference": (
+        delete(PV),
+        [("error", "usid.reference", f"{MAIN}/@Position_Values", K_MAIN)],
+    ),
     "position rows != main rows": (
         both(lambda p: replace(p, lambda a: a[:5])),
-        [("error", "shape", PI, '"{pos_inds}":'), ("error", "shape", PV, '"{pos_vals}":'),
-         # five positions of a 2 x 3 grid: also no N-D form, said as info
-         ("info", "usid.nd_form", PI, K_MAIN)]),
+        [
+            ("error", "shape", PI, '"{pos_inds}":'),
+            ("error", "shape", PV, '"{pos_vals}":'),
+            # five positions of a 2 x 3 grid: also no N-D form, said as info
+            ("info", "usid.nd_form", PI, K_MAIN),
+        ],
+    ),
     "spectroscopic columns != main columns": (
         both(lambda p: replace(p, lambda a: a[:, :NBIAS]), "Spectroscopic"),
-        [("error", "shape", SI, '"{spec_inds}":'), ("error", "shape", SV, '"{spec_vals}":')]),
-    "labels missing": (del_attr(PI, "labels"),
-                       [("error", "required", f"{PI}/@labels", '"{pos_inds}/@labels"')]),
-    "units missing": (del_attr(SV, "units"),
-                      [("error", "required", f"{SV}/@units", '"{spec_vals}/@units"')]),
+        [("error", "shape", SI, '"{spec_inds}":'), ("error", "shape", SV, '"{spec_vals}":')],
+    ),
+    "labels missing": (
+        del_attr(PI, "labels"),
+        [("error", "required", f"{PI}/@labels", '"{pos_inds}/@labels"')],
+    ),
+    "units missing": (
+        del_attr(SV, "units"),
+        [("error", "required", f"{SV}/@units", '"{spec_vals}/@units"')],
+    ),
     "labels count != U": (
         both(lambda p: set_attr(p, "labels", strings(["Y"]))),
-        [("error", "shape", f"{PI}/@labels", '"{pos_inds}/@labels"'),
-         ("error", "shape", f"{PV}/@labels", '"{pos_vals}/@labels"')]),
+        [
+            ("error", "shape", f"{PI}/@labels", '"{pos_inds}/@labels"'),
+            ("error", "shape", f"{PV}/@labels", '"{pos_vals}/@labels"'),
+        ],
+    ),
     "duplicate labels": (
         both(lambda p: set_attr(p, "labels", strings(["X", "X"]))),
-        [("error", "unique", f"{PI}/@labels", '"{pos_inds}/@labels"'),
-         ("error", "unique", f"{PV}/@labels", '"{pos_vals}/@labels"')]),
+        [
+            ("error", "unique", f"{PI}/@labels", '"{pos_inds}/@labels"'),
+            ("error", "unique", f"{PV}/@labels", '"{pos_vals}/@labels"'),
+        ],
+    ),
     "duplicate spectroscopic labels": (
         both(lambda p: set_attr(p, "labels", strings(["Bias", "Bias"])), "Spectroscopic"),
-        [("error", "unique", f"{SI}/@labels", '"{spec_inds}/@labels"'),
-         ("error", "unique", f"{SV}/@labels", '"{spec_vals}/@labels"')]),
+        [
+            ("error", "unique", f"{SI}/@labels", '"{spec_inds}/@labels"'),
+            ("error", "unique", f"{SV}/@labels", '"{spec_vals}/@labels"'),
+        ],
+    ),
     "empty label": (
         both(lambda p: set_attr(p, "labels", strings(["", "X"]))),
-        [("error", "nonempty", f"{PI}/@labels", '"{pos_inds}/@labels"'),
-         ("error", "nonempty", f"{PV}/@labels", '"{pos_vals}/@labels"')]),
+        [
+            ("error", "nonempty", f"{PI}/@labels", '"{pos_inds}/@labels"'),
+            ("error", "nonempty", f"{PV}/@labels", '"{pos_vals}/@labels"'),
+        ],
+    ),
     "labels differ between indices and values": (
         set_attr(PV, "labels", strings(["Row", "Col"])),
-        [("error", "usid.labels", f"{PV}/@labels", K_MAIN)]),
+        [("error", "usid.labels", f"{PV}/@labels", K_MAIN)],
+    ),
     "units differ between indices and values": (
         set_attr(SV, "units", strings(["", "mV"])),
-        [("error", "usid.units", f"{SV}/@units", K_MAIN)]),
-    "float indices": (replace(PI, lambda a: a.astype(np.float64)),
-                      [("error", "dtype", PI, '"{pos_inds}":')]),
-    "float spectroscopic indices": (replace(SI, lambda a: a.astype(np.float32)),
-                                    [("error", "dtype", SI, '"{spec_inds}":')]),
+        [("error", "usid.units", f"{SV}/@units", K_MAIN)],
+    ),
+    "float indices": (
+        replace(PI, lambda a: a.astype(np.float64)),
+        [("error", "dtype", PI, '"{pos_inds}":')],
+    ),
+    "float spectroscopic indices": (
+        replace(SI, lambda a: a.astype(np.float32)),
+        [("error", "dtype", SI, '"{spec_inds}":')],
+    ),
     "negative indices": (
         replace(PI, lambda a: a.astype(np.int32) - np.array([0, 1], dtype=np.int32)),
-        [("error", "usid.indices", PI, K_MAIN),
-         ("info", "usid.nd_form", PI, K_MAIN)]),  # X counts from -1: no N-D form either
+        [("error", "usid.indices", PI, K_MAIN), ("info", "usid.nd_form", PI, K_MAIN)],
+    ),  # X counts from -1: no N-D form either
     "index tuples inconsistent with values": (
         set_value(PV, (3, 1), 99.0),  # X index 0 stands for 20.0 and 99.0
-        [("error", "usid.values", PV, K_MAIN)]),
+        [("error", "usid.values", PV, K_MAIN)],
+    ),
     "spectroscopic tuples inconsistent with values": (
         set_value(SV, (1, NBIAS), 42.0),  # Bias index 0 stands for -1.0 and 42.0
-        [("error", "usid.values", SV, K_MAIN)]),
+        [("error", "usid.values", SV, K_MAIN)],
+    ),
     "values shaped unlike the indices": (
         replace(PV, lambda a: a[:, :1]),
-        [("error", "usid.shape", PV, K_MAIN), ("error", "shape", PV, '"{pos_vals}":')]),
-    "string values": (replace(PV, np.array([["a", "b"]] * NPOS, dtype=TEXT)),
-                      [("error", "dtype", PV, '"{pos_vals}":')]),
-    "quantity not UTF-8": (set_attr(MAIN, "quantity", np.bytes_(b"\xff\xfe")),
-                           [("error", "encoding", f"{MAIN}/@quantity", '"{main}/@quantity"')]),
+        [("error", "usid.shape", PV, K_MAIN), ("error", "shape", PV, '"{pos_vals}":')],
+    ),
+    "string values": (
+        replace(PV, np.array([["a", "b"]] * NPOS, dtype=TEXT)),
+        [("error", "dtype", PV, '"{pos_vals}":')],
+    ),
+    "quantity not UTF-8": (
+        set_attr(MAIN, "quantity", np.bytes_(b"\xff\xfe")),
+        [("error", "encoding", f"{MAIN}/@quantity", '"{main}/@quantity"')],
+    ),
 }
 
 #: Odd files that are still valid USID (with these findings, if any).
@@ -265,15 +319,19 @@ VALID_ODDITIES: dict[str, tuple[Edit, list[tuple[str, str, str, str]]]] = {
     "sparse positions": (sparse, [("info", "usid.nd_form", PI, K_MAIN)]),
     "ancillary datasets shared by two mains": (second_main(), []),
     "ancillary datasets shared across measurements": (
-        second_main("/Measurement_001/Channel_000/Raw_Data", (NPOS, NSPEC)), []),
-    "compound main": (replace(MAIN, np.zeros((NPOS, NSPEC), dtype=[("amp", "f4"),
-                                                                  ("phase", "i2")])), []),
+        second_main("/Measurement_001/Channel_000/Raw_Data", (NPOS, NSPEC)),
+        [],
+    ),
+    "compound main": (
+        replace(MAIN, np.zeros((NPOS, NSPEC), dtype=[("amp", "f4"), ("phase", "i2")])),
+        [],
+    ),
     "integer values": (replace(PV, lambda a: a.astype(np.int64)), []),
-    "fixed-length byte labels": (
-        both(lambda p: set_attr(p, "labels", np.array([b"Y", b"X"]))), []),
+    "fixed-length byte labels": (both(lambda p: set_attr(p, "labels", np.array([b"Y", b"X"]))), []),
     "reference in a one-element array": (
-        set_attr(MAIN, "Position_Values",
-                 lambda f: np.array([f[PV].ref], dtype=h5py.ref_dtype)), []),
+        set_attr(MAIN, "Position_Values", lambda f: np.array([f[PV].ref], dtype=h5py.ref_dtype)),
+        [],
+    ),
 }
 
 #: More broken files for the never-raises corpus (no exact findings asserted).
@@ -288,10 +346,9 @@ ODD_BROKEN: dict[str, Edit] = {
     "numeric labels": set_attr(PI, "labels", np.array([1, 2])),
     "boolean labels": set_attr(PI, "labels", np.array([True, False])),
     "two references in one attribute": set_attr(
-        MAIN, "Position_Values", lambda f: np.array([f[PV].ref, f[PI].ref],
-                                                     dtype=h5py.ref_dtype)),
-    "reference to the main itself": set_attr(MAIN, "Position_Indices",
-                                             lambda f: f[MAIN].ref),
+        MAIN, "Position_Values", lambda f: np.array([f[PV].ref, f[PI].ref], dtype=h5py.ref_dtype)
+    ),
+    "reference to the main itself": set_attr(MAIN, "Position_Indices", lambda f: f[MAIN].ref),
     "NaN in the values": set_value(PV, (0, 0), np.nan),
     "only one reference": lambda f: [f[MAIN].attrs.__delitem__(n) for n in REFS[1:]],
     "units as an array on the main": set_attr(MAIN, "units", strings(["nA", "nA"])),
@@ -323,12 +380,11 @@ def yaml_line(finding: mapper.Finding) -> str:
     m = re.fullmatch(r"usid\.yaml:(\d+)", finding.mapping)
     assert m, f"mapping location {finding.mapping!r} of {finding}"
     line = int(m.group(1))
-    return "\n".join(schema_lines()[max(0, line - 2):line])
+    return "\n".join(schema_lines()[max(0, line - 2) : line])
 
 
 def one(report: mapper.Report, rule: str, path: str, severity: str = "error") -> mapper.Finding:
-    hits = [f for f in report.findings
-            if (f.rule, f.path, f.severity) == (rule, path, severity)]
+    hits = [f for f in report.findings if (f.rule, f.path, f.severity) == (rule, path, severity)]
     assert len(hits) == 1, f"expected one {severity} {rule!r} at {path}:\n{report}"
     return hits[0]
 
@@ -407,25 +463,40 @@ def test_row_and_column_mismatches_name_the_main_and_the_counts(usid):
 def test_labels_count_and_differences_say_expected_and_found(usid):
     f = one(validate(usid(FAULTS["labels count != U"][0])), "shape", f"{PI}/@labels")
     assert (f.expected, f.found) == (2, 1)
-    f = one(validate(usid(FAULTS["labels differ between indices and values"][0])),
-            "usid.labels", f"{PV}/@labels")
+    f = one(
+        validate(usid(FAULTS["labels differ between indices and values"][0])),
+        "usid.labels",
+        f"{PV}/@labels",
+    )
     assert (f.expected, f.found) == (["Y", "X"], ["Row", "Col"])
-    f = one(validate(usid(FAULTS["units differ between indices and values"][0])),
-            "usid.units", f"{SV}/@units")
+    f = one(
+        validate(usid(FAULTS["units differ between indices and values"][0])),
+        "usid.units",
+        f"{SV}/@units",
+    )
     assert (f.expected, f.found) == (["", "V"], ["", "mV"])
     f = one(validate(usid(FAULTS["duplicate labels"][0])), "unique", f"{PI}/@labels")
     assert f.found == "X"
 
 
-@pytest.mark.parametrize("fault", ["missing reference", "reference is a string",
-                                   "null reference", "reference to a group",
-                                   "dangling reference"])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        "missing reference",
+        "reference is a string",
+        "null reference",
+        "reference to a group",
+        "dangling reference",
+    ],
+)
 def test_reference_faults_say_what_the_attribute_holds(usid, fault):
-    words = {"missing reference": "has no @Spectroscopic_Values",
-             "reference is a string": "not an object reference",
-             "null reference": "null reference",
-             "reference to a group": f"the group {M}",
-             "dangling reference": "points to nothing"}
+    words = {
+        "missing reference": "has no @Spectroscopic_Values",
+        "reference is a string": "not an object reference",
+        "null reference": "null reference",
+        "reference to a group": f"the group {M}",
+        "dangling reference": "points to nothing",
+    }
     report = validate(usid(FAULTS[fault][0]))
     (f,) = report.errors
     assert f.rule == "usid.reference"
@@ -433,11 +504,13 @@ def test_reference_faults_say_what_the_attribute_holds(usid, fault):
 
 
 def test_inconsistent_values_name_the_dimension_and_both_values(usid):
-    f = one(validate(usid(FAULTS["index tuples inconsistent with values"][0])),
-            "usid.values", PV)
+    f = one(validate(usid(FAULTS["index tuples inconsistent with values"][0])), "usid.values", PV)
     assert "X: index 0" in f.message and "20" in f.message and "99" in f.message
-    f = one(validate(usid(FAULTS["spectroscopic tuples inconsistent with values"][0])),
-            "usid.values", SV)
+    f = one(
+        validate(usid(FAULTS["spectroscopic tuples inconsistent with values"][0])),
+        "usid.values",
+        SV,
+    )
     assert "Bias: index 0" in f.message and "42" in f.message
 
 
@@ -570,8 +643,16 @@ def test_pyusid_raises_or_accepts_where_mapper_gives_findings(usid, fault):
 
 
 # ------------------------------------------------------------------ no bulk data is read
-@pytest.mark.parametrize("case", ["valid", "sparse positions", "compound main",
-                                  "index tuples inconsistent with values", "main 3-D"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "valid",
+        "sparse positions",
+        "compound main",
+        "index tuples inconsistent with values",
+        "main 3-D",
+    ],
+)
 def test_validation_never_reads_the_main_data(usid, monkeypatch, case):
     edit = {"valid": None, **{k: v[0] for k, v in {**FAULTS, **VALID_ODDITIES}.items()}}[case]
     path = usid(edit)
@@ -605,23 +686,35 @@ def test_a_main_whose_data_cannot_even_be_decompressed_is_valid(usid):
     def unreadable(f: h5py.File) -> None:
         attrs = dict(f[MAIN].attrs)
         del f[MAIN]
-        ds = f.create_dataset(MAIN, shape=(rows, cols), dtype="f8", chunks=(16, cols),
-                              compression=32999, allow_unknown_filter=True)
+        ds = f.create_dataset(
+            MAIN,
+            shape=(rows, cols),
+            dtype="f8",
+            chunks=(16, cols),
+            compression=32999,
+            allow_unknown_filter=True,
+        )
         for i in range(0, rows, 16):
             ds.id.write_direct_chunk((i, 0), b"\0" * 64)
         for k, v in attrs.items():
             ds.attrs[k] = v
         for name in ("Position_Indices", "Position_Values"):
-            replace(f"{M}/{name}", _grid(16, 16).astype(
-                np.uint32 if name.endswith("Indices") else float))(f)
+            replace(
+                f"{M}/{name}",
+                _grid(16, 16).astype(np.uint32 if name.endswith("Indices") else float),
+            )(f)
         for name in ("Spectroscopic_Indices", "Spectroscopic_Values"):
-            replace(f"{M}/{name}", np.arange(cols, dtype=np.uint32 if name.endswith(
-                "Indices") else float)[None, :])(f)
+            replace(
+                f"{M}/{name}",
+                np.arange(cols, dtype=np.uint32 if name.endswith("Indices") else float)[None, :],
+            )(f)
         for name in REFS:
-            f[f"{M}/{name}"].attrs["labels"] = strings(["Y", "X"] if name.startswith("Pos")
-                                                       else ["Bias"])
-            f[f"{M}/{name}"].attrs["units"] = strings(["um", "um"] if name.startswith("Pos")
-                                                      else ["V"])
+            f[f"{M}/{name}"].attrs["labels"] = strings(
+                ["Y", "X"] if name.startswith("Pos") else ["Bias"]
+            )
+            f[f"{M}/{name}"].attrs["units"] = strings(
+                ["um", "um"] if name.startswith("Pos") else ["V"]
+            )
 
     path = usid(unreadable)
     with h5py.File(path, "r") as f, pytest.raises(OSError):
@@ -666,11 +759,15 @@ def test_every_real_usid_file_in_the_folder_is_valid():
 def cli_files(usid, tmp_path: Path) -> dict[str, Path]:
     junk = tmp_path / "junk.h5"
     junk.write_bytes(b"this is not HDF5")
-    return {"good": usid(name="good.h5"), "sparse": usid(sparse, "sparse.h5"),
-            "bad": usid(FAULTS["duplicate labels"][0], "bad.h5"),
-            "nomain": usid(no_references, "nomain.h5"),
-            "group": usid(FAULTS["reference to a group"][0], "group.h5"),
-            "junk": junk, "missing": tmp_path / "absent.h5"}
+    return {
+        "good": usid(name="good.h5"),
+        "sparse": usid(sparse, "sparse.h5"),
+        "bad": usid(FAULTS["duplicate labels"][0], "bad.h5"),
+        "nomain": usid(no_references, "nomain.h5"),
+        "group": usid(FAULTS["reference to a group"][0], "group.h5"),
+        "junk": junk,
+        "missing": tmp_path / "absent.h5",
+    }
 
 
 def run_json(capsys, *files: Path) -> tuple[int, dict[str, Any]]:
@@ -680,16 +777,19 @@ def run_json(capsys, *files: Path) -> tuple[int, dict[str, Any]]:
     return code, json.loads(out)
 
 
-@pytest.mark.parametrize("kinds, code", [
-    (["good"], 0),
-    (["good", "sparse"], 0),
-    (["good", "bad"], 1),
-    (["nomain"], 1),
-    (["group", "sparse"], 1),
-    (["junk"], 2),
-    (["missing"], 2),
-    (["good", "bad", "nomain", "junk"], 2),
-])
+@pytest.mark.parametrize(
+    "kinds, code",
+    [
+        (["good"], 0),
+        (["good", "sparse"], 0),
+        (["good", "bad"], 1),
+        (["nomain"], 1),
+        (["group", "sparse"], 1),
+        (["junk"], 2),
+        (["missing"], 2),
+        (["good", "bad", "nomain", "junk"], 2),
+    ],
+)
 def test_cli_json_exit_codes(capsys, cli_files, kinds, code):
     got, doc = run_json(capsys, *(cli_files[k] for k in kinds))
     assert got == code
@@ -720,13 +820,30 @@ def test_python_dash_m_mapper_validate_usid_in_a_real_process(cli_files):
     env = {k: v for k, v in os.environ.items() if k != "MAPPER_DEBUG"}
     files = [cli_files[k] for k in ("good", "sparse", "group", "junk")]
     proc = subprocess.run(
-        [sys.executable, "-m", "mapper", "validate", "--schema", "usid", "--json",
-         *map(str, files)],
-        capture_output=True, text=True, timeout=60, env=env, check=False,
-        cwd=Path(__file__).resolve().parents[1])
+        [
+            sys.executable,
+            "-m",
+            "mapper",
+            "validate",
+            "--schema",
+            "usid",
+            "--json",
+            *map(str, files),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
     doc = json.loads(proc.stdout)
     states = {Path(f["file"]).name: (f["checked"], f["ok"]) for f in doc["files"]}
-    assert states == {"good.h5": (True, True), "sparse.h5": (True, True),
-                      "group.h5": (True, False), "junk.h5": (False, False)}
+    assert states == {
+        "good.h5": (True, True),
+        "sparse.h5": (True, True),
+        "group.h5": (True, False),
+        "junk.h5": (False, False),
+    }

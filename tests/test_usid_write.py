@@ -44,18 +44,24 @@ RNG = np.random.default_rng(20240611)
 
 
 # ---------------------------------------------------------------------------- helpers
-def ax(name: str, size: int, navigate: bool, scale: float = 1.0, offset: float = 0.0,
-       units: str = "nm") -> dict[str, Any]:
+def ax(
+    name: str, size: int, navigate: bool, scale: float = 1.0, offset: float = 0.0, units: str = "nm"
+) -> dict[str, Any]:
     """A uniform axis."""
-    return {"name": name, "units": units, "navigate": navigate, "size": size,
-            "scale": scale, "offset": offset}
+    return {
+        "name": name,
+        "units": units,
+        "navigate": navigate,
+        "size": size,
+        "scale": scale,
+        "offset": offset,
+    }
 
 
 def nonuniform(name: str, values: Any, navigate: bool, units: str = "V") -> dict[str, Any]:
     """A non-uniform axis (its values given)."""
     values = np.asarray(values, dtype=np.float64)
-    return {"name": name, "units": units, "navigate": navigate, "size": len(values),
-            "axis": values}
+    return {"name": name, "units": units, "navigate": navigate, "size": len(values), "axis": values}
 
 
 def values_of(axis: dict[str, Any]) -> np.ndarray:
@@ -63,7 +69,8 @@ def values_of(axis: dict[str, Any]) -> np.ndarray:
     if "axis" in axis:
         return np.asarray(axis["axis"], dtype=np.float64)
     return float(axis.get("offset", 0.0)) + float(axis.get("scale", 1.0)) * np.arange(
-        int(axis["size"]))
+        int(axis["size"])
+    )
 
 
 def assert_axes(got: list[dict[str, Any]], expected: list[dict[str, Any]]) -> None:
@@ -75,18 +82,27 @@ def assert_axes(got: list[dict[str, Any]], expected: list[dict[str, Any]]) -> No
         assert g["navigate"] is e["navigate"], where
         assert g["size"] == e["size"], where
         assert ("axis" in g) == ("axis" in e), f"{where}: uniform/non-uniform changed"
-        np.testing.assert_allclose(values_of(g), values_of(e), rtol=1e-12, atol=1e-12,
-                                   err_msg=where)
+        np.testing.assert_allclose(
+            values_of(g), values_of(e), rtol=1e-12, atol=1e-12, err_msg=where
+        )
 
 
-def make(data: Any, axes: list[dict[str, Any]], title: str | None = None,
-         metadata: dict[str, Any] | None = None,
-         original_metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+def make(
+    data: Any,
+    axes: list[dict[str, Any]],
+    title: str | None = None,
+    metadata: dict[str, Any] | None = None,
+    original_metadata: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     md = dict(metadata or {})
     if title is not None:
         md.setdefault("General", {})["title"] = title
-    return {"data": data, "axes": axes, "metadata": md,
-            "original_metadata": original_metadata or {}}
+    return {
+        "data": data,
+        "axes": axes,
+        "metadata": md,
+        "original_metadata": original_metadata or {},
+    }
 
 
 def floats(*shape: int, dtype: Any = np.float64) -> np.ndarray:
@@ -98,28 +114,42 @@ CASES: dict[str, Callable[[], dict[str, Any]]] = {
     # no navigation axis: one placeholder position
     "spectrum": lambda: make(floats(7), [ax("Energy", 7, False, 0.1, 2.0, "eV")]),
     "spectrum_nonuniform": lambda: make(
-        floats(5), [nonuniform("Bias", [1.0, 2.0, 4.0, 8.0, 16.0], False)]),
+        floats(5), [nonuniform("Bias", [1.0, 2.0, 4.0, 8.0, 16.0], False)]
+    ),
     # all axes signal axes: one placeholder position, two spectroscopic dims
-    "image_signal": lambda: make(floats(3, 4, dtype=np.float32),
-                                 [ax("y", 3, False, 0.5, -1.0), ax("x", 4, False, 0.25, 3.0)]),
+    "image_signal": lambda: make(
+        floats(3, 4, dtype=np.float32), [ax("y", 3, False, 0.5, -1.0), ax("x", 4, False, 0.25, 3.0)]
+    ),
     # all axes navigation axes: a placeholder spectroscopic step
-    "image_navigation": lambda: make(floats(3, 4),
-                                     [ax("Y", 3, True, 2.0, 0.0, "um"),
-                                      ax("X", 4, True, 1.5, 10.0, "um")]),
+    "image_navigation": lambda: make(
+        floats(3, 4), [ax("Y", 3, True, 2.0, 0.0, "um"), ax("X", 4, True, 1.5, 10.0, "um")]
+    ),
     # uniform and non-uniform (increasing and decreasing) dims on both sides
-    "cube": lambda: make(floats(3, 4, 6, dtype=np.float32),
-                         [ax("Y", 3, True, 0.5, 1.0),
-                          nonuniform("X", [0.0, 1.0, 3.0, 7.0], True, "nm"),
-                          nonuniform("Bias", [5.0, 4.0, 2.0, 1.0, 0.5, 0.1], False)]),
-    "4d": lambda: make(RNG.integers(0, 60000, (2, 3, 4, 5)).astype(np.uint16),
-                       [ax("y", 2, True, 1.0, 0.0), ax("x", 3, True, 2.0, -3.0),
-                        ax("ky", 4, False, 0.01, -0.02, "1/nm"),
-                        ax("kx", 5, False, 0.01, -0.025, "1/nm")]),
-    "complex": lambda: make((floats(4, 3) + 1j * floats(4, 3)).astype(np.complex64),
-                            [ax("t", 4, True, 1e-3, 0.0, "s"), ax("f", 3, False, 50.0, 0.0,
-                                                                 "Hz")]),
-    "int32": lambda: make(RNG.integers(-2**31, 2**31 - 1, (5, 2), dtype=np.int32),
-                          [ax("row", 5, True), ax("channel", 2, False, units="")]),
+    "cube": lambda: make(
+        floats(3, 4, 6, dtype=np.float32),
+        [
+            ax("Y", 3, True, 0.5, 1.0),
+            nonuniform("X", [0.0, 1.0, 3.0, 7.0], True, "nm"),
+            nonuniform("Bias", [5.0, 4.0, 2.0, 1.0, 0.5, 0.1], False),
+        ],
+    ),
+    "4d": lambda: make(
+        RNG.integers(0, 60000, (2, 3, 4, 5)).astype(np.uint16),
+        [
+            ax("y", 2, True, 1.0, 0.0),
+            ax("x", 3, True, 2.0, -3.0),
+            ax("ky", 4, False, 0.01, -0.02, "1/nm"),
+            ax("kx", 5, False, 0.01, -0.025, "1/nm"),
+        ],
+    ),
+    "complex": lambda: make(
+        (floats(4, 3) + 1j * floats(4, 3)).astype(np.complex64),
+        [ax("t", 4, True, 1e-3, 0.0, "s"), ax("f", 3, False, 50.0, 0.0, "Hz")],
+    ),
+    "int32": lambda: make(
+        RNG.integers(-(2**31), 2**31 - 1, (5, 2), dtype=np.int32),
+        [ax("row", 5, True), ax("channel", 2, False, units="")],
+    ),
 }
 
 
@@ -136,8 +166,9 @@ def load_one(path: Path, **kw: Any) -> dict[str, Any]:
 def nav_first(signal: dict[str, Any]) -> tuple[np.ndarray, list[dict[str, Any]]]:
     """The data and axes as USID stores them: navigation axes first, each group in order."""
     axes = signal["axes"]
-    order = [i for i, a in enumerate(axes) if a["navigate"]] + \
-        [i for i, a in enumerate(axes) if not a["navigate"]]
+    order = [i for i, a in enumerate(axes) if a["navigate"]] + [
+        i for i, a in enumerate(axes) if not a["navigate"]
+    ]
     return np.asarray(signal["data"]).transpose(order), [axes[i] for i in order]
 
 
@@ -181,8 +212,12 @@ def test_round_trip_data_and_axes(tmp_path, case):
 
 def test_interleaved_navigate_flags_are_transposed_navigation_first(tmp_path):
     data = np.arange(2 * 3 * 4 * 5, dtype=np.int16).reshape(2, 3, 4, 5)
-    axes = [ax("a", 2, True, 1.0, 1.0), ax("b", 3, False, 2.0, 0.0, "eV"),
-            nonuniform("c", [0.0, 0.5, 2.0, 9.0], True), ax("d", 5, False, 0.5, 0.0, "s")]
+    axes = [
+        ax("a", 2, True, 1.0, 1.0),
+        ax("b", 3, False, 2.0, 0.0, "eV"),
+        nonuniform("c", [0.0, 0.5, 2.0, 9.0], True),
+        ax("d", 5, False, 0.5, 0.0, "s"),
+    ]
     path = save(tmp_path / "out.h5", make(data, axes))
     with h5py.File(path, "r") as f:
         main = f[f"{GROUP}/Raw_Data"]
@@ -208,8 +243,9 @@ def test_dask_data_is_streamed_block_by_block(tmp_path):
         blocks.append(x.shape)
         return x
 
-    lazy = da.from_array(full, chunks=(2, 4, 16)).map_blocks(record, dtype=full.dtype,
-                                                            meta=np.empty((0, 0, 0), "f4"))
+    lazy = da.from_array(full, chunks=(2, 4, 16)).map_blocks(
+        record, dtype=full.dtype, meta=np.empty((0, 0, 0), "f4")
+    )
     axes = [ax("y", 6, True), ax("x", 8, True), ax("E", 16, False, units="eV")]
     path = save(tmp_path / "out.h5", make(lazy, axes, title="lazy"))
     assert len(blocks) >= 2 and max(math.prod(b) for b in blocks) < full.size, blocks
@@ -231,20 +267,34 @@ def test_interleaved_dask_data(tmp_path):
 
 def test_file_layout(tmp_path):
     sig = CASES["cube"]()
-    sig["metadata"] = {"General": {"title": "Topo"}, "Signal": {"quantity": "Current (nA)"},
-                       "Acq": {"gain": 2, "none": None}}
+    sig["metadata"] = {
+        "General": {"title": "Topo"},
+        "Signal": {"quantity": "Current (nA)"},
+        "Acq": {"gain": 2, "none": None},
+    }
     sig["original_metadata"] = {"Vendor": {"id": "x7"}}
     path = save(tmp_path / "out.h5", sig)
     with h5py.File(path, "r") as f:
         assert list(f) == ["Measurement_000"]
         assert list(f["Measurement_000"]) == ["Channel_000"]
-        assert sorted(f[GROUP]) == sorted(["Topo", "Position_Indices", "Position_Values",
-                                           "Spectroscopic_Indices", "Spectroscopic_Values"])
+        assert sorted(f[GROUP]) == sorted(
+            [
+                "Topo",
+                "Position_Indices",
+                "Position_Values",
+                "Spectroscopic_Indices",
+                "Spectroscopic_Values",
+            ]
+        )
         main = f[f"{GROUP}/Topo"]
         assert main.shape == (12, 6) and main.dtype == np.float32
         assert main.attrs["quantity"] == "Current" and main.attrs["units"] == "nA"
-        for role in ("Position_Indices", "Position_Values", "Spectroscopic_Indices",
-                     "Spectroscopic_Values"):
+        for role in (
+            "Position_Indices",
+            "Position_Values",
+            "Spectroscopic_Indices",
+            "Spectroscopic_Values",
+        ):
             ref = main.attrs[role]
             assert isinstance(ref, h5py.Reference)
             assert f[ref].name == f"{GROUP}/{role}"
@@ -254,12 +304,14 @@ def test_file_layout(tmp_path):
         assert si.shape == sv.shape == (1, 6)
         assert pi.dtype.kind == "u" and si.dtype.kind == "u"
         assert pv.dtype == sv.dtype == np.float64
-        for ds, labels, units in ((pi, ["Y", "X"], ["nm", "nm"]), (pv, ["Y", "X"], ["nm", "nm"]),
-                                  (si, ["Bias"], ["V"]), (sv, ["Bias"], ["V"])):
-            assert [x.decode() if isinstance(x, bytes) else x for x in ds.attrs["labels"]] \
-                == labels
-            assert [x.decode() if isinstance(x, bytes) else x for x in ds.attrs["units"]] \
-                == units
+        for ds, labels, units in (
+            (pi, ["Y", "X"], ["nm", "nm"]),
+            (pv, ["Y", "X"], ["nm", "nm"]),
+            (si, ["Bias"], ["V"]),
+            (sv, ["Bias"], ["V"]),
+        ):
+            assert [x.decode() if isinstance(x, bytes) else x for x in ds.attrs["labels"]] == labels
+            assert [x.decode() if isinstance(x, bytes) else x for x in ds.attrs["units"]] == units
         # slowest first: Y changes every 4 rows, X every row
         np.testing.assert_array_equal(pi[:, 0], np.repeat(np.arange(3), 4))
         np.testing.assert_array_equal(pi[:, 1], np.tile(np.arange(4), 3))
@@ -273,16 +325,21 @@ def test_file_layout(tmp_path):
         assert meas["Original-Vendor-id"] == "x7"
 
 
-@pytest.mark.parametrize(("quantity", "expected"), [
-    ("Current (nA)", ("Current", "nA")),
-    ("Amplitude [V]", ("Amplitude", "V")),
-    ("Height", ("Height", "a. u.")),
-    (None, ("Unknown Quantity", "a. u.")),
-])
+@pytest.mark.parametrize(
+    ("quantity", "expected"),
+    [
+        ("Current (nA)", ("Current", "nA")),
+        ("Amplitude [V]", ("Amplitude", "V")),
+        ("Height", ("Height", "a. u.")),
+        (None, ("Unknown Quantity", "a. u.")),
+    ],
+)
 def test_quantity_and_units_of_the_main(tmp_path, quantity, expected):
     md = {} if quantity is None else {"Signal": {"quantity": quantity}}
-    path = save(tmp_path / "out.h5", make(np.zeros((2, 3)), [ax("a", 2, True),
-                                                             ax("b", 3, False)], metadata=md))
+    path = save(
+        tmp_path / "out.h5",
+        make(np.zeros((2, 3)), [ax("a", 2, True), ax("b", 3, False)], metadata=md),
+    )
     with h5py.File(path, "r") as f:
         main = f[f"{GROUP}/Raw_Data"]
         assert (main.attrs["quantity"], main.attrs["units"]) == expected
@@ -291,20 +348,45 @@ def test_quantity_and_units_of_the_main(tmp_path, quantity, expected):
 
 
 def test_round_trip_metadata(tmp_path):
-    md = {"General": {"title": "rt"},
-          "Signal": {"quantity": "Current (nA)", "signal_type": "EELS"},
-          "Acquisition": {"text": "µm and ∑", "empty": "", "int": -7, "big": 2**62,
-                          "float": 1.25, "nan": float("nan"), "yes": True, "no": False,
-                          "none": None, "strings": ["a", "b c", "µ"],
-                          "ints": np.arange(5, dtype=np.int16),
-                          "floats": np.linspace(0.0, 1.0, 4),
-                          "matrix": np.arange(6, dtype=np.int32).reshape(2, 3),
-                          "deep": {"deeper": {"deepest": 1.5}}}}
-    om = {"Vendor": {"gain": 2.0, "name": "abc", "flags": ["x", "y"], "none": None,
-                     "nested": {"k": 1}, "c": 1 + 2j}}
-    path = save(tmp_path / "out.h5", make(np.zeros((2, 3)), [ax("a", 2, True),
-                                                             ax("b", 3, False)],
-                                         metadata=md, original_metadata=om))
+    md = {
+        "General": {"title": "rt"},
+        "Signal": {"quantity": "Current (nA)", "signal_type": "EELS"},
+        "Acquisition": {
+            "text": "µm and ∑",
+            "empty": "",
+            "int": -7,
+            "big": 2**62,
+            "float": 1.25,
+            "nan": float("nan"),
+            "yes": True,
+            "no": False,
+            "none": None,
+            "strings": ["a", "b c", "µ"],
+            "ints": np.arange(5, dtype=np.int16),
+            "floats": np.linspace(0.0, 1.0, 4),
+            "matrix": np.arange(6, dtype=np.int32).reshape(2, 3),
+            "deep": {"deeper": {"deepest": 1.5}},
+        },
+    }
+    om = {
+        "Vendor": {
+            "gain": 2.0,
+            "name": "abc",
+            "flags": ["x", "y"],
+            "none": None,
+            "nested": {"k": 1},
+            "c": 1 + 2j,
+        }
+    }
+    path = save(
+        tmp_path / "out.h5",
+        make(
+            np.zeros((2, 3)),
+            [ax("a", 2, True), ax("b", 3, False)],
+            metadata=md,
+            original_metadata=om,
+        ),
+    )
     got = load_one(path)
     assert_same(got["metadata"], md)
     assert got["metadata"]["Acquisition"]["yes"] is True
@@ -316,12 +398,21 @@ def test_round_trip_metadata(tmp_path):
 
 def test_metadata_lists_of_numbers_come_back_as_arrays_and_dates_as_iso_text(tmp_path):
     """Documented conversions: USID attributes have no list or date type."""
-    md = {"A": {"ints": [1, 2, 3], "floats": (0.5, 1.5), "mixed_numbers": [1, 2.5],
-                "bools": [True, False], "when": dt.datetime(2020, 1, 2, 3, 4, 5),
-                "utc": dt.datetime(2020, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
-                "day": dt.date(2021, 12, 31), "clock": dt.time(23, 59, 1)}}
-    got = load_one(save(tmp_path / "out.h5", make(np.zeros(3), [ax("E", 3, False)],
-                                                  metadata=md)))["metadata"]["A"]
+    md = {
+        "A": {
+            "ints": [1, 2, 3],
+            "floats": (0.5, 1.5),
+            "mixed_numbers": [1, 2.5],
+            "bools": [True, False],
+            "when": dt.datetime(2020, 1, 2, 3, 4, 5),
+            "utc": dt.datetime(2020, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
+            "day": dt.date(2021, 12, 31),
+            "clock": dt.time(23, 59, 1),
+        }
+    }
+    got = load_one(save(tmp_path / "out.h5", make(np.zeros(3), [ax("E", 3, False)], metadata=md)))[
+        "metadata"
+    ]["A"]
     assert_same(got["ints"], np.array([1, 2, 3]))
     assert_same(got["floats"], np.array([0.5, 1.5]))
     assert_same(got["mixed_numbers"], np.array([1.0, 2.5]))
@@ -354,24 +445,42 @@ def test_title_names_the_main_and_the_name_is_the_loaded_title(tmp_path):
 
 def test_list_of_signals_one_measurement_each(tmp_path):
     signals = [
-        make(np.full((2, 3), 1.0), [ax("a", 2, True), ax("b", 3, False)], title="first",
-             metadata={"n": 1}),
-        make(np.full(4, 2, dtype=np.int8), [ax("E", 4, False, units="eV")], title="x/y",
-             metadata={"n": 2}),
-        make(np.full((3, 2), 3.0), [ax("Y", 3, True), ax("X", 2, True)], title="",
-             metadata={"n": 3}),
-        make(np.full((2, 2), 4.0), [ax("a", 2, True), ax("b", 2, False)], title="fourth",
-             metadata={"n": 4}),
-        make(np.full((1, 2), 5.0), [nonuniform("p", [3.0], True),
-                                    ax("q", 2, False)], title="Position_Indices",
-             metadata={"n": 5}),
+        make(
+            np.full((2, 3), 1.0),
+            [ax("a", 2, True), ax("b", 3, False)],
+            title="first",
+            metadata={"n": 1},
+        ),
+        make(
+            np.full(4, 2, dtype=np.int8),
+            [ax("E", 4, False, units="eV")],
+            title="x/y",
+            metadata={"n": 2},
+        ),
+        make(
+            np.full((3, 2), 3.0), [ax("Y", 3, True), ax("X", 2, True)], title="", metadata={"n": 3}
+        ),
+        make(
+            np.full((2, 2), 4.0),
+            [ax("a", 2, True), ax("b", 2, False)],
+            title="fourth",
+            metadata={"n": 4},
+        ),
+        make(
+            np.full((1, 2), 5.0),
+            [nonuniform("p", [3.0], True), ax("q", 2, False)],
+            title="Position_Indices",
+            metadata={"n": 5},
+        ),
     ]
     path = save(tmp_path / "out.h5", signals)
-    assert main_paths(path) == ["/Measurement_000/Channel_000/first",
-                                "/Measurement_001/Channel_000/x_y",
-                                "/Measurement_002/Channel_000/Raw_Data",
-                                "/Measurement_003/Channel_000/fourth",
-                                "/Measurement_004/Channel_000/Position_Indices_Main"]
+    assert main_paths(path) == [
+        "/Measurement_000/Channel_000/first",
+        "/Measurement_001/Channel_000/x_y",
+        "/Measurement_002/Channel_000/Raw_Data",
+        "/Measurement_003/Channel_000/fourth",
+        "/Measurement_004/Channel_000/Position_Indices_Main",
+    ]
     got = mapper.load(path, defer_metadata=False)
     assert [s["metadata"]["n"] for s in got] == [1, 2, 3, 4, 5]
     for s, expected in zip(got[:4], signals[:4], strict=True):
@@ -388,10 +497,12 @@ def test_equal_titles_in_a_list_keep_their_names(tmp_path):
     sig = make(np.zeros((2, 3)), [ax("a", 2, True), ax("b", 3, False)], title="same")
     untitled = make(np.zeros((2, 3)), [ax("a", 2, True), ax("b", 3, False)])
     path = save(tmp_path / "out.h5", [sig, dict(sig), untitled, dict(untitled)])
-    assert main_paths(path) == ["/Measurement_000/Channel_000/same",
-                                "/Measurement_001/Channel_000/same",
-                                "/Measurement_002/Channel_000/Raw_Data",
-                                "/Measurement_003/Channel_000/Raw_Data"]
+    assert main_paths(path) == [
+        "/Measurement_000/Channel_000/same",
+        "/Measurement_001/Channel_000/same",
+        "/Measurement_002/Channel_000/Raw_Data",
+        "/Measurement_003/Channel_000/Raw_Data",
+    ]
     titles = [s["metadata"]["General"]["title"] for s in mapper.load(path)]
     assert titles == ["same", "same", "Raw_Data", "Raw_Data"]
 
@@ -427,17 +538,23 @@ def test_pyusid_reads_what_mapper_writes(tmp_path, case):
         assert nd.shape == pyusid_shape
         np.testing.assert_array_equal(nd, data.reshape(pyusid_shape))
         for a in nav:
-            np.testing.assert_allclose(u.get_pos_values(a["name"]), values_of(a), rtol=1e-12,
-                                       err_msg=a["name"])
+            np.testing.assert_allclose(
+                u.get_pos_values(a["name"]), values_of(a), rtol=1e-12, err_msg=a["name"]
+            )
         for a in spec:
-            np.testing.assert_allclose(u.get_spec_values(a["name"]), values_of(a),
-                                       rtol=1e-12, err_msg=a["name"])
+            np.testing.assert_allclose(
+                u.get_spec_values(a["name"]), values_of(a), rtol=1e-12, err_msg=a["name"]
+            )
 
 
 def test_pyusid_reads_interleaved_axes_in_stored_order(tmp_path):
     data = RNG.standard_normal((2, 3, 4, 5))
-    axes = [ax("a", 2, True), nonuniform("b", [0.0, 0.1, 0.5], False),
-            ax("c", 4, True, 0.5), ax("d", 5, False, 3.0, 1.0)]
+    axes = [
+        ax("a", 2, True),
+        nonuniform("b", [0.0, 0.1, 0.5], False),
+        ax("c", 4, True, 0.5),
+        ax("d", 5, False, 3.0, 1.0),
+    ]
     path = save(tmp_path / "out.h5", make(data, axes, title="mixed"))
     with usid_dataset(path, f"{GROUP}/mixed") as u:
         assert list(u.pos_dim_labels) == ["a", "c"]
@@ -482,9 +599,11 @@ def rsciio_write(path: Path, signal: dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", ["spectrum", "image_signal", "image_navigation", "4d"])
 def test_mapper_reads_what_rosettasciio_writes(tmp_path, case):
     sig = CASES[case]()
-    sig["metadata"] = {"General": {"title": "from rsciio", "notes": {"x": 1}},
-                       "Signal": {"signal_type": "EELS"},
-                       "Acquisition": {"beam_energy": 200.0, "detector": "CCD"}}
+    sig["metadata"] = {
+        "General": {"title": "from rsciio", "notes": {"x": 1}},
+        "Signal": {"signal_type": "EELS"},
+        "Acquisition": {"beam_energy": 200.0, "detector": "CCD"},
+    }
     sig["original_metadata"] = {"Vendor": {"a": {"b": "c"}}, "d": 2.5}
     path = tmp_path / "rsciio.h5"
     rsciio_write(path, sig)
@@ -537,33 +656,55 @@ def _long_axis(s: dict[str, Any]) -> None:
 def _meta(**values: Any) -> Callable[[dict[str, Any]], None]:
     def change(s: dict[str, Any]) -> None:
         s["metadata"]["Acq"] = dict(values)
+
     return change
 
 
 def _original(**values: Any) -> Callable[[dict[str, Any]], None]:
     def change(s: dict[str, Any]) -> None:
         s["original_metadata"] = {"Vendor": dict(values)}
+
     return change
 
 
-@pytest.mark.parametrize(("change", "match"), [
-    (_dup, r"axes\[1\] and axes\[0\] are both named 'a'"),
-    (_too_few_axes, r"1 axes for 2-D data"),
-    (_too_many_axes, r"3 axes for 2-D data"),
-    (_short_axis, r"axes\[1\] \(b\): 2 values for a dimension of 3"),
-    (_long_axis, r"axes\[0\] \(a\): 3 values for a dimension of 2"),
-    (_meta(tags={"x", "y"}), r"metadata\.Acq\.tags: a value of type set cannot be stored"),
-    (_meta(thing=object()), r"metadata\.Acq\.thing: .*type object cannot be stored"),
-    (_meta(huge=2**64), r"metadata\.Acq\.huge: the integer 18446744073709551616 does not fit"),
-    (_meta(tiny=-(2**63) - 1), r"metadata\.Acq\.tiny: the integer .* does not fit 64 bits"),
-    (_meta(nul="a\x00b"), r"metadata\.Acq\.nul: a string holding NUL"),
-    (_meta(nuls=["ok", "a\x00b"]), r"metadata\.Acq\.nuls: a string holding NUL"),
-    (_meta(ragged=[[1, 2], [3]]), r"metadata\.Acq\.ragged: a ragged list"),
-    (_original(tags={1}), r"original_metadata\.Vendor\.tags: a value of type set cannot be stored"),
-    (_original(nul="\x00"), r"original_metadata\.Vendor\.nul: a string holding NUL"),
-], ids=["duplicate-names", "too-few-axes", "too-many-axes", "short-axis", "long-axis", "set",
-        "object", "int-2**64", "int-below-int64", "nul", "nul-in-list", "ragged",
-        "original-set", "original-nul"])
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (_dup, r"axes\[1\] and axes\[0\] are both named 'a'"),
+        (_too_few_axes, r"1 axes for 2-D data"),
+        (_too_many_axes, r"3 axes for 2-D data"),
+        (_short_axis, r"axes\[1\] \(b\): 2 values for a dimension of 3"),
+        (_long_axis, r"axes\[0\] \(a\): 3 values for a dimension of 2"),
+        (_meta(tags={"x", "y"}), r"metadata\.Acq\.tags: a value of type set cannot be stored"),
+        (_meta(thing=object()), r"metadata\.Acq\.thing: .*type object cannot be stored"),
+        (_meta(huge=2**64), r"metadata\.Acq\.huge: the integer 18446744073709551616 does not fit"),
+        (_meta(tiny=-(2**63) - 1), r"metadata\.Acq\.tiny: the integer .* does not fit 64 bits"),
+        (_meta(nul="a\x00b"), r"metadata\.Acq\.nul: a string holding NUL"),
+        (_meta(nuls=["ok", "a\x00b"]), r"metadata\.Acq\.nuls: a string holding NUL"),
+        (_meta(ragged=[[1, 2], [3]]), r"metadata\.Acq\.ragged: a ragged list"),
+        (
+            _original(tags={1}),
+            r"original_metadata\.Vendor\.tags: a value of type set cannot be stored",
+        ),
+        (_original(nul="\x00"), r"original_metadata\.Vendor\.nul: a string holding NUL"),
+    ],
+    ids=[
+        "duplicate-names",
+        "too-few-axes",
+        "too-many-axes",
+        "short-axis",
+        "long-axis",
+        "set",
+        "object",
+        "int-2**64",
+        "int-below-int64",
+        "nul",
+        "nul-in-list",
+        "ragged",
+        "original-set",
+        "original-nul",
+    ],
+)
 def test_unstorable_signal_is_refused_and_nothing_is_written(tmp_path, change, match):
     folder = tmp_path / "out"
     folder.mkdir()
@@ -672,15 +813,20 @@ def test_large_signal_is_chunked_by_whole_spectra(tmp_path):
 def test_compression_and_h5py_options_reach_the_main_only(tmp_path):
     data = floats(32, 32, 64, dtype=np.float32)
     axes = [ax("y", 32, True), ax("x", 32, True), ax("E", 64, False)]
-    path = save(tmp_path / "z.h5", make(data, axes), compression="gzip", compression_opts=4,
-                fletcher32=True)
+    path = save(
+        tmp_path / "z.h5", make(data, axes), compression="gzip", compression_opts=4, fletcher32=True
+    )
     with h5py.File(path, "r") as f:
         main = f[f"{GROUP}/Raw_Data"]
         assert main.compression == "gzip" and main.compression_opts == 4
         assert main.shuffle and main.fletcher32
         assert main.chunks[1] == 64
-        for name in ("Position_Indices", "Position_Values", "Spectroscopic_Indices",
-                     "Spectroscopic_Values"):
+        for name in (
+            "Position_Indices",
+            "Position_Values",
+            "Spectroscopic_Indices",
+            "Spectroscopic_Values",
+        ):
             ds = f[f"{GROUP}/{name}"]
             assert ds.compression is None and not ds.fletcher32, name
     np.testing.assert_array_equal(load_one(path)["data"], data)

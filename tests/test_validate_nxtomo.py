@@ -51,7 +51,7 @@ def assert_mapping_loc(finding: mapper.Finding, word: str | None = None) -> None
     lines = schema_lines()
     assert 1 <= line <= len(lines)
     word = word or posixpath.basename(finding.path.split("/@")[0])
-    window = lines[max(0, line - 2):line]
+    window = lines[max(0, line - 2) : line]
     assert any(word in text for text in window), (finding, window)
 
 
@@ -63,8 +63,11 @@ def validate(path: Path, schema: str | None = "nxtomo") -> mapper.Report:
 
 
 def at(report: mapper.Report, path: str, severity: str | None = "error") -> list[mapper.Finding]:
-    return [f for f in report.findings
-            if f.path == path and (severity is None or f.severity == severity)]
+    return [
+        f
+        for f in report.findings
+        if f.path == path and (severity is None or f.severity == severity)
+    ]
 
 
 def copy_entry(dest: Path, src: Path, name: str) -> None:
@@ -144,8 +147,10 @@ def test_a_copy_instead_of_a_link_is_a_link_error_for_each_field(tmp_path):
     report = validate(write_nxtomo(tmp_path / "f.nxs", link_mode="copy"))
     assert not report.ok
     assert {(f.rule, f.path) for f in report.errors} == {
-        ("link", "/entry/data/data"), ("link", "/entry/data/rotation_angle"),
-        ("link", "/entry/data/image_key")}
+        ("link", "/entry/data/data"),
+        ("link", "/entry/data/rotation_angle"),
+        ("link", "/entry/data/image_key"),
+    }
     for f in report.errors:
         assert "copy" in f.message
         assert_mapping_loc(f)
@@ -163,15 +168,16 @@ def test_a_missing_nxdata_group_is_one_finding_without_a_cascade(tmp_path):
 def test_a_missing_nxdata_group_named_by_default_also_breaks_the_default_chain(tmp_path):
     report = validate(write_nxtomo(tmp_path / "f.nxs", with_nxdata=False))
     assert {(f.rule, f.path) for f in report.errors} == {
-        ("required", "/entry/data"), ("default", "/entry/@default")}
+        ("required", "/entry/data"),
+        ("default", "/entry/@default"),
+    }
 
 
 def test_a_detector_with_the_wrong_nx_class_is_an_nx_class_error(tmp_path):
     report = validate(write_nxtomo(tmp_path / "f.nxs", detector_class="NXcollection"))
     assert not report.ok
     (f,) = report.errors
-    assert (f.rule, f.path, f.expected, f.found) == (
-        "nx_class", DET, "NXdetector", "NXcollection")
+    assert (f.rule, f.path, f.expected, f.found) == ("nx_class", DET, "NXdetector", "NXcollection")
     assert_mapping_loc(f, "detector")
     # its children are not reported one by one
     assert not [g for g in report.findings if g.path.startswith(DET + "/")]
@@ -182,10 +188,10 @@ def test_a_dataset_where_the_detector_group_should_be_is_an_nx_class_error(tmp_p
         del f["entry/instrument/detector"]
         f["entry/instrument/detector"] = np.zeros(3)
 
-    report = validate(write_nxtomo(tmp_path / "f.nxs", with_nxdata=False, default=None,
-                                   extra=swap))
+    report = validate(write_nxtomo(tmp_path / "f.nxs", with_nxdata=False, default=None, extra=swap))
     assert [(f.rule, f.path) for f in report.errors if f.path.startswith(DET)] == [
-        ("nx_class", DET)]
+        ("nx_class", DET)
+    ]
 
 
 def test_a_default_naming_nothing_is_a_default_error(tmp_path):
@@ -247,16 +253,24 @@ def test_a_translation_of_11_values_for_12_frames_is_a_shape_error(tmp_path):
     report = validate(write_nxtomo(tmp_path / "f.nxs", x_translation=np.zeros(N_FRAMES - 1)))
     (f,) = report.errors
     assert (f.rule, f.path, f.expected, f.found) == (
-        "shape", "/entry/sample/x_translation", N_FRAMES, N_FRAMES - 1)
+        "shape",
+        "/entry/sample/x_translation",
+        N_FRAMES,
+        N_FRAMES - 1,
+    )
     assert "nFrames" in f.message
     assert_mapping_loc(f)
 
 
-@pytest.mark.parametrize("angles", [
-    "12.5",
-    np.array([str(a) for a in range(N_FRAMES)], dtype=h5py.string_dtype()),
-    np.array([str(a).encode() for a in range(N_FRAMES)]),
-], ids=["scalar-str", "vlen-str-array", "fixed-bytes-array"])
+@pytest.mark.parametrize(
+    "angles",
+    [
+        "12.5",
+        np.array([str(a) for a in range(N_FRAMES)], dtype=h5py.string_dtype()),
+        np.array([str(a).encode() for a in range(N_FRAMES)]),
+    ],
+    ids=["scalar-str", "vlen-str-array", "fixed-bytes-array"],
+)
 def test_a_rotation_angle_stored_as_text_is_a_dtype_error(tmp_path, angles):
     report = validate(write_nxtomo(tmp_path / "f.nxs", rotation_angle=angles))
     assert not report.ok
@@ -265,10 +279,14 @@ def test_a_rotation_angle_stored_as_text_is_a_dtype_error(tmp_path, angles):
     assert_mapping_loc(f)
 
 
-@pytest.mark.parametrize("definition", [
-    np.array([b"NXtomo"]),
-    np.array(["NXtomo"], dtype=h5py.string_dtype()),
-], ids=["fixed-bytes", "vlen-str"])
+@pytest.mark.parametrize(
+    "definition",
+    [
+        np.array([b"NXtomo"]),
+        np.array(["NXtomo"], dtype=h5py.string_dtype()),
+    ],
+    ids=["fixed-bytes", "vlen-str"],
+)
 def test_a_definition_in_a_one_element_array_is_accepted_with_an_info(tmp_path, definition):
     path = write_nxtomo(tmp_path / "f.nxs", definition=definition)
     report = validate(path)
@@ -296,8 +314,13 @@ def test_text_fields_may_be_bytes_or_str(tmp_path, kind):
         del f["entry/title"]
         f["entry"].create_dataset("title", data=enc("tomo scan 17"))
 
-    path = write_nxtomo(tmp_path / "f.nxs", definition=enc("NXtomo"), probe=enc("x-ray"),
-                        sample_name=enc("bone-17"), extra=title)
+    path = write_nxtomo(
+        tmp_path / "f.nxs",
+        definition=enc("NXtomo"),
+        probe=enc("x-ray"),
+        sample_name=enc("bone-17"),
+        extra=title,
+    )
     report = validate(path, schema=None)
     assert report.schema == "nxtomo"
     assert report.findings == []
@@ -307,9 +330,11 @@ def test_text_fields_may_be_bytes_or_str(tmp_path, kind):
     assert isinstance(s["metadata"]["Acquisition_instrument"]["Source"]["probe"], str)
 
 
-@pytest.mark.parametrize("name", [np.bytes_(b"bone\xff\xfe"),
-                                  np.array(b"bone\xff\xfe", dtype=h5py.string_dtype("ascii"))],
-                         ids=["fixed", "vlen"])
+@pytest.mark.parametrize(
+    "name",
+    [np.bytes_(b"bone\xff\xfe"), np.array(b"bone\xff\xfe", dtype=h5py.string_dtype("ascii"))],
+    ids=["fixed", "vlen"],
+)
 def test_non_utf8_bytes_in_sample_name_are_an_encoding_error(tmp_path, name):
     report = validate(write_nxtomo(tmp_path / "f.nxs", sample_name=name))
     assert not report.ok
@@ -350,12 +375,14 @@ def _empty(field: str, dtype: str):
         del f[field]
         ds = f[group].create_dataset(name, data=h5py.Empty(dtype))
         ds.attrs.update(attrs)
+
     return swap
 
 
 def test_an_empty_dataspace_image_key_is_a_rank_error(tmp_path):
-    path = write_nxtomo(tmp_path / "f.nxs", with_nxdata=False, default=None,
-                        extra=_empty(f"{DET}/image_key", "i4"))
+    path = write_nxtomo(
+        tmp_path / "f.nxs", with_nxdata=False, default=None, extra=_empty(f"{DET}/image_key", "i4")
+    )
     report = validate(path)
     assert not report.ok
     f = [f for f in at(report, f"{DET}/image_key") if f.rule == "rank"]
@@ -363,8 +390,9 @@ def test_an_empty_dataspace_image_key_is_a_rank_error(tmp_path):
 
 
 def test_an_empty_dataspace_gives_one_finding_not_a_value_check_on_empty(tmp_path):
-    path = write_nxtomo(tmp_path / "f.nxs", with_nxdata=False, default=None,
-                        extra=_empty(f"{DET}/image_key", "i4"))
+    path = write_nxtomo(
+        tmp_path / "f.nxs", with_nxdata=False, default=None, extra=_empty(f"{DET}/image_key", "i4")
+    )
     report = validate(path)
     said = at(report, f"{DET}/image_key", None)
     assert [f.rule for f in said] == ["rank"], [str(f) for f in said]
@@ -433,8 +461,13 @@ def _two_entry_file(tmp_path: Path, **second: Any) -> Path:
 def test_each_nxtomo_entry_has_its_own_symbols(tmp_path):
     n = 5
     path = _two_entry_file(
-        tmp_path, data=np.zeros((n, 3, 4), np.uint16), image_key=np.zeros(n, np.int32),
-        rotation_angle=np.linspace(0, 90, n), x_translation=np.zeros(n), with_control=False)
+        tmp_path,
+        data=np.zeros((n, 3, 4), np.uint16),
+        image_key=np.zeros(n, np.int32),
+        rotation_angle=np.linspace(0, 90, n),
+        x_translation=np.zeros(n),
+        with_control=False,
+    )
     report = validate(path, schema=None)
     assert report.schema == "nxtomo"
     assert report.findings == [], report
@@ -443,13 +476,18 @@ def test_each_nxtomo_entry_has_its_own_symbols(tmp_path):
 def test_findings_are_reported_per_entry(tmp_path):
     n = 5
     path = _two_entry_file(
-        tmp_path, data=np.zeros((n, 3, 4), np.uint16), rotation_angle=np.linspace(0, 90, n),
-        image_key=np.array([0, 0, 0, 0, 7], np.int32), x_translation=np.zeros(n - 1),
-        with_control=False)
+        tmp_path,
+        data=np.zeros((n, 3, 4), np.uint16),
+        rotation_angle=np.linspace(0, 90, n),
+        image_key=np.array([0, 0, 0, 0, 7], np.int32),
+        x_translation=np.zeros(n - 1),
+        with_control=False,
+    )
     report = validate(path)
     assert {(f.rule, f.path) for f in report.errors} == {
         ("enum", "/scan_b/instrument/detector/image_key"),
-        ("shape", "/scan_b/sample/x_translation")}
+        ("shape", "/scan_b/sample/x_translation"),
+    }
     (shape,) = [f for f in report.errors if f.rule == "shape"]
     assert (shape.expected, shape.found) == (n, n - 1)
     assert "/scan_b/" in shape.message  # the symbol came from this entry, not from scan_a
@@ -486,9 +524,17 @@ ODD_FILES = {
     "non-utf8": {"sample_name": np.bytes_(b"\xff")},
     "empty": {"extra": _empty(f"{DET}/image_key", "i4")},
     "no definition, no angles": {"definition": None, "rotation_angle": False},
-    "everything": {"definition": None, "rotation_angle": False, "data": np.zeros(3, np.uint16),
-                   "image_key": np.array([b"x"]), "probe": 7, "start_time": 0,
-                   "sample_name": None, "detector_class": "NXdata", "link_mode": "copy"},
+    "everything": {
+        "definition": None,
+        "rotation_angle": False,
+        "data": np.zeros(3, np.uint16),
+        "image_key": np.array([b"x"]),
+        "probe": 7,
+        "start_time": 0,
+        "sample_name": None,
+        "detector_class": "NXdata",
+        "link_mode": "copy",
+    },
 }
 
 
@@ -543,9 +589,11 @@ def _nxtomo_library_file(path: Path, frames: int = 10) -> Path:
     nx = nxtomo_app.NXtomo()
     nx.title = "nxtomo library scan"
     nx.instrument.detector.data = np.arange(frames * NY * NX, dtype=np.uint16).reshape(
-        frames, NY, NX)
+        frames, NY, NX
+    )
     nx.instrument.detector.image_key_control = np.array(
-        [ImageKey.DARK_FIELD, ImageKey.FLAT_FIELD] + [ImageKey.PROJECTION] * (frames - 2))
+        [ImageKey.DARK_FIELD, ImageKey.FLAT_FIELD] + [ImageKey.PROJECTION] * (frames - 2)
+    )
     nx.instrument.detector.x_pixel_size = 6.5e-6 * ureg.meter
     nx.instrument.detector.y_pixel_size = 3.25e-6 * ureg.meter
     nx.sample.rotation_angle = np.linspace(0, 180, frames) * ureg.degree
@@ -581,8 +629,14 @@ def test_the_nexus_nxtomo_template_loads_as_nxtomo():
     assert "image_key" in s["metadata"]["Tomography"]
 
 
-def _assert_signal_contract(s: dict[str, Any], frames: int, pixel: tuple[float, float],
-                            pixel_units: str, title: str, name: str) -> None:
+def _assert_signal_contract(
+    s: dict[str, Any],
+    frames: int,
+    pixel: tuple[float, float],
+    pixel_units: str,
+    title: str,
+    name: str,
+) -> None:
     assert s["data"].shape == (frames, NY, NX)
     rot, y, x = s["axes"]
     assert (rot["name"], rot["navigate"], rot["size"]) == ("rotation_angle", True, frames)
@@ -610,15 +664,17 @@ def test_load_of_an_nxtomo_library_file_gives_the_signal_contract(tmp_path):
     path = _nxtomo_library_file(tmp_path / "lib.nxs")
     assert mapper.detect(path) == "nxtomo"
     (s,) = mapper.load(path)
-    _assert_signal_contract(s, 10, (3.25e-6, 6.5e-6), "m", "nxtomo library scan",
-                            "library sample")
+    _assert_signal_contract(s, 10, (3.25e-6, 6.5e-6), "m", "nxtomo library scan", "library sample")
 
 
 # ------------------------------------------------------------------ no bulk data is read
 def _spy_reads(monkeypatch) -> list[tuple[str, tuple[int, ...]]]:
     seen: list[tuple[str, tuple[int, ...]]] = []
-    getitem, read_direct, array = (h5py.Dataset.__getitem__, h5py.Dataset.read_direct,
-                                   h5py.Dataset.__array__)
+    getitem, read_direct, array = (
+        h5py.Dataset.__getitem__,
+        h5py.Dataset.read_direct,
+        h5py.Dataset.__array__,
+    )
 
     def spy_getitem(self, *args, **kwargs):
         seen.append((self.name, self.shape))
@@ -642,15 +698,23 @@ def _chunked_file(tmp_path: Path, frames: int = 64) -> Path:
     def big(f: h5py.File) -> None:
         del f["entry/instrument/detector/data"], f["entry/data/data"]
         ds = f["entry/instrument/detector"].create_dataset(
-            "data", data=np.ones((frames, 128, 128), np.uint16), chunks=(1, 128, 128),
-            compression="gzip")
+            "data",
+            data=np.ones((frames, 128, 128), np.uint16),
+            chunks=(1, 128, 128),
+            compression="gzip",
+        )
         ds.attrs["target"] = ds.name
         f["entry/data/data"] = ds
 
-    return write_nxtomo(tmp_path / "big.nxs", data=np.zeros((frames, 1, 1), np.uint16),
-                        image_key=np.zeros(frames, np.int32), x_translation=np.zeros(frames),
-                        rotation_angle=np.linspace(0, 180, frames), with_control=False,
-                        extra=big)
+    return write_nxtomo(
+        tmp_path / "big.nxs",
+        data=np.zeros((frames, 1, 1), np.uint16),
+        image_key=np.zeros(frames, np.int32),
+        x_translation=np.zeros(frames),
+        rotation_angle=np.linspace(0, 180, frames),
+        with_control=False,
+        extra=big,
+    )
 
 
 def test_validation_never_reads_the_detector_frames(tmp_path, monkeypatch):
@@ -677,18 +741,28 @@ def test_validation_passes_frames_that_cannot_even_be_decompressed(tmp_path):
     def unreadable(f: h5py.File) -> None:
         det = f["entry/instrument/detector"]
         del det["data"], f["entry/data/data"]
-        ds = det.create_dataset("data", shape=(frames, 256, 256), dtype="u2",
-                                chunks=(1, 256, 256), compression=32999,
-                                allow_unknown_filter=True)
+        ds = det.create_dataset(
+            "data",
+            shape=(frames, 256, 256),
+            dtype="u2",
+            chunks=(1, 256, 256),
+            compression=32999,
+            allow_unknown_filter=True,
+        )
         for i in range(frames):
             ds.id.write_direct_chunk((i, 0, 0), b"\0" * 64)
         ds.attrs["target"] = ds.name
         f["entry/data/data"] = ds
 
-    path = write_nxtomo(tmp_path / "big.nxs", data=np.zeros((frames, 1, 1), np.uint16),
-                        image_key=np.zeros(frames, np.int32), x_translation=np.zeros(frames),
-                        rotation_angle=np.linspace(0, 180, frames), with_control=False,
-                        extra=unreadable)
+    path = write_nxtomo(
+        tmp_path / "big.nxs",
+        data=np.zeros((frames, 1, 1), np.uint16),
+        image_key=np.zeros(frames, np.int32),
+        x_translation=np.zeros(frames),
+        rotation_angle=np.linspace(0, 180, frames),
+        with_control=False,
+        extra=unreadable,
+    )
     with h5py.File(path) as f, pytest.raises(OSError):
         f["entry/instrument/detector/data"][0]  # the frames really are unreadable
     report = validate(path)

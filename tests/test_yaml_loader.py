@@ -291,8 +291,7 @@ _scalars = (
 _keys = st.text(max_size=8) | st.integers(min_value=-1000, max_value=1000)
 _trees = st.recursive(
     _scalars,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(_keys, children, max_size=4),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(_keys, children, max_size=4),
     max_leaves=25,
 )
 _roots = st.lists(_trees, max_size=4) | st.dictionaries(_keys, _trees, max_size=5)
@@ -350,9 +349,15 @@ def test_loads_agrees_with_safe_load_and_marks_every_pointer(data, flow):
 
 
 @settings(max_examples=60, deadline=None)
-@given(keys=st.lists(st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=5),
-                     min_size=1, max_size=6, unique=True),
-       pick=st.integers(min_value=0, max_value=5))
+@given(
+    keys=st.lists(
+        st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=5),
+        min_size=1,
+        max_size=6,
+        unique=True,
+    ),
+    pick=st.integers(min_value=0, max_value=5),
+)
 def test_duplicate_keys_always_detected(keys, pick):
     keys = [f"k_{k}" for k in keys]  # plain strings, never null/yes/no
     dup = keys[pick % len(keys)]
@@ -361,4 +366,5 @@ def test_duplicate_keys_always_detected(keys, pick):
         _yaml.loads("\n".join(lines) + "\n", "d.yaml")
     first = keys.index(dup) + 1
     assert str(ei.value) == (
-        f"d.yaml:{len(lines)}:1: duplicate key {dup!r} (first at line {first})")
+        f"d.yaml:{len(lines)}:1: duplicate key {dup!r} (first at line {first})"
+    )

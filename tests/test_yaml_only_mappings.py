@@ -27,8 +27,15 @@ def test_every_shipped_mapping_checks_clean(name):
     assert mapper.check_file(name) == []
 
 
-def write_monopd(path: Path, *, probe: str = "neutron", mode: str = "monitor",
-                 n: int = 400, polar: int | None = None, copy_link: bool = False) -> Path:
+def write_monopd(
+    path: Path,
+    *,
+    probe: str = "neutron",
+    mode: str = "monitor",
+    n: int = 400,
+    polar: int | None = None,
+    copy_link: bool = False,
+) -> Path:
     """A realistic NXmonopd file: groups with facility names, found by class."""
     with h5py.File(path, "w") as f:
         e = f.create_group("scan1")
@@ -90,12 +97,15 @@ def test_nxmonopd_detected_loaded_and_valid(tmp_path):
     assert md["Powder_diffraction"]["wavelength_units"] == "angstrom"
 
 
-@pytest.mark.parametrize(("kwargs", "rule", "path"), [
-    ({"probe": "muon"}, "enum", "/scan1/hrpt/sinq/probe"),
-    ({"mode": "stopwatch"}, "enum", "/scan1/monitor/mode"),
-    ({"polar": 399}, "shape", "/scan1/hrpt/psd/polar_angle"),
-    ({"copy_link": True}, "link", "/scan1/plot/data"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "rule", "path"),
+    [
+        ({"probe": "muon"}, "enum", "/scan1/hrpt/sinq/probe"),
+        ({"mode": "stopwatch"}, "enum", "/scan1/monitor/mode"),
+        ({"polar": 399}, "shape", "/scan1/hrpt/psd/polar_angle"),
+        ({"copy_link": True}, "link", "/scan1/plot/data"),
+    ],
+)
 def test_nxmonopd_faults_are_errors(tmp_path, kwargs, rule, path):
     report = mapper.validate(write_monopd(tmp_path / "bad.nxs", **kwargs), schema="nxmonopd")
     assert not report.ok
@@ -193,7 +203,9 @@ def test_root_attributes_come_from_the_mapping_with_placeholders(tmp_path):
 
 def test_an_unknown_root_attribute_placeholder_is_a_mapping_problem(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text('mapping: "1"\nname: bad\nextends: nxmonopd\n'
-                   'write:\n  root_attrs: {creator: "x {mapper_versoin}"}\n')
+    bad.write_text(
+        'mapping: "1"\nname: bad\nextends: nxmonopd\n'
+        'write:\n  root_attrs: {creator: "x {mapper_versoin}"}\n'
+    )
     (problem,) = mapper.check_file(bad)
     assert "unknown placeholder {mapper_versoin} (did you mean {mapper_version}?)" in problem

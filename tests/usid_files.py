@@ -52,9 +52,12 @@ def dim_sizes(dims: Dims) -> list[int]:
     return [len(dim_values(d)) for d in dims]
 
 
-def grid(dims: Dims, order: str = "slowest-first",
-         index_dtype: Any = np.uint32, value_dtype: Any = np.float64
-         ) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+def grid(
+    dims: Dims,
+    order: str = "slowest-first",
+    index_dtype: Any = np.uint32,
+    value_dtype: Any = np.float64,
+) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
     """Index and values arrays ``(count, n)`` of a full C-order grid over ``dims``.
 
     ``dims`` are slowest first; rows always count through the grid in C order
@@ -76,8 +79,12 @@ def grid(dims: Dims, order: str = "slowest-first",
         labels, units = labels[::-1], units[::-1]
     elif order != "slowest-first":
         raise ValueError(f"order must be 'slowest-first' or 'fastest-first', not {order!r}")
-    return (np.ascontiguousarray(ind, dtype=index_dtype),
-            np.ascontiguousarray(vals, dtype=value_dtype), labels, units)
+    return (
+        np.ascontiguousarray(ind, dtype=index_dtype),
+        np.ascontiguousarray(vals, dtype=value_dtype),
+        labels,
+        units,
+    )
 
 
 def to_2d(nd: np.ndarray, n_pos_dims: int) -> np.ndarray:
@@ -91,18 +98,32 @@ def _strings(values: Sequence[str]) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- by hand
-def add_main(parent: h5py.Group, name: str, data2d: Any, pos_dims: Dims, spec_dims: Dims,
-             quantity: str = "Current", units: str = "nA", *,
-             order: str = "slowest-first", spec_order: str | None = None,
-             index_dtype: Any = np.uint32, value_dtype: Any = np.float64,
-             pos_indices: Any = None, pos_values: Any = None,
-             spec_indices: Any = None, spec_values: Any = None,
-             anc_parent: h5py.Group | None = None, anc_prefix: str = "",
-             refs: dict[str, str] | None = None,
-             main_attrs: dict[str, Any] | None = None, drop_main_attrs: Sequence[str] = (),
-             anc_attrs: dict[str, dict[str, Any]] | None = None,
-             drop_anc_attrs: dict[str, Sequence[str]] | None = None,
-             chunks: Any = None) -> h5py.Dataset:
+def add_main(
+    parent: h5py.Group,
+    name: str,
+    data2d: Any,
+    pos_dims: Dims,
+    spec_dims: Dims,
+    quantity: str = "Current",
+    units: str = "nA",
+    *,
+    order: str = "slowest-first",
+    spec_order: str | None = None,
+    index_dtype: Any = np.uint32,
+    value_dtype: Any = np.float64,
+    pos_indices: Any = None,
+    pos_values: Any = None,
+    spec_indices: Any = None,
+    spec_values: Any = None,
+    anc_parent: h5py.Group | None = None,
+    anc_prefix: str = "",
+    refs: dict[str, str] | None = None,
+    main_attrs: dict[str, Any] | None = None,
+    drop_main_attrs: Sequence[str] = (),
+    anc_attrs: dict[str, dict[str, Any]] | None = None,
+    drop_anc_attrs: dict[str, Sequence[str]] | None = None,
+    chunks: Any = None,
+) -> h5py.Dataset:
     """Write one USID main dataset ``parent/name`` and its ancillary datasets with h5py.
 
     ``order`` is the column order of the position arrays (``"slowest-first"``
@@ -125,8 +146,9 @@ def add_main(parent: h5py.Group, name: str, data2d: Any, pos_dims: Dims, spec_di
     refs = dict(refs or {})
     made: dict[str, h5py.Dataset] = {}
     for side, dims, inds, vals, ordr in (
-            ("Position", pos_dims, pos_indices, pos_values, order),
-            ("Spectroscopic", spec_dims, spec_indices, spec_values, spec_order or order)):
+        ("Position", pos_dims, pos_indices, pos_values, order),
+        ("Spectroscopic", spec_dims, spec_indices, spec_values, spec_order or order),
+    ):
         if f"{side}_Indices" in refs and f"{side}_Values" in refs:
             continue
         if inds is None:
@@ -177,12 +199,22 @@ def measurement_of(group: str) -> str | None:
     return f"/{top}" if top.startswith("Measurement") else None
 
 
-def write_by_hand(path: str | Path, data2d: Any, pos_dims: Dims, spec_dims: Dims,
-                  quantity: str = "Current", units: str = "nA", *,
-                  group: str = GROUP, name: str = "Raw_Data", mode: str = "w",
-                  measurement_attrs: dict[str, Any] | None = None,
-                  channel_attrs: dict[str, Any] | None = None,
-                  file_attrs: dict[str, Any] | None = None, **kw: Any) -> str:
+def write_by_hand(
+    path: str | Path,
+    data2d: Any,
+    pos_dims: Dims,
+    spec_dims: Dims,
+    quantity: str = "Current",
+    units: str = "nA",
+    *,
+    group: str = GROUP,
+    name: str = "Raw_Data",
+    mode: str = "w",
+    measurement_attrs: dict[str, Any] | None = None,
+    channel_attrs: dict[str, Any] | None = None,
+    file_attrs: dict[str, Any] | None = None,
+    **kw: Any,
+) -> str:
     """Write a USID file (or add to one with ``mode="a"``) with h5py only.
 
     The main dataset goes to ``group/name``; ``measurement_attrs`` go to the
@@ -194,8 +226,7 @@ def write_by_hand(path: str | Path, data2d: Any, pos_dims: Dims, spec_dims: Dims
         parent = f.require_group(group) if group not in ("", "/") else f["/"]
         main = add_main(parent, name, data2d, pos_dims, spec_dims, quantity, units, **kw)
         meas = measurement_of(group)
-        for target, attrs in ((meas, measurement_attrs), (group, channel_attrs),
-                              ("/", file_attrs)):
+        for target, attrs in ((meas, measurement_attrs), (group, channel_attrs), ("/", file_attrs)):
             if attrs and target:
                 for k, v in attrs.items():
                     f[target].attrs[k] = v
@@ -236,11 +267,21 @@ def apply_numpy_shim() -> None:
         np.product = np.prod  # noqa: NPY003, NPY201
 
 
-def write_pyusid(path: str | Path, data2d: Any, pos_dims: Dims, spec_dims: Dims,
-                 quantity: str = "Current", units: str = "nA", *,
-                 group: str = GROUP, name: str = "Raw_Data", mode: str = "w",
-                 measurement_attrs: dict[str, Any] | None = None,
-                 main_attrs: dict[str, Any] | None = None, **kwargs: Any) -> str:
+def write_pyusid(
+    path: str | Path,
+    data2d: Any,
+    pos_dims: Dims,
+    spec_dims: Dims,
+    quantity: str = "Current",
+    units: str = "nA",
+    *,
+    group: str = GROUP,
+    name: str = "Raw_Data",
+    mode: str = "w",
+    measurement_attrs: dict[str, Any] | None = None,
+    main_attrs: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> str:
     """Write a main dataset with pyUSID's ``hdf_utils.write_main_dataset`` under ``group``.
 
     ``pos_dims`` / ``spec_dims`` are ``(label, units, values)`` slowest first
@@ -258,10 +299,18 @@ def write_pyusid(path: str | Path, data2d: Any, pos_dims: Dims, spec_dims: Dims,
             return [pyUSID.Dimension(str(d[0]), str(d[1]), dim_values(d)) for d in ds]
 
         parent = f.require_group(group)
-        main = hdf_utils.write_main_dataset(parent, np.asarray(data2d), name, quantity, units,
-                                            dims(pos_dims), dims(spec_dims),
-                                            main_dset_attrs=main_attrs, slow_to_fast=True,
-                                            **kwargs)
+        main = hdf_utils.write_main_dataset(
+            parent,
+            np.asarray(data2d),
+            name,
+            quantity,
+            units,
+            dims(pos_dims),
+            dims(spec_dims),
+            main_dset_attrs=main_attrs,
+            slow_to_fast=True,
+            **kwargs,
+        )
         meas = measurement_of(group)
         if measurement_attrs and meas:
             for k, v in measurement_attrs.items():
@@ -297,11 +346,30 @@ def main_paths(path: str | Path) -> list[str]:
     """The paths of every dataset carrying a ``Position_Indices`` attribute, in file order."""
     found: list[str] = []
     with h5py.File(path, "r") as f:
-        f.visititems(lambda n, o: found.append("/" + n)
-                     if isinstance(o, h5py.Dataset) and "Position_Indices" in o.attrs else None)
+        f.visititems(
+            lambda n, o: (
+                found.append("/" + n)
+                if isinstance(o, h5py.Dataset) and "Position_Indices" in o.attrs
+                else None
+            )
+        )
     return found
 
 
-__all__ = ["GROUP", "REFS", "add_main", "apply_numpy_shim", "dim_sizes", "dim_values", "grid",
-           "main_paths", "measurement_of", "pyusid_nd", "pyusid_shim", "rsciio_read",
-           "to_2d", "write_by_hand", "write_pyusid"]
+__all__ = [
+    "GROUP",
+    "REFS",
+    "add_main",
+    "apply_numpy_shim",
+    "dim_sizes",
+    "dim_values",
+    "grid",
+    "main_paths",
+    "measurement_of",
+    "pyusid_nd",
+    "pyusid_shim",
+    "rsciio_read",
+    "to_2d",
+    "write_by_hand",
+    "write_pyusid",
+]

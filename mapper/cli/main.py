@@ -36,21 +36,41 @@ def _parser() -> argparse.ArgumentParser:
         c = sub.add_parser(name, help=help_, description=help_)
         c.add_argument("file", help="HDF5 data file")
         c.add_argument("--schema", "-s", help="mapping name or YAML file (default: detect)")
-        c.add_argument("--option", "-o", action="append", default=[], metavar="KEY=VALUE",
-                       help="mapping option, repeatable (e.g. -o dataset_key=EDS)")
-        c.add_argument("--allow-dir", action="append", default=[], metavar="DIR",
-                       help="directory external links may point into")
-        c.add_argument("--mapping-path", action="append", default=[], metavar="DIR",
-                       help="extra directory of mapping files")
+        c.add_argument(
+            "--option",
+            "-o",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="mapping option, repeatable (e.g. -o dataset_key=EDS)",
+        )
+        c.add_argument(
+            "--allow-dir",
+            action="append",
+            default=[],
+            metavar="DIR",
+            help="directory external links may point into",
+        )
+        c.add_argument(
+            "--mapping-path",
+            action="append",
+            default=[],
+            metavar="DIR",
+            help="extra directory of mapping files",
+        )
         return c
 
     show = data_cmd("show", "Print a readable summary of the signals a file maps to.")
     show.add_argument("--metadata", action="store_true", help="also print the metadata tree")
     load = data_cmd("load", "Load a file lazily and print its signals as JSON (no bulk data).")
-    load.add_argument("--original-metadata", action="store_true",
-                      help="include original_metadata in the JSON")
-    chk = sub.add_parser("check", help="Lint mapping files (exit 0 clean, 1 problems).",
-                         description="Lint mapping files (exit 0 clean, 1 problems).")
+    load.add_argument(
+        "--original-metadata", action="store_true", help="include original_metadata in the JSON"
+    )
+    chk = sub.add_parser(
+        "check",
+        help="Lint mapping files (exit 0 clean, 1 problems).",
+        description="Lint mapping files (exit 0 clean, 1 problems).",
+    )
     chk.add_argument("mappings", nargs="+", help="YAML mapping files or names")
     chk.add_argument("--mapping-path", action="append", default=[], metavar="DIR")
     from mapper.cli.convert import add_parser as add_convert
@@ -58,8 +78,11 @@ def _parser() -> argparse.ArgumentParser:
 
     add_parser(sub)
     add_convert(sub)
-    sch = sub.add_parser("schemas", help="List the mappings that can be used.",
-                         description="List the mappings that can be used.")
+    sch = sub.add_parser(
+        "schemas",
+        help="List the mappings that can be used.",
+        description="List the mappings that can be used.",
+    )
     sch.add_argument("--mapping-path", action="append", default=[], metavar="DIR")
     return p
 
@@ -126,8 +149,12 @@ def _cmd_load(args: argparse.Namespace, out: Any) -> int:
         signals = f.load(m, lazy=True, **parse_options(args.option, m))
         doc = {"file": args.file, "schema": m.name, "signals": []}
         for s in signals:
-            item = {"shape": list(s["data"].shape), "dtype": str(s["data"].dtype),
-                    "axes": _jsonable(s["axes"]), "metadata": _jsonable(s["metadata"])}
+            item = {
+                "shape": list(s["data"].shape),
+                "dtype": str(s["data"].dtype),
+                "axes": _jsonable(s["axes"]),
+                "metadata": _jsonable(s["metadata"]),
+            }
             if args.original_metadata:
                 item["original_metadata"] = _jsonable(s["original_metadata"])
             doc["signals"].append(item)
@@ -188,9 +215,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
-    handlers = {"show": _cmd_show, "load": _cmd_load, "check": _cmd_check,
-                "schemas": _cmd_schemas, "validate": _cmd_validate,
-                "convert": _cmd_convert}
+    handlers = {
+        "show": _cmd_show,
+        "load": _cmd_load,
+        "check": _cmd_check,
+        "schemas": _cmd_schemas,
+        "validate": _cmd_validate,
+        "convert": _cmd_convert,
+    }
     error = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -209,8 +241,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         except Exception as exc:  # a bug of ours: one line and exit 2, never "invalid" (1)
             if os.environ.get("MAPPER_DEBUG"):
                 raise
-            error, code = (f"mapper: internal error: {type(exc).__name__}: {exc} (please report "
-                           "it; MAPPER_DEBUG=1 shows the traceback)"), EXIT_ERROR
+            error, code = (
+                (
+                    f"mapper: internal error: {type(exc).__name__}: {exc} (please report "
+                    "it; MAPPER_DEBUG=1 shows the traceback)"
+                ),
+                EXIT_ERROR,
+            )
         except KeyboardInterrupt:  # pragma: no cover
             code = 130
     seen = set()

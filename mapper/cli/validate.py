@@ -22,39 +22,87 @@ from mapper.engine.report import Report, exit_code, junit_xml, summary
 from mapper.errors import MapperError
 
 #: File name endings taken from a directory argument (files named explicitly are always taken).
-HDF5_SUFFIXES = (".nxs", ".nx", ".nx5", ".nexus", ".h5", ".hdf5", ".hdf", ".he5", ".cxi",
-                 ".hspy", ".emd")
+HDF5_SUFFIXES = (
+    ".nxs",
+    ".nx",
+    ".nx5",
+    ".nexus",
+    ".h5",
+    ".hdf5",
+    ".hdf",
+    ".he5",
+    ".cxi",
+    ".hspy",
+    ".emd",
+)
 #: Version of the JSON report layout (docs/validation.md describes it).
 REPORT_FORMAT = "1"
 
 
 def add_parser(sub: Any) -> None:
     """Register the ``validate`` sub-command."""
-    text = ("Validate files against a mapping's rules (exit 0 all valid, 1 any invalid, "
-            "2 any file could not be checked).")
+    text = (
+        "Validate files against a mapping's rules (exit 0 all valid, 1 any invalid, "
+        "2 any file could not be checked)."
+    )
     v = sub.add_parser("validate", help=text, description=text)
-    v.add_argument("paths", nargs="*", metavar="PATH",
-                   help="files, directories (searched recursively for HDF5 file names) or "
-                   "globs (quoted globs are expanded too, ** included)")
-    v.add_argument("--from", dest="from_file", metavar="FILE",
-                   help="also read file names from FILE, one per line ('-': standard input); "
-                   "for long lists, instead of xargs")
-    v.add_argument("--null", "-0", action="store_true",
-                   help="names read with --from end with NUL, not newline (find -print0)")
+    v.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files, directories (searched recursively for HDF5 file names) or "
+        "globs (quoted globs are expanded too, ** included)",
+    )
+    v.add_argument(
+        "--from",
+        dest="from_file",
+        metavar="FILE",
+        help="also read file names from FILE, one per line ('-': standard input); "
+        "for long lists, instead of xargs",
+    )
+    v.add_argument(
+        "--null",
+        "-0",
+        action="store_true",
+        help="names read with --from end with NUL, not newline (find -print0)",
+    )
     v.add_argument("--schema", "-s", help="mapping name or YAML file (default: detect per file)")
-    v.add_argument("--json", action="store_true",
-                   help="print one JSON document (per-file findings and a summary)")
+    v.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document (per-file findings and a summary)",
+    )
     v.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE")
     v.add_argument("--strict", action="store_true", help="warnings make a file invalid too")
-    v.add_argument("--jobs", "-j", type=_jobs, default=1, metavar="N",
-                   help="worker processes (0: one per CPU; default 1)")
+    v.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=1,
+        metavar="N",
+        help="worker processes (0: one per CPU; default 1)",
+    )
     v.add_argument("--verbose", "-v", action="store_true", help="also print info findings")
-    v.add_argument("--quiet", "-q", action="store_true",
-                   help="print only files that are not valid, and the summary")
-    v.add_argument("--allow-dir", action="append", default=[], metavar="DIR",
-                   help="directory external links may point into")
-    v.add_argument("--mapping-path", action="append", default=[], metavar="DIR",
-                   help="extra directory of mapping files")
+    v.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="print only files that are not valid, and the summary",
+    )
+    v.add_argument(
+        "--allow-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="directory external links may point into",
+    )
+    v.add_argument(
+        "--mapping-path",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="extra directory of mapping files",
+    )
 
 
 def _jobs(text: str) -> int:
@@ -84,8 +132,11 @@ def expand(paths: list[str]) -> list[str]:
                     continue
                 seen_dirs.add(real)
                 dirs.sort()
-                out.extend(os.path.join(root, f) for f in sorted(files)
-                           if f.lower().endswith(HDF5_SUFFIXES) and not f.startswith("."))
+                out.extend(
+                    os.path.join(root, f)
+                    for f in sorted(files)
+                    if f.lower().endswith(HDF5_SUFFIXES) and not f.startswith(".")
+                )
         elif not os.path.exists(p) and glob.has_magic(p):
             hits = sorted(h for h in glob.glob(p, recursive=True) if os.path.isfile(h))
             out.extend(hits or [p])
@@ -109,20 +160,22 @@ def check_one(job: tuple[str, str | None, list[str], list[str]]) -> Report:
     except MapperError as exc:
         return Report(path, None, error=_without_name(str(exc), path))
     except Exception as exc:  # a bug of ours must not stop the other files
-        return Report(path, None, error=f"internal error ({type(exc).__name__}: {exc}); "
-                      "please report it")
+        return Report(
+            path, None, error=f"internal error ({type(exc).__name__}: {exc}); please report it"
+        )
 
 
 def _without_name(message: str, path: str) -> str:
     """The message without a leading ``file: `` (the report names the file already)."""
     for name in (path, os.path.normpath(path), os.path.basename(path)):
         if message.startswith(f"{name}: "):
-            return message[len(name) + 2:]
+            return message[len(name) + 2 :]
     return message
 
 
-def _run(jobs: list[tuple[str, str | None, list[str], list[str]]], workers: int
-         ) -> Iterator[Report]:
+def _run(
+    jobs: list[tuple[str, str | None, list[str], list[str]]], workers: int
+) -> Iterator[Report]:
     if workers <= 1 or len(jobs) <= 1:
         yield from map(check_one, jobs)
         return
@@ -166,8 +219,10 @@ class _Progress:
         width = 30
         fill = int(width * done / self.total)
         rate = done / max(now - self.start, 1e-9)
-        sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{self.total} files, "
-                         f"{bad} not valid, {rate:.0f} files/s ")
+        sys.stderr.write(
+            f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{self.total} files, "
+            f"{bad} not valid, {rate:.0f} files/s "
+        )
         sys.stderr.flush()
 
     def close(self) -> None:
@@ -206,13 +261,21 @@ def run(args: argparse.Namespace, out: Any) -> int:
         progress.close()
     totals = summary(reports, args.strict)
     if args.json:
-        doc = {"format": REPORT_FORMAT, "mapper": __version__, "strict": args.strict,
-               "files": [r.to_dict(args.strict) for r in reports], "summary": totals}
+        doc = {
+            "format": REPORT_FORMAT,
+            "mapper": __version__,
+            "strict": args.strict,
+            "files": [r.to_dict(args.strict) for r in reports],
+            "summary": totals,
+        }
         json.dump(doc, out, indent=2, allow_nan=False)
         out.write("\n")
     else:
-        print(f"{totals['files']} file(s): {totals['valid']} valid, {totals['invalid']} "
-              f"invalid, {totals['not_checked']} not checked", file=out)
+        print(
+            f"{totals['files']} file(s): {totals['valid']} valid, {totals['invalid']} "
+            f"invalid, {totals['not_checked']} not checked",
+            file=out,
+        )
     if args.junit:
         _write_text(Path(args.junit), junit_xml(reports, args.strict))
     return exit_code(reports, args.strict)
@@ -234,14 +297,12 @@ def _read_names(source: str, sep: str) -> list[str]:
     try:
         if source == "-":  # bytes: names need not be UTF-8 (surrogateescape keeps them)
             raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else None
-            text = (raw.decode("utf-8", "surrogateescape") if raw is not None
-                    else sys.stdin.read())
+            text = raw.decode("utf-8", "surrogateescape") if raw is not None else sys.stdin.read()
         else:
             text = Path(source).read_text(encoding="utf-8", errors="surrogateescape")
     except OSError as exc:
         raise MapperError(f"--from {source}: {exc.strerror or exc}") from None
-    return [n for n in (part.strip("\r") if sep == "\n" else part
-                        for part in text.split(sep)) if n]
+    return [n for n in (part.strip("\r") if sep == "\n" else part for part in text.split(sep)) if n]
 
 
 def _write_text(path: Path, text: str) -> None:

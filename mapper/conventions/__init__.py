@@ -10,15 +10,15 @@ called from a mapping: there is no ``eval``.
 from __future__ import annotations
 
 from mapper.engine.registry import (
-                        REGISTRY,
-                        TRANSFORMS,
-                        ArrayRef,
-                        Builtin,
-                        Context,
-                        Transform,
-                        WriteContext,
-                        register,
-                        writer,
+    REGISTRY,
+    TRANSFORMS,
+    ArrayRef,
+    Builtin,
+    Context,
+    Transform,
+    WriteContext,
+    register,
+    writer,
 )
 
 # importing the modules fills the registry
@@ -28,5 +28,14 @@ from mapper.conventions.nexus import checks, nxdata, nxdata_write, units  # noqa
 from mapper.conventions.usid import check as _usid_check, read as _usid_read  # noqa: F401  isort: skip
 from mapper.engine import tree  # noqa: F401  isort: skip
 
-__all__ = ["REGISTRY", "TRANSFORMS", "ArrayRef", "Builtin", "Context", "Transform", "WriteContext",
-           "register", "writer"]
+__all__ = [
+    "REGISTRY",
+    "TRANSFORMS",
+    "ArrayRef",
+    "Builtin",
+    "Context",
+    "Transform",
+    "WriteContext",
+    "register",
+    "writer",
+]

@@ -15,8 +15,9 @@ class AxisValuesError(ValueError):
 UNIFORM_RTOL = 1e-5
 
 
-def axis_from_values(values: Any, *, name: str, units: str, navigate: bool,
-                     size: int | None = None) -> dict[str, Any]:
+def axis_from_values(
+    values: Any, *, name: str, units: str, navigate: bool, size: int | None = None
+) -> dict[str, Any]:
     """Build a signal-dict axis from coordinate values, in file order.
 
     Uniform values become ``offset``/``scale`` (a descending axis keeps its
@@ -45,8 +46,9 @@ def axis_from_values(values: Any, *, name: str, units: str, navigate: bool,
         v = v.reshape(1)
     axis: dict[str, Any] = {"name": name, "units": units, "navigate": bool(navigate)}
     if v.ndim != 1 or v.dtype.kind not in "iufb":
-        raise AxisValuesError(f"axis {name!r}: coordinates must be 1-D numbers, found "
-                              f"{v.ndim}-D {v.dtype}")
+        raise AxisValuesError(
+            f"axis {name!r}: coordinates must be 1-D numbers, found {v.ndim}-D {v.dtype}"
+        )
     stored = v.dtype
     v = v.astype(float)
     if size is not None and v.shape[0] == size + 1:
@@ -74,11 +76,18 @@ def axis_from_values(values: Any, *, name: str, units: str, navigate: bool,
     return axis
 
 
-def index_axis(size: int, *, name: str = "", units: str = "", navigate: bool = True
-               ) -> dict[str, Any]:
+def index_axis(
+    size: int, *, name: str = "", units: str = "", navigate: bool = True
+) -> dict[str, Any]:
     """An axis of plain indices (offset 0, scale 1)."""
-    return {"name": name, "units": units, "navigate": bool(navigate), "size": int(size),
-            "offset": 0.0, "scale": 1.0}
+    return {
+        "name": name,
+        "units": units,
+        "navigate": bool(navigate),
+        "size": int(size),
+        "offset": 0.0,
+        "scale": 1.0,
+    }
 
 
 def navigate_flags(rank: int, interpretation: str | None) -> list[bool]:
@@ -91,8 +100,17 @@ def navigate_flags(rank: int, interpretation: str | None) -> list[bool]:
     detector's).
     """
     interp = (interpretation or "").strip().lower()
-    nsig = {"scalar": 0, "spectrum": 1, "image": 2, "rgb-image": 3, "rgba-image": 3,
-            "hsl-image": 3, "hsla-image": 3, "cmyk-image": 3, "vertex": 1}.get(interp)
+    nsig = {
+        "scalar": 0,
+        "spectrum": 1,
+        "image": 2,
+        "rgb-image": 3,
+        "rgba-image": 3,
+        "hsl-image": 3,
+        "hsla-image": 3,
+        "cmyk-image": 3,
+        "vertex": 1,
+    }.get(interp)
     if nsig is None:
         nsig = 1 if rank == 1 else 2
     nsig = min(nsig, rank)

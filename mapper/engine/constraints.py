@@ -71,12 +71,19 @@ def item_from_array(path: str, value: Any, units: str | None = None) -> Item:
         flat = np.asarray(value).reshape(-1)
         if flat.size and all(isinstance(v, (str, bytes)) for v in flat):
             kind = "T"
-    return Item(path, kind, str(dtype), tuple(shape), units, lambda: np.asarray(value),
-                int(np.prod(shape)))
+    return Item(
+        path, kind, str(dtype), tuple(shape), units, lambda: np.asarray(value), int(np.prod(shape))
+    )
 
 
-def check(item: Item, cons: Constraints, symbols: dict[str, tuple[int, str]], emit: Emit,
-          value: Any = None, has_value: bool = False) -> None:
+def check(
+    item: Item,
+    cons: Constraints,
+    symbols: dict[str, tuple[int, str]],
+    emit: Emit,
+    value: Any = None,
+    has_value: bool = False,
+) -> None:
     """Run every constraint of ``cons`` (and ``value``, when given) on ``item``.
 
     ``symbols`` maps a symbol to ``(length, path it was taken from)``; the first
@@ -91,18 +98,28 @@ def check(item: Item, cons: Constraints, symbols: dict[str, tuple[int, str]], em
         return
     if cons.units_category or cons.units_like:
         _units(item, cons, emit)
-    needs_values = (has_value or cons.enum is not None or cons.range_min is not None
-                    or cons.range_max is not None or cons.monotonic or cons.nonempty
-                    or cons.unique
-                    or cons.dtype in ("datetime", "bool", "posint")
-                    # text is read for its encoding when the rule is about the value's type
-                    # (a rule on the shape alone, as of a USID main dataset, never reads)
-                    or (item.kind in "ST" and cons.dtype is not None))
+    needs_values = (
+        has_value
+        or cons.enum is not None
+        or cons.range_min is not None
+        or cons.range_max is not None
+        or cons.monotonic
+        or cons.nonempty
+        or cons.unique
+        or cons.dtype in ("datetime", "bool", "posint")
+        # text is read for its encoding when the rule is about the value's type
+        # (a rule on the shape alone, as of a USID main dataset, never reads)
+        or (item.kind in "ST" and cons.dtype is not None)
+    )
     if not needs_values:
         return
     if item.size > MAX_VALUE_ELEMENTS:
-        emit("not_checked", f"{item.size} values: too many to check enum, range and "
-             f"monotonic (limit {MAX_VALUE_ELEMENTS})", severity="info")
+        emit(
+            "not_checked",
+            f"{item.size} values: too many to check enum, range and "
+            f"monotonic (limit {MAX_VALUE_ELEMENTS})",
+            severity="info",
+        )
         return
     try:
         raw = item.read()
@@ -117,22 +134,38 @@ def check(item: Item, cons: Constraints, symbols: dict[str, tuple[int, str]], em
     if cons.dtype == "bool" and item.kind in "iu":
         bad = [v for v in values if v not in (0, 1)]
         if bad:
-            emit("dtype", f"integer booleans must be 0 or 1, found {_few(bad)}",
-                 expected=[0, 1], found=_few(bad))
+            emit(
+                "dtype",
+                f"integer booleans must be 0 or 1, found {_few(bad)}",
+                expected=[0, 1],
+                found=_few(bad),
+            )
     if cons.dtype == "posint":
         bad = [v for v in values if not v > 0]
         if bad:
-            emit("range", f"NX_POSINT values must be positive, found {_few(bad)}",
-                 expected="> 0", found=_few(bad))
+            emit(
+                "range",
+                f"NX_POSINT values must be positive, found {_few(bad)}",
+                expected="> 0",
+                found=_few(bad),
+            )
     if has_value:
         if not (len(values) == 1 and _same(values[0], value)):
-            emit("value", f"is {_show(values)}, expected {value!r}", expected=value,
-                 found=_few(values))
+            emit(
+                "value",
+                f"is {_show(values)}, expected {value!r}",
+                expected=value,
+                found=_few(values),
+            )
     if cons.enum is not None:
         bad = _unique([v for v in values if not any(_same(v, e) for e in cons.enum)])
         if bad:
-            emit("enum", f"{_few(bad)} {'is' if len(bad) == 1 else 'are'} not one of "
-                 f"{list(cons.enum)}", expected=list(cons.enum), found=_few(bad))
+            emit(
+                "enum",
+                f"{_few(bad)} {'is' if len(bad) == 1 else 'are'} not one of {list(cons.enum)}",
+                expected=list(cons.enum),
+                found=_few(bad),
+            )
     if cons.range_min is not None or cons.range_max is not None:
         _range(values, cons, emit)
     if cons.monotonic:
@@ -146,8 +179,12 @@ def check(item: Item, cons: Constraints, symbols: dict[str, tuple[int, str]], em
         seen: set[Any] = set()
         twice = _unique([v for v in values if v in seen or seen.add(v)])  # type: ignore[func-returns-value]
         if twice:
-            emit("unique", f"{_few(twice)} {'appears' if len(twice) == 1 else 'appear'} more "
-                 "than once", expected="distinct values", found=_few(twice))
+            emit(
+                "unique",
+                f"{_few(twice)} {'appears' if len(twice) == 1 else 'appear'} more than once",
+                expected="distinct values",
+                found=_few(twice),
+            )
 
 
 def _dtype_ok(item: Item, cons: Constraints, emit: Emit) -> bool:
@@ -164,29 +201,55 @@ def _dtype_ok(item: Item, cons: Constraints, emit: Emit) -> bool:
     want = f"{family} ({nxtype})"
     if family in ("float", "number") and k in "iu":
         if family == "float":
-            emit("dtype", f"is {item.dtype}, an integer type where {want} is expected",
-                 severity="warning", expected=nxtype, found=item.dtype)
+            emit(
+                "dtype",
+                f"is {item.dtype}, an integer type where {want} is expected",
+                severity="warning",
+                expected=nxtype,
+                found=item.dtype,
+            )
         return True
     if family in ("unsigned", "posint") and k == "i":
-        emit("dtype", f"is {item.dtype}, a signed type where {want} is expected",
-             severity="warning", expected=nxtype, found=item.dtype)
+        emit(
+            "dtype",
+            f"is {item.dtype}, a signed type where {want} is expected",
+            severity="warning",
+            expected=nxtype,
+            found=item.dtype,
+        )
         return True
     if family == "bool" and k in "iu":
         return True
     if k in "ST" and family not in ("string", "datetime"):
         text = _peek_text(item)
-        emit("dtype", f"is a string{f' ({text!r})' if text is not None else ''} where {want} "
-             "is expected", expected=nxtype, found="string")
+        emit(
+            "dtype",
+            f"is a string{f' ({text!r})' if text is not None else ''} where {want} is expected",
+            expected=nxtype,
+            found="string",
+        )
         return False
-    emit("dtype", f"is {_kind_name(item)} where {want} is expected", expected=nxtype,
-         found=item.dtype)
+    emit(
+        "dtype",
+        f"is {_kind_name(item)} where {want} is expected",
+        expected=nxtype,
+        found=item.dtype,
+    )
     return False
 
 
 def _kind_name(item: Item) -> str:
-    names = {"i": "integer", "u": "unsigned integer", "f": "floating point", "c": "complex",
-             "b": "boolean", "S": "string", "T": "string", "V": "compound/opaque",
-             "O": "object (references or variable length)"}
+    names = {
+        "i": "integer",
+        "u": "unsigned integer",
+        "f": "floating point",
+        "c": "complex",
+        "b": "boolean",
+        "S": "string",
+        "T": "string",
+        "V": "compound/opaque",
+        "O": "object (references or variable length)",
+    }
     return f"{item.dtype} ({names.get(item.kind, 'other')})"
 
 
@@ -200,39 +263,64 @@ def _peek_text(item: Item) -> str | None:
     return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
 
 
-def _shape_ok(item: Item, cons: Constraints, symbols: dict[str, tuple[int, str]],
-              emit: Emit) -> None:
+def _shape_ok(
+    item: Item, cons: Constraints, symbols: dict[str, tuple[int, str]], emit: Emit
+) -> None:
     want = cons.shape
     rank = cons.rank if cons.rank is not None else (len(want) if want is not None else None)
     if rank is None:
         return
     shape = item.shape
     if shape is None:
-        emit("rank", f"has an empty dataspace (no shape) where rank {rank} is expected",
-             expected=rank, found=None)
+        emit(
+            "rank",
+            f"has an empty dataspace (no shape) where rank {rank} is expected",
+            expected=rank,
+            found=None,
+        )
         return
     if len(shape) != rank:
         if len(shape) == 0 and cons.rank is None:  # an explicit rank is strict
-            emit("rank", f"is a scalar where rank {rank} {_dims(want)}is expected (a template "
-                 "file with placeholder values?)", severity="warning", expected=rank, found=0)
+            emit(
+                "rank",
+                f"is a scalar where rank {rank} {_dims(want)}is expected (a template "
+                "file with placeholder values?)",
+                severity="warning",
+                expected=rank,
+                found=0,
+            )
         else:
-            emit("rank", f"has rank {len(shape)} (shape {list(shape)}) where rank {rank} "
-                 f"{_dims(want)}is expected", expected=rank, found=len(shape))
+            emit(
+                "rank",
+                f"has rank {len(shape)} (shape {list(shape)}) where rank {rank} "
+                f"{_dims(want)}is expected",
+                expected=rank,
+                found=len(shape),
+            )
         return
     for i, (dim, n) in enumerate(zip(want or (), shape, strict=False)):
         if dim is None:
             continue
         if isinstance(dim, int):
             if n != dim:
-                emit("shape", f"has length {n} along dimension {i} where {dim} is expected "
-                     f"(shape {list(shape)})", expected=dim, found=n)
+                emit(
+                    "shape",
+                    f"has length {n} along dimension {i} where {dim} is expected "
+                    f"(shape {list(shape)})",
+                    expected=dim,
+                    found=n,
+                )
             continue
         if dim not in symbols:
             symbols[dim] = (n, item.path)
         elif symbols[dim][0] != n:
             size, where = symbols[dim]
-            emit("shape", f"shape {list(shape)} but {dim} = {size} (from {where})",
-                 expected=size, found=n)
+            emit(
+                "shape",
+                f"shape {list(shape)} but {dim} = {size} (from {where})",
+                expected=size,
+                found=n,
+            )
 
 
 def _dims(want: tuple[Any, ...] | None) -> str:
@@ -276,8 +364,13 @@ def _units(item: Item, cons: Constraints, emit: Emit) -> None:
         if (cons.units_category is None and cons.units_like is None) or unitless:
             return
         what = "no @units attribute" if item.units is None else "an empty @units"
-        emit("units", f"has {what} ({want} expected)", severity="warning",
-             expected=want, found=item.units)
+        emit(
+            "units",
+            f"has {what} ({want} expected)",
+            severity="warning",
+            expected=want,
+            found=item.units,
+        )
         return
     verdict = _units_verdict(item.units, cons.units_category, cons.units_like)
     if verdict is not None:
@@ -292,16 +385,26 @@ def _values(item: Item, raw: Any, emit: Emit, array_ok: bool = False) -> list[An
     """
     arr = np.asarray(raw)
     if item.kind in "ST" and arr.ndim > 0 and arr.size == 1 and not array_ok:
-        emit("scalar", f"holds a string in a one-element array (shape {list(arr.shape)}); a "
-             "scalar string is expected", severity="info", expected="scalar", found=arr.shape)
+        emit(
+            "scalar",
+            f"holds a string in a one-element array (shape {list(arr.shape)}); a "
+            "scalar string is expected",
+            severity="info",
+            expected="scalar",
+            found=arr.shape,
+        )
     out: list[Any] = []
     for v in arr.reshape(-1).tolist():
         if isinstance(v, bytes):
             try:
                 v = v.decode("utf-8")
             except UnicodeDecodeError as exc:
-                emit("encoding", f"holds bytes that are not UTF-8 ({exc.reason} at byte "
-                     f"{exc.start})", expected="UTF-8", found=repr(v[:40]))
+                emit(
+                    "encoding",
+                    f"holds bytes that are not UTF-8 ({exc.reason} at byte {exc.start})",
+                    expected="UTF-8",
+                    found=repr(v[:40]),
+                )
                 return None
         out.append(v.strip() if isinstance(v, str) else v)
     return out
@@ -313,23 +416,38 @@ def _datetimes(values: list[Any], emit: Emit) -> None:
         try:
             parsed = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            emit("datetime", f"{text!r} is not an ISO 8601 date and time",
-                 expected="ISO 8601, e.g. 2024-05-01T12:30:00+02:00", found=text)
+            emit(
+                "datetime",
+                f"{text!r} is not an ISO 8601 date and time",
+                expected="ISO 8601, e.g. 2024-05-01T12:30:00+02:00",
+                found=text,
+            )
             return
         if parsed.tzinfo is None and len(text) > 10:  # a time without a UTC offset
-            emit("datetime", f"{text!r} has no time zone (recommended by NeXus)",
-                 severity="info", expected="a UTC offset", found=text)
+            emit(
+                "datetime",
+                f"{text!r} has no time zone (recommended by NeXus)",
+                severity="info",
+                expected="a UTC offset",
+                found=text,
+            )
             return
 
 
 def _range(values: list[Any], cons: Constraints, emit: Emit) -> None:
     nums = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
     lo, hi = cons.range_min, cons.range_max
-    bad = [v for v in nums if v != v or (lo is not None and v < lo)
-           or (hi is not None and v > hi)]  # v != v: NaN is never in range
+    bad = [
+        v for v in nums if v != v or (lo is not None and v < lo) or (hi is not None and v > hi)
+    ]  # v != v: NaN is never in range
     if bad:
-        emit("range", f"{_few(bad)} outside [{lo if lo is not None else '-inf'}, "
-             f"{hi if hi is not None else 'inf'}]", expected=[lo, hi], found=_few(bad))
+        emit(
+            "range",
+            f"{_few(bad)} outside [{lo if lo is not None else '-inf'}, "
+            f"{hi if hi is not None else 'inf'}]",
+            expected=[lo, hi],
+            found=_few(bad),
+        )
 
 
 def _monotonic(values: list[Any], how: str, emit: Emit) -> None:
@@ -337,13 +455,21 @@ def _monotonic(values: list[Any], how: str, emit: Emit) -> None:
     if a.size < 2:
         return
     d = np.diff(a)
-    ok = {"increasing": bool(np.all(d >= 0)), "decreasing": bool(np.all(d <= 0)),
-          "strictly_increasing": bool(np.all(d > 0)), "strictly_decreasing": bool(np.all(d < 0)),
-          "either": bool(np.all(d >= 0) or np.all(d <= 0))}[how]
+    ok = {
+        "increasing": bool(np.all(d >= 0)),
+        "decreasing": bool(np.all(d <= 0)),
+        "strictly_increasing": bool(np.all(d > 0)),
+        "strictly_decreasing": bool(np.all(d < 0)),
+        "either": bool(np.all(d >= 0) or np.all(d <= 0)),
+    }[how]
     if not ok:
         at = int(np.argmax(~((d >= 0) if "increasing" in how or how == "either" else (d <= 0))))
-        emit("monotonic", f"is not {how.replace('_', ' ')} (at index {at + 1}: {a[at]} then "
-             f"{a[at + 1]})", expected=how, found=[float(a[at]), float(a[at + 1])])
+        emit(
+            "monotonic",
+            f"is not {how.replace('_', ' ')} (at index {at + 1}: {a[at]} then {a[at + 1]})",
+            expected=how,
+            found=[float(a[at]), float(a[at + 1])],
+        )
 
 
 def _same(a: Any, b: Any) -> bool:

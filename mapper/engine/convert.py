@@ -17,11 +17,18 @@ from mapper.errors import WriteError
 PathLike = str | os.PathLike[str]
 
 
-def convert(source: PathLike, target: PathLike, to: str = "hspy", *,
-            schema: str | PathLike | None = None, overwrite: bool = False,
-            allow_dirs: list[PathLike] | None = None,
-            search_path: list[PathLike] | None = None,
-            load_options: dict[str, Any] | None = None, **save_options: Any) -> Path:
+def convert(
+    source: PathLike,
+    target: PathLike,
+    to: str = "hspy",
+    *,
+    schema: str | PathLike | None = None,
+    overwrite: bool = False,
+    allow_dirs: list[PathLike] | None = None,
+    search_path: list[PathLike] | None = None,
+    load_options: dict[str, Any] | None = None,
+    **save_options: Any,
+) -> Path:
     """Convert ``source`` to ``target`` in the format of mapping ``to``.
 
     Parameters
@@ -66,8 +73,14 @@ def convert(source: PathLike, target: PathLike, to: str = "hspy", *,
         for s in signals:
             s["original_metadata"] = plain(s.get("original_metadata") or {})
         save_options.setdefault("chunks", "signal")  # not the loader's dask blocks
-        return save(dst, signals if len(signals) > 1 else signals[0], schema=to,
-                    overwrite=overwrite, search_path=search_path, **save_options)
+        return save(
+            dst,
+            signals if len(signals) > 1 else signals[0],
+            schema=to,
+            overwrite=overwrite,
+            search_path=search_path,
+            **save_options,
+        )
 
 
 def plain(tree: Any) -> Any:

@@ -82,7 +82,8 @@ class Engine:
                 elif anchor.select == "one" and len(matches) > 1:
                     raise NoMatchError(
                         f"{self.filename}: {anchor.name!r} must match one object but matches "
-                        f"{len(matches)}: {', '.join(matches[:5])} (mapping {anchor.loc})")
+                        f"{len(matches)}: {', '.join(matches[:5])} (mapping {anchor.loc})"
+                    )
                 else:
                     nxt.append({**env, anchor.name: matches[0]})
             envs = nxt
@@ -93,17 +94,25 @@ class Engine:
         for name in list(env):
             what = what.replace("{" + name + "}", str(env[name]))
         if anchor.filters and any(self.options.get(f.option) for f in anchor.filters):
-            opts = {f.option: self.options.get(f.option) for f in anchor.filters
-                    if self.options.get(f.option)}
-            return (f"{self.filename}: nothing matches {anchor.name!r} ({what}) with {opts} "
-                    f"(mapping {anchor.loc})")
+            opts = {
+                f.option: self.options.get(f.option)
+                for f in anchor.filters
+                if self.options.get(f.option)
+            }
+            return (
+                f"{self.filename}: nothing matches {anchor.name!r} ({what}) with {opts} "
+                f"(mapping {anchor.loc})"
+            )
         doc = anchor.doc.strip().rstrip(".")
         doc = doc[:1].lower() + doc[1:] if doc else what
-        return (f"{self.filename}: nothing found for {anchor.name!r} ({doc}); "
-                f"mapping {self.mapping.name} at {anchor.loc}")
+        return (
+            f"{self.filename}: nothing found for {anchor.name!r} ({doc}); "
+            f"mapping {self.mapping.name} at {anchor.loc}"
+        )
 
-    def anchor_matches(self, anchor: Anchor, env: dict[str, Any], use_where: bool = True
-                       ) -> list[str]:
+    def anchor_matches(
+        self, anchor: Anchor, env: dict[str, Any], use_where: bool = True
+    ) -> list[str]:
         """The paths an anchor matches in ``env`` (``use_where=False``: before its ``where``)."""
         if anchor.builtin:
             args = {k: self._arg(v, env) for k, v in anchor.args}
@@ -122,8 +131,10 @@ class Engine:
             kept = [p for p in paths if any(_filter_hit(p, v, flt.match) for v in values)]
             missed = [v for v in values if not any(_filter_hit(p, v, flt.match) for p in paths)]
             if kept and missed:  # none kept: the anchor's absence is the error
-                self.warn(f"{self.filename}: {flt.option} {', '.join(map(repr, missed))} "
-                          f"matches nothing for {anchor.name!r}; loading the rest")
+                self.warn(
+                    f"{self.filename}: {flt.option} {', '.join(map(repr, missed))} "
+                    f"matches nothing for {anchor.name!r}; loading the rest"
+                )
             paths = kept
         if anchor.prefer_option and self.options.get(anchor.prefer_option):
             preferred = env.get(anchor.prefer_anchor or "")
@@ -190,8 +201,10 @@ class Engine:
             try:
                 value = TRANSFORMS[src.transform].decode(value)
             except (TypeError, ValueError, MapperError) as exc:
-                self.warn(f"{self.filename}: transform {src.transform!r} failed on {value!r} "
-                          f"({exc}); mapping {src.loc}")
+                self.warn(
+                    f"{self.filename}: transform {src.transform!r} failed on {value!r} "
+                    f"({exc}); mapping {src.loc}"
+                )
                 value = MISSING
         if value is MISSING or value is None:
             if src.has_default:
@@ -199,11 +212,15 @@ class Engine:
             if src.kind == "path" and _under_absent_anchor(src.path or "", env):
                 return MISSING  # "required" holds inside its group: the group is absent
             if src.required is True:
-                raise NoMatchError(f"{self.filename}: required {self._describe(src, env)} not "
-                                   f"found (mapping {src.loc})")
+                raise NoMatchError(
+                    f"{self.filename}: required {self._describe(src, env)} not "
+                    f"found (mapping {src.loc})"
+                )
             if src.required == "recommended":
-                self.warn(f"{self.filename}: recommended {self._describe(src, env)} not found "
-                          f"(mapping {src.loc})")
+                self.warn(
+                    f"{self.filename}: recommended {self._describe(src, env)} not found "
+                    f"(mapping {src.loc})"
+                )
             return MISSING
         return value
 
@@ -246,12 +263,21 @@ class Engine:
             args = {k: self._arg(v, env) for k, v in src.args}
             if self.defer_trees:
                 if args.get("style", TREE_STYLES[0]) not in TREE_STYLES:  # fail now, not later
-                    raise ResolveError(f"tree style must be one of {', '.join(TREE_STYLES)}, "
-                                       f"not {args['style']!r} (mapping {src.loc})")
+                    raise ResolveError(
+                        f"tree style must be one of {', '.join(TREE_STYLES)}, "
+                        f"not {args['style']!r} (mapping {src.loc})"
+                    )
                 filename = os.path.abspath(self.resolver.file.filename)  # survives a chdir
-                return DeferredTree(functools.partial(
-                    _read_tree_later, filename, self.resolver.allowed, _stamp(filename),
-                    target.path, args))
+                return DeferredTree(
+                    functools.partial(
+                        _read_tree_later,
+                        filename,
+                        self.resolver.allowed,
+                        _stamp(filename),
+                        target.path,
+                        args,
+                    )
+                )
             return read_tree(self.ctx, target.path, **args)
         value = self._read_target(target, small_only=not bulk)
         if src.deref:
@@ -276,8 +302,9 @@ class Engine:
             try:
                 return decode(obj.attrs[target.attr], f"{self.filename}:{target}")
             except (OSError, TypeError, KeyError) as exc:
-                raise ResolveError(f"{self.filename}:{target}: cannot read attribute ({exc})"
-                                   ) from None
+                raise ResolveError(
+                    f"{self.filename}:{target}: cannot read attribute ({exc})"
+                ) from None
         if isinstance(obj, h5py.Group):
             raise ResolveError(f"{self.filename}:{target.path}: is a group, a dataset was expected")
         nbytes = (obj.size or 0) * obj.dtype.itemsize
@@ -347,14 +374,17 @@ class Engine:
             for item in spec:
                 if isinstance(item, ForEach):
                     for value in self._iterate(item, env, rank):
-                        axes.append(self._axis(item.axis, {**env, item.var: value}, shape,
-                                               len(axes)))
+                        axes.append(
+                            self._axis(item.axis, {**env, item.var: value}, shape, len(axes))
+                        )
                 else:
                     axes.append(self._axis(item, env, shape, len(axes)))
         if len(axes) != rank:
             if axes:
-                self.warn(f"{self.filename}: mapping gives {len(axes)} axes for {rank}-D data; "
-                          f"index axes used (mapping {self.mapping.source})")
+                self.warn(
+                    f"{self.filename}: mapping gives {len(axes)} axes for {rank}-D data; "
+                    f"index axes used (mapping {self.mapping.source})"
+                )
             nav = navigate_flags(rank, None)
             axes = [index_axis(n, navigate=nav[i]) for i, n in enumerate(shape)]
         for i, ax in enumerate(axes):
@@ -381,8 +411,9 @@ class Engine:
     def _field(self, value: Any, env: dict[str, Any]) -> Any:
         return self.evaluate(value, env) if isinstance(value, Source) else value
 
-    def _axis(self, spec: AxisSpec, env: dict[str, Any], shape: tuple[int, ...], i: int
-              ) -> dict[str, Any]:
+    def _axis(
+        self, spec: AxisSpec, env: dict[str, Any], shape: tuple[int, ...], i: int
+    ) -> dict[str, Any]:
         def get(v: Any, default: Any) -> Any:
             out = self._field(v, env)
             return default if out is MISSING or out is None else out
@@ -399,17 +430,23 @@ class Engine:
                 values = self.materialize(values, lazy=False)
             if values is not MISSING:
                 try:
-                    ax = axis_from_values(values, name=name, units=units, navigate=navigate,
-                                          size=size)
+                    ax = axis_from_values(
+                        values, name=name, units=units, navigate=navigate, size=size
+                    )
                 except AxisValuesError as exc:
                     self.warn(f"{self.filename}: {exc}; index axis used (mapping {spec.loc})")
                     return index_axis(size or 1, name=name, units=units, navigate=navigate)
                 if spec.is_binned is not None:
                     ax["is_binned"] = self._bool(get(spec.is_binned, False), spec, "is_binned")
                 return ax
-        ax = {"name": name, "units": units, "navigate": navigate,
-              "scale": float(get(spec.scale, 1.0)), "offset": float(get(spec.offset, 0.0)),
-              "size": int(get(spec.size, size if size is not None else 1))}
+        ax = {
+            "name": name,
+            "units": units,
+            "navigate": navigate,
+            "scale": float(get(spec.scale, 1.0)),
+            "offset": float(get(spec.offset, 0.0)),
+            "size": int(get(spec.size, size if size is not None else 1)),
+        }
         if spec.is_binned is not None:
             ax["is_binned"] = self._bool(get(spec.is_binned, False), spec, "is_binned")
         return ax
@@ -419,8 +456,9 @@ class Engine:
         try:
             return bool(TRANSFORMS["bool"].decode(value))
         except (ValueError, TypeError, MapperError) as exc:
-            raise ResolveError(f"{self.filename}: axis {what}: {exc} (mapping {spec.loc})"
-                               ) from None
+            raise ResolveError(
+                f"{self.filename}: axis {what}: {exc} (mapping {spec.loc})"
+            ) from None
 
     # ------------------------------------------------------------------ arrays
     def materialize(self, ref: ArrayRef, lazy: bool | None = None) -> Any:
@@ -432,11 +470,18 @@ class Engine:
             raise ResolveError(f"{self.filename}:{ref.path}: not a dataset")
         self.resolver.check_virtual(obj)
         if obj.shape is None:
-            raise ResolveError(f"{self.filename}:{ref.path}: dataset has an empty dataspace "
-                               "(no shape, no values)")
+            raise ResolveError(
+                f"{self.filename}:{ref.path}: dataset has an empty dataspace (no shape, no values)"
+            )
         if self.lazy if lazy is None else lazy:
-            return lazy_array(os.path.abspath(self.resolver.file.filename), ref.path, obj,
-                              ref.op, field=ref.field, shape=ref.shape)
+            return lazy_array(
+                os.path.abspath(self.resolver.file.filename),
+                ref.path,
+                obj,
+                ref.op,
+                field=ref.field,
+                shape=ref.shape,
+            )
         try:
             if ref.field is not None:
                 out = obj.fields(ref.field)[()]
@@ -490,11 +535,15 @@ def _compare(value: Any, pred: Predicate) -> bool:
     if isinstance(value, str):
         value = value.strip()
     if pred.has_equals:
-        return type(value) is not bool and value == pred.equals if not isinstance(
-            pred.equals, bool) else value is pred.equals
+        return (
+            type(value) is not bool and value == pred.equals
+            if not isinstance(pred.equals, bool)
+            else value is pred.equals
+        )
     if pred.one_of is not None:
-        return any(value == v and not (isinstance(v, bool) != isinstance(value, bool))
-                   for v in pred.one_of)
+        return any(
+            value == v and not (isinstance(v, bool) != isinstance(value, bool)) for v in pred.one_of
+        )
     if pred.matches is not None:
         return isinstance(value, str) and fnmatch.fnmatchcase(value, pred.matches)
     return False  # pragma: no cover
@@ -526,8 +575,9 @@ def _stamp(filename: str) -> tuple[int, int]:
     return st.st_mtime_ns, st.st_size
 
 
-def _read_tree_later(filename: str, allowed: tuple[Any, ...], stamp: tuple[int, int], path: str,
-                     args: dict[str, Any]) -> dict[str, Any]:
+def _read_tree_later(
+    filename: str, allowed: tuple[Any, ...], stamp: tuple[int, int], path: str, args: dict[str, Any]
+) -> dict[str, Any]:
     """Read a deferred tree: re-open the file, check it is the one that was loaded."""
     from mapper.errors import MapperWarning
     from mapper.hdf5.io import open_h5
@@ -535,11 +585,14 @@ def _read_tree_later(filename: str, allowed: tuple[Any, ...], stamp: tuple[int, 
     try:
         now = _stamp(filename)
     except OSError:
-        raise ResolveError(f"{filename}: original_metadata cannot be read, the file is gone "
-                           "since it was loaded") from None
+        raise ResolveError(
+            f"{filename}: original_metadata cannot be read, the file is gone since it was loaded"
+        ) from None
     if now != stamp:
-        raise ResolveError(f"{filename}: original_metadata cannot be read, the file changed "
-                           "since it was loaded; load it again")
+        raise ResolveError(
+            f"{filename}: original_metadata cannot be read, the file changed "
+            "since it was loaded; load it again"
+        )
 
     def warn(message: str) -> None:
         warnings.warn(message, MapperWarning, stacklevel=4)

@@ -59,8 +59,9 @@ class WriteContext:
     before anything is written.
     """
 
-    def __init__(self, plan: Any, signal: dict[str, Any], label: str,
-                 options: dict[str, Any]) -> None:
+    def __init__(
+        self, plan: Any, signal: dict[str, Any], label: str, options: dict[str, Any]
+    ) -> None:
         self.plan = plan
         self.signal = signal
         self.label = label
@@ -72,8 +73,15 @@ class WriteContext:
         """Create the group ``path`` (and its parents)."""
         self.plan.add_group(path)
 
-    def dataset(self, path: str, value: Any, *, bulk: bool = False,
-                navigate: list[bool] | None = None, **options: Any) -> None:
+    def dataset(
+        self,
+        path: str,
+        value: Any,
+        *,
+        bulk: bool = False,
+        navigate: list[bool] | None = None,
+        **options: Any,
+    ) -> None:
         """Write ``value`` at ``path``; ``bulk`` marks the signal's data (chunking, filters).
 
         ``navigate``: the navigation flags of a bulk array stored in another
@@ -140,7 +148,8 @@ def writer(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
     return deco
 
 
-def transform(name: str, decode: Callable[[Any], Any], encode: Callable[[Any], Any] | None,
-              doc: str) -> None:
+def transform(
+    name: str, decode: Callable[[Any], Any], encode: Callable[[Any], Any] | None, doc: str
+) -> None:
     """Register a transform."""
     TRANSFORMS[name] = Transform(name, decode, encode, doc)

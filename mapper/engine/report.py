@@ -46,9 +46,15 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the keys of the ``--json`` report)."""
-        return {"severity": self.severity, "rule": self.rule, "path": self.path,
-                "message": self.message, "mapping": self.mapping,
-                "expected": _jsonable(self.expected), "found": _jsonable(self.found)}
+        return {
+            "severity": self.severity,
+            "rule": self.rule,
+            "path": self.path,
+            "message": self.message,
+            "mapping": self.mapping,
+            "expected": _jsonable(self.expected),
+            "found": _jsonable(self.found),
+        }
 
     def __str__(self) -> str:
         where = f"{self.mapping} " if self.mapping else ""
@@ -109,9 +115,13 @@ class Report:
 
     def to_dict(self, strict: bool = False) -> dict[str, Any]:
         """The per-file object of the JSON report."""
-        out: dict[str, Any] = {"file": self.file, "schema": self.schema,
-                               "ok": self.passes(strict), "checked": self.checked,
-                               "findings": [f.to_dict() for f in self.findings]}
+        out: dict[str, Any] = {
+            "file": self.file,
+            "schema": self.schema,
+            "ok": self.passes(strict),
+            "checked": self.checked,
+            "findings": [f.to_dict() for f in self.findings],
+        }
         if self.error is not None:
             out["error"] = self.error
         return out
@@ -156,26 +166,38 @@ def exit_code(reports: Iterable[Report], strict: bool = False) -> int:
     return 0 if all(r.passes(strict) for r in reports) else 1
 
 
-def junit_xml(reports: Iterable[Report], strict: bool = False, name: str = "mapper validate"
-              ) -> str:
+def junit_xml(
+    reports: Iterable[Report], strict: bool = False, name: str = "mapper validate"
+) -> str:
     """A JUnit XML document: one test case per file, failures carry the findings."""
     from xml.etree import ElementTree as ET
 
     reports = list(reports)
-    suite = ET.Element("testsuite", name=name, tests=str(len(reports)),
-                       failures=str(sum(r.checked and not r.passes(strict) for r in reports)),
-                       errors=str(sum(not r.checked for r in reports)), skipped="0")
+    suite = ET.Element(
+        "testsuite",
+        name=name,
+        tests=str(len(reports)),
+        failures=str(sum(r.checked and not r.passes(strict) for r in reports)),
+        errors=str(sum(not r.checked for r in reports)),
+        skipped="0",
+    )
     for r in reports:
-        case = ET.SubElement(suite, "testcase", classname=f"validate.{r.schema or 'unknown'}",
-                             name=r.file)
+        case = ET.SubElement(
+            suite, "testcase", classname=f"validate.{r.schema or 'unknown'}", name=r.file
+        )
         if not r.checked:
             ET.SubElement(case, "error", message=r.error or "", type="not_checked").text = r.error
             continue
-        bad = [f for f in r.findings if f.severity == "error"
-               or (strict and f.severity == "warning")]
+        bad = [
+            f for f in r.findings if f.severity == "error" or (strict and f.severity == "warning")
+        ]
         if bad:
-            fail = ET.SubElement(case, "failure", type="invalid",
-                                 message=f"{len(bad)} finding(s): {bad[0].rule}: {bad[0].message}")
+            fail = ET.SubElement(
+                case,
+                "failure",
+                type="invalid",
+                message=f"{len(bad)} finding(s): {bad[0].rule}: {bad[0].message}",
+            )
             fail.text = "\n".join(str(f) for f in bad)
         rest = [f for f in r.findings if f not in bad]
         if rest:

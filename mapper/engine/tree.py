@@ -33,10 +33,16 @@ TREE_STYLES = ("value_attrs", "plain")
 MAX_ARRAY_SIZE = 4096
 
 
-def read_tree(ctx: Context, path: str, *, style: str = "value_attrs",
-              skip_arrays: bool = False, key_filter: Any = None,
-              max_array_size: int = MAX_ARRAY_SIZE, include_root_attrs: bool = True
-              ) -> dict[str, Any]:
+def read_tree(
+    ctx: Context,
+    path: str,
+    *,
+    style: str = "value_attrs",
+    skip_arrays: bool = False,
+    key_filter: Any = None,
+    max_array_size: int = MAX_ARRAY_SIZE,
+    include_root_attrs: bool = True,
+) -> dict[str, Any]:
     """Read the subtree at ``path``; see the module docstring for the styles.
 
     Parameters
@@ -80,8 +86,9 @@ class _Walker:
     cycle protection apply; objects without attributes skip the attribute read.
     """
 
-    def __init__(self, ctx: Context, style: str, skip_arrays: bool, keys: list[str],
-                 max_size: int) -> None:
+    def __init__(
+        self, ctx: Context, style: str, skip_arrays: bool, keys: list[str], max_size: int
+    ) -> None:
         self.ctx = ctx
         self.style = style
         self.skip_arrays = skip_arrays
@@ -97,8 +104,9 @@ class _Walker:
             self.ctx.warn(f"{self.ctx.filename}:{group.name}: cannot list group ({exc})")
         return out
 
-    def _open(self, group: h5py.Group, raw: bytes, link_type: int, path: str
-              ) -> tuple[Any, int | None]:
+    def _open(
+        self, group: h5py.Group, raw: bytes, link_type: int, path: str
+    ) -> tuple[Any, int | None]:
         """The child object and its attribute count (None = unknown)."""
         if link_type == h5py.h5l.TYPE_HARD:
             try:
@@ -182,8 +190,10 @@ class _Walker:
             try:
                 value = obj.attrs[key]
             except (OSError, TypeError, UnicodeDecodeError) as exc:
-                self.ctx.warn(f"{self.ctx.filename}:{path}/@{key}: unreadable attribute skipped "
-                              f"({type(exc).__name__})")
+                self.ctx.warn(
+                    f"{self.ctx.filename}:{path}/@{key}: unreadable attribute skipped "
+                    f"({type(exc).__name__})"
+                )
                 continue
             out[key] = _clean(value, self.ctx, f"{path}/@{key}")
         return out

@@ -29,8 +29,10 @@ from mapper.language.paths import Resolver, Target, template_names
 PathLike = str | os.PathLike[str]
 _SURROGATE = re.compile("[\udc80-\udcff]")
 #: The resolver's short reasons for an absent object, said in full.
-_REASONS = {"outside": "an external link outside the allowed directories",
-            "cycle": "a soft-link cycle"}
+_REASONS = {
+    "outside": "an external link outside the allowed directories",
+    "cycle": "a soft-link cycle",
+}
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,11 @@ def plan(m: Mapping) -> list[_Rule]:
             sources.append(spec.data)
         for ax in spec.axes if isinstance(spec.axes, tuple) else ():
             axis = getattr(ax, "axis", ax)
-            sources.extend(s for s in (axis.values, axis.scale, axis.offset, axis.units,
-                                       axis.size) if isinstance(s, Source))
+            sources.extend(
+                s
+                for s in (axis.values, axis.scale, axis.offset, axis.units, axis.size)
+                if isinstance(s, Source)
+            )
         sources.extend(src for _, src in spec.metadata)
     for src in sources:
         rule = _source_rule(src)
@@ -91,13 +96,19 @@ def _source_rule(src: Source) -> _Rule | None:
         alts = (_Alt(src.path or "", src.when, src.constraints),)
         judge = True
     elif src.kind == "first":
-        alts = tuple(_Alt(a.path or "", a.when, _merge(a.constraints, src.constraints))
-                     for a in src.alternatives if a.kind == "path")
+        alts = tuple(
+            _Alt(a.path or "", a.when, _merge(a.constraints, src.constraints))
+            for a in src.alternatives
+            if a.kind == "path"
+        )
         judge = len(alts) == len(src.alternatives) and src.when is None
     else:
         return None
-    if not alts or (src.constraints == Constraints() and src.required is False
-                    and all(a.constraints == Constraints() for a in alts)):
+    if not alts or (
+        src.constraints == Constraints()
+        and src.required is False
+        and all(a.constraints == Constraints() for a in alts)
+    ):
         return None
     required = False if src.has_default else src.required
     return _Rule(src.loc, alts, required, src.severity, src.rule, judge_absence=judge)
@@ -108,9 +119,19 @@ def _merge(own: Constraints, parent: Constraints) -> Constraints:
 
 
 def _layout_rule(e: LayoutEntry) -> _Rule:
-    return _Rule(e.loc, (_Alt(e.path, None, e.constraints),), e.required, e.severity, e.rule,
-                 nx_class=e.nx_class, link_to=e.link_to, target_attr=e.target_attr,
-                 value=e.value, has_value=e.has_value, checks=e.checks)
+    return _Rule(
+        e.loc,
+        (_Alt(e.path, None, e.constraints),),
+        e.required,
+        e.severity,
+        e.rule,
+        nx_class=e.nx_class,
+        link_to=e.link_to,
+        target_attr=e.target_attr,
+        value=e.value,
+        has_value=e.has_value,
+        checks=e.checks,
+    )
 
 
 def _cap(severity: str, cap: str) -> str:
@@ -131,19 +152,33 @@ class Validator:
         self._seen: set[tuple[str, str, str]] = set()
         self._vds_seen: set[Any] = set()
         self._missing = []
-        self.engine = Engine(self.mapping, self.resolver, self.filename,
-                             self.mapping.option_defaults(), warn=self._engine_warn)
+        self.engine = Engine(
+            self.mapping,
+            self.resolver,
+            self.filename,
+            self.mapping.option_defaults(),
+            warn=self._engine_warn,
+        )
 
     # ------------------------------------------------------------------ findings
-    def add(self, severity: str, rule: str, path: str, message: str, loc: str = "",
-            expected: Any = None, found: Any = None) -> None:
+    def add(
+        self,
+        severity: str,
+        rule: str,
+        path: str,
+        message: str,
+        loc: str = "",
+        expected: Any = None,
+        found: Any = None,
+    ) -> None:
         """Record a finding once (the same rule, path and message are reported once)."""
         key = (rule, path, message)
         if key in self._seen:
             return
         self._seen.add(key)
-        self.findings.append(Finding(severity, rule, path, message, short_loc(loc) if loc
-                                     else "", expected, found))
+        self.findings.append(
+            Finding(severity, rule, path, message, short_loc(loc) if loc else "", expected, found)
+        )
 
     def _engine_warn(self, message: str) -> None:
         text = message.removeprefix(f"{self.filename}:")
@@ -156,10 +191,23 @@ class Validator:
     def emitter(self, rule: _Rule, path: str) -> Any:
         """The ``emit`` callback for checks of ``rule`` on the object at ``path``."""
 
-        def emit(kind: str, message: str, severity: str = "error", expected: Any = None,
-                 found: Any = None, where: str | None = None) -> None:
-            self.add(_cap(severity, rule.severity), rule.rule or kind, where or path, message,
-                     rule.loc, expected, found)
+        def emit(
+            kind: str,
+            message: str,
+            severity: str = "error",
+            expected: Any = None,
+            found: Any = None,
+            where: str | None = None,
+        ) -> None:
+            self.add(
+                _cap(severity, rule.severity),
+                rule.rule or kind,
+                where or path,
+                message,
+                rule.loc,
+                expected,
+                found,
+            )
 
         return emit
 
@@ -179,8 +227,13 @@ class Validator:
                         self._absent(anchor.path, env, anchor.loc, True, "error", None)
                     elif anchor.required:  # found by a built-in: say what was looked for
                         what = anchor.doc.strip().rstrip(".") or f"builtin {anchor.builtin}"
-                        self.add("error", "required", "/", f"nothing found for "
-                                 f"{anchor.name!r}: {what[:1].lower() + what[1:]}", anchor.loc)
+                        self.add(
+                            "error",
+                            "required",
+                            "/",
+                            f"nothing found for {anchor.name!r}: {what[:1].lower() + what[1:]}",
+                            anchor.loc,
+                        )
                     nxt.append({**env, anchor.name: None})
                 elif anchor.select == "each":
                     nxt.extend({**env, anchor.name: p} for p in matches)
@@ -188,10 +241,16 @@ class Validator:
                     nxt.append({**env, anchor.name: matches})
                 else:
                     if anchor.select == "one" and len(matches) > 1:
-                        self.add("error", "ambiguous", matches[0],
-                                 f"{len(matches)} objects match {anchor.name!r} where one is "
-                                 f"expected: {', '.join(matches[:5])}", anchor.loc,
-                                 expected=1, found=len(matches))
+                        self.add(
+                            "error",
+                            "ambiguous",
+                            matches[0],
+                            f"{len(matches)} objects match {anchor.name!r} where one is "
+                            f"expected: {', '.join(matches[:5])}",
+                            anchor.loc,
+                            expected=1,
+                            found=len(matches),
+                        )
                     nxt.append({**env, anchor.name: matches[0]})
             envs = nxt
         return envs
@@ -205,14 +264,17 @@ class Validator:
             # mapping's selection (definition = NXtomo, say) fails; the rules say why
             candidates = self.engine.anchor_matches(anchor, env, use_where=False)
         except MapperError as exc:
-            self.add("error", "read", "/", str(exc).removeprefix(f"{self.filename}: "),
-                     anchor.loc)
+            self.add("error", "read", "/", str(exc).removeprefix(f"{self.filename}: "), anchor.loc)
             return []
         if candidates:
-            self.add("info", "selection", candidates[0],
-                     f"no object satisfies the {anchor.name!r} selection of mapping "
-                     f"{self.mapping.name}; checking {len(candidates)} candidate(s) anyway",
-                     anchor.loc)
+            self.add(
+                "info",
+                "selection",
+                candidates[0],
+                f"no object satisfies the {anchor.name!r} selection of mapping "
+                f"{self.mapping.name}; checking {len(candidates)} candidate(s) anyway",
+                anchor.loc,
+            )
         return candidates
 
     # ------------------------------------------------------------------ rules
@@ -227,12 +289,16 @@ class Validator:
                     self.apply(rule, env, symbols)
                 except (MapperError, OSError, KeyError, TypeError, ValueError) as exc:
                     # an odd object, never a crash: the rule reports it
-                    self.add("error", "read", _expand(rule.alternatives[0].path, env),
-                             f"cannot be checked: {exc}", rule.loc)
+                    self.add(
+                        "error",
+                        "read",
+                        _expand(rule.alternatives[0].path, env),
+                        f"cannot be checked: {exc}",
+                        rule.loc,
+                    )
         return self.findings
 
-    def apply(self, rule: _Rule, env: dict[str, Any], symbols: dict[str, tuple[int, str]]
-              ) -> None:
+    def apply(self, rule: _Rule, env: dict[str, Any], symbols: dict[str, tuple[int, str]]) -> None:
         """Check one rule in one environment."""
         targets: list[Target] = []
         chosen = None
@@ -255,27 +321,47 @@ class Validator:
         for target in targets:
             self._check_target(rule, chosen, target, env, symbols)
 
-    def _check_target(self, rule: _Rule, alt: _Alt, target: Target, env: dict[str, Any],
-                      symbols: dict[str, tuple[int, str]]) -> None:
+    def _check_target(
+        self,
+        rule: _Rule,
+        alt: _Alt,
+        target: Target,
+        env: dict[str, Any],
+        symbols: dict[str, tuple[int, str]],
+    ) -> None:
         where = str(target)
         emit = self.emitter(rule, where)
         obj = self.resolver.get(target.path)
         if obj is None:
             return
         if target.attr is not None:
-            check(_attr_item(obj, target.attr, where), alt.constraints, symbols, emit,
-                  rule.value, rule.has_value)
+            check(
+                _attr_item(obj, target.attr, where),
+                alt.constraints,
+                symbols,
+                emit,
+                rule.value,
+                rule.has_value,
+            )
             return
         if rule.nx_class is not None:
             found = self.resolver.nx_class(obj) if isinstance(obj, h5py.Group) else None
             if not isinstance(obj, h5py.Group):
-                emit("nx_class", f"is a dataset where a group of class {rule.nx_class} is "
-                     "expected", expected=rule.nx_class, found="dataset")
+                emit(
+                    "nx_class",
+                    f"is a dataset where a group of class {rule.nx_class} is expected",
+                    expected=rule.nx_class,
+                    found="dataset",
+                )
                 self._missing.append(target.path)  # no group: its members are not checked
                 return
             elif found != rule.nx_class:
-                emit("nx_class", f"{_class_text(found)} where {rule.nx_class} is expected",
-                     expected=rule.nx_class, found=found)
+                emit(
+                    "nx_class",
+                    f"{_class_text(found)} where {rule.nx_class} is expected",
+                    expected=rule.nx_class,
+                    found=found,
+                )
         if rule.link_to is not None:
             self._link(obj, rule, env, emit)
         fieldish = alt.constraints != Constraints() or rule.has_value
@@ -284,20 +370,34 @@ class Validator:
             self._vds_seen.add(obj.id)  # once per object, not once per link to it
             for source, reason in problems:
                 text = _REASONS.get(reason, reason)
-                emit("link", f"virtual dataset source {source} is {text}: that part of the "
-                     "data would read as the fill value" if reason != "outside" else
-                     f"virtual dataset source {source} is {text}", expected="readable source",
-                     found=source)
+                emit(
+                    "link",
+                    f"virtual dataset source {source} is {text}: that part of the "
+                    "data would read as the fill value"
+                    if reason != "outside"
+                    else f"virtual dataset source {source} is {text}",
+                    expected="readable source",
+                    found=source,
+                )
             if fieldish:
-                check(self._dataset_item(obj, where, emit), alt.constraints, symbols, emit,
-                      rule.value, rule.has_value)
+                check(
+                    self._dataset_item(obj, where, emit),
+                    alt.constraints,
+                    symbols,
+                    emit,
+                    rule.value,
+                    rule.has_value,
+                )
         elif fieldish:
-            emit("dtype", "is a group where a field is expected", expected="field",
-                 found="group")
+            emit("dtype", "is a group where a field is expected", expected="field", found="group")
         for name in rule.checks:
-            CHECKS[name].func(self.engine.ctx, target.path,
-                              lambda r, p, m, severity="error", expected=None, found=None:
-                              emit(r, m, severity, expected, found, where=p))
+            CHECKS[name].func(
+                self.engine.ctx,
+                target.path,
+                lambda r, p, m, severity="error", expected=None, found=None: emit(
+                    r, m, severity, expected, found, where=p
+                ),
+            )
 
     def _dataset_item(self, obj: h5py.Dataset, where: str, emit: Any) -> Item:
         kind = obj.dtype.kind
@@ -314,8 +414,12 @@ class Validator:
                 emit("units", f"@units cannot be read as text ({exc})")
                 units = UNREADABLE
             if units is not UNREADABLE and _SURROGATE.search(units):
-                emit("encoding", f"@units holds bytes that are not UTF-8 ({units!r})",
-                     expected="UTF-8", found=units.encode("utf-8", "surrogateescape").hex())
+                emit(
+                    "encoding",
+                    f"@units holds bytes that are not UTF-8 ({units!r})",
+                    expected="UTF-8",
+                    found=units.encode("utf-8", "surrogateescape").hex(),
+                )
                 units = UNREADABLE
 
         def read() -> Any:
@@ -334,15 +438,20 @@ class Validator:
             emit("link", f"should be a link to {to}, which does not exist", expected=to)
             return
         if obj.id != other.id:
-            emit("link", f"is not the object at {to} (a copy, or a link to another object)",
-                 expected=to, found=_link_text(self.resolver.file, obj.name))
+            emit(
+                "link",
+                f"is not the object at {to} (a copy, or a link to another object)",
+                expected=to,
+                found=_link_text(self.resolver.file, obj.name),
+            )
             return
         if not rule.target_attr:
             return  # the mapping does not ask for @target
         tattr = self.resolver.attr(obj, "target")
         if tattr is None:
-            emit("link", f"links to {to} but has no @target attribute",
-                 severity="info", expected=to)
+            emit(
+                "link", f"links to {to} but has no @target attribute", severity="info", expected=to
+            )
             return
         try:
             tpath = as_str(tattr)
@@ -351,14 +460,26 @@ class Validator:
             return
         named = self.resolver.get(tpath)
         if named is None or named.id != other.id:
-            emit("link", f"@target names {tpath!r}, but the link points to {to}",
-                 severity="warning", expected=to, found=tpath)
+            emit(
+                "link",
+                f"@target names {tpath!r}, but the link points to {to}",
+                severity="warning",
+                expected=to,
+                found=tpath,
+            )
 
     def _below_missing(self, path: str) -> bool:
         return any(path.startswith(m.rstrip("/") + "/") for m in self._missing)
 
-    def _absent(self, expr: str, env: dict[str, Any], loc: str, required: bool | str,
-                severity: str, rule_id: str | None) -> None:
+    def _absent(
+        self,
+        expr: str,
+        env: dict[str, Any],
+        loc: str,
+        required: bool | str,
+        severity: str,
+        rule_id: str | None,
+    ) -> None:
         if required is False:
             return
         path = _expand(expr, env)
@@ -368,20 +489,40 @@ class Validator:
             obj = self.resolver.get(m.group(1))
             if obj is not None:
                 found = self.resolver.nx_class(obj) if isinstance(obj, h5py.Group) else "dataset"
-                text = ("is a dataset" if found == "dataset" else _class_text(found))
-                self.add(_cap("error", severity), rule_id or "nx_class", m.group(1),
-                         f"{text} where a group of class {m.group(2)} is expected",
-                         loc, expected=m.group(2), found=found)
+                text = "is a dataset" if found == "dataset" else _class_text(found)
+                self.add(
+                    _cap("error", severity),
+                    rule_id or "nx_class",
+                    m.group(1),
+                    f"{text} where a group of class {m.group(2)} is expected",
+                    loc,
+                    expected=m.group(2),
+                    found=found,
+                )
                 return
         reason = self.resolver.why_absent(path.split("@")[0].rstrip("/")) if "/" in path else None
         reason = _REASONS.get(reason or "", reason)
         why = f" ({reason})" if reason and reason != "missing" else ""
         if required == "recommended":
-            self.add(_cap("warning", severity), rule_id or "recommended", path,
-                     f"recommended, missing{why}", loc, expected="present", found=None)
+            self.add(
+                _cap("warning", severity),
+                rule_id or "recommended",
+                path,
+                f"recommended, missing{why}",
+                loc,
+                expected="present",
+                found=None,
+            )
         else:
-            self.add(_cap("error", severity), rule_id or "required", path,
-                     f"required, missing{why}", loc, expected="present", found=None)
+            self.add(
+                _cap("error", severity),
+                rule_id or "required",
+                path,
+                f"required, missing{why}",
+                loc,
+                expected="present",
+                found=None,
+            )
 
 
 def _class_text(found: str | None) -> str:
@@ -425,8 +566,13 @@ def _link_text(f: h5py.File, path: str) -> str:
     return "a separate object"
 
 
-def validate_file(path: PathLike, schema: Any = None, *, allow_dirs: list[PathLike] | None = None,
-                  search_path: list[PathLike] | None = None) -> Report:
+def validate_file(
+    path: PathLike,
+    schema: Any = None,
+    *,
+    allow_dirs: list[PathLike] | None = None,
+    search_path: list[PathLike] | None = None,
+) -> Report:
     """Validate one file; see :func:`mapper.validate`."""
     from mapper.api import choose_mapping
 

@@ -44,17 +44,17 @@ _GLOB = re.compile(r"[*?\[]")
 class _Plan:
     """Everything one file will hold, decided before the file is opened."""
 
-    classes: dict[str, str] = field(default_factory=dict)      # group path -> NX_class
-    groups: list[str] = field(default_factory=list)             # groups to create (in order)
-    datasets: dict[str, Any] = field(default_factory=dict)      # path -> value
+    classes: dict[str, str] = field(default_factory=dict)  # group path -> NX_class
+    groups: list[str] = field(default_factory=list)  # groups to create (in order)
+    datasets: dict[str, Any] = field(default_factory=dict)  # path -> value
     attrs: dict[tuple[str, str], Any] = field(default_factory=dict)  # (path, name) -> value
     links: list[tuple[str, str, bool]] = field(default_factory=list)  # (at, to, @target?)
-    defaults: dict[str, str] = field(default_factory=dict)      # group -> @default child
-    bulk: set[str] = field(default_factory=set)                 # the signals' data paths
+    defaults: dict[str, str] = field(default_factory=dict)  # group -> @default child
+    bulk: set[str] = field(default_factory=set)  # the signals' data paths
     problems: list[str] = field(default_factory=list)
     ds_opts: dict[str, dict[str, Any]] = field(default_factory=dict)  # path -> h5py options
-    navigate: dict[str, list[bool]] = field(default_factory=dict)     # data path -> flags
-    owned: list[str] = field(default_factory=list)              # replaced whole on update
+    navigate: dict[str, list[bool]] = field(default_factory=dict)  # data path -> flags
+    owned: list[str] = field(default_factory=list)  # replaced whole on update
     used_names: set[tuple[str, str]] = field(default_factory=set)  # (scope, name)
 
     def add_group(self, path: str) -> None:
@@ -75,12 +75,19 @@ class _Plan:
 MAPPING_DEFAULT: Any = "mapping-default"
 
 
-def save(path: PathLike, signal: dict[str, Any] | list[dict[str, Any]],
-         schema: str | None = None, *, overwrite: bool = False,
-         compression: str | None = MAPPING_DEFAULT,
-         chunks: bool | str | tuple[int, ...] | None = None, write_dataset: bool = True,
-         show_progressbar: bool | None = None, search_path: list[PathLike] | None = None,
-         **h5py_options: Any) -> Path:
+def save(
+    path: PathLike,
+    signal: dict[str, Any] | list[dict[str, Any]],
+    schema: str | None = None,
+    *,
+    overwrite: bool = False,
+    compression: str | None = MAPPING_DEFAULT,
+    chunks: bool | str | tuple[int, ...] | None = None,
+    write_dataset: bool = True,
+    show_progressbar: bool | None = None,
+    search_path: list[PathLike] | None = None,
+    **h5py_options: Any,
+) -> Path:
     """Write one signal dict (or a list of them) into a file laid out by ``schema``.
 
     Parameters
@@ -136,10 +143,14 @@ def save(path: PathLike, signal: dict[str, Any] | list[dict[str, Any]],
     m = _schema.load_mapping(schema, search_path)
     if compression is MAPPING_DEFAULT:
         compression = m.write.compression if m.write else None
-    opts = WriteOptions(compression=compression, chunks=chunks,
-                        chunk_bytes=m.write.chunk_bytes if m.write else 1_000_000,
-                        h5py_options=h5py_options, show_progressbar=show_progressbar,
-                        write_dataset=write_dataset)
+    opts = WriteOptions(
+        compression=compression,
+        chunks=chunks,
+        chunk_bytes=m.write.chunk_bytes if m.write else 1_000_000,
+        h5py_options=h5py_options,
+        show_progressbar=show_progressbar,
+        write_dataset=write_dataset,
+    )
     signals = signal if isinstance(signal, list) else [signal]
     if not signals:
         raise WriteError("nothing to save: the list of signals is empty")
@@ -149,15 +160,17 @@ def save(path: PathLike, signal: dict[str, Any] | list[dict[str, Any]],
         if not target.parent.is_dir():
             raise MissingFileError(f"{target.parent}: no such directory")
     elif not target.is_file():
-        raise MissingFileError(f"{target}: no such file (write_dataset=False updates an "
-                               "existing file)")
+        raise MissingFileError(
+            f"{target}: no such file (write_dataset=False updates an existing file)"
+        )
     plan = _Plan()
     for i, sig in enumerate(signals):
         before = len(plan.problems)
         _plan_signal(m, sig, i, len(signals), plan, opts)
         if len(signals) > 1:  # say which signal each problem is about
-            plan.problems[before:] = [p if p.startswith("signal ") else f"signal {i}: {p}"
-                                      for p in plan.problems[before:]]
+            plan.problems[before:] = [
+                p if p.startswith("signal ") else f"signal {i}: {p}" for p in plan.problems[before:]
+            ]
     if plan.problems:
         raise WriteError(f"cannot save with mapping {m.name!r}: " + "; ".join(plan.problems))
     facts = write_facts(target.name)
@@ -170,8 +183,9 @@ def save(path: PathLike, signal: dict[str, Any] | list[dict[str, Any]],
 
 
 # ---------------------------------------------------------------------------- planning
-def _plan_signal(m: Mapping, sig: dict[str, Any], index: int, count: int, plan: _Plan,
-                 opts: WriteOptions) -> None:
+def _plan_signal(
+    m: Mapping, sig: dict[str, Any], index: int, count: int, plan: _Plan, opts: WriteOptions
+) -> None:
     where = f"signal {index}" if count > 1 else "the signal"
     if not isinstance(sig, dict) or sig.get("data") is None:
         plan.problems.append(f"{where} is not a signal dict with 'data'")
@@ -181,16 +195,21 @@ def _plan_signal(m: Mapping, sig: dict[str, Any], index: int, count: int, plan: 
     spec = m.signal
     data_src = _writable(spec.data) if spec is not None and spec.data is not None else None
     if spec is None or data_src is None:
-        plan.problems.append(f"signal.data of mapping {m.name!r} comes from a built-in "
-                             "without a writer, so the mapping cannot write")
+        plan.problems.append(
+            f"signal.data of mapping {m.name!r} comes from a built-in "
+            "without a writer, so the mapping cannot write"
+        )
         return
     problems_before = len(plan.problems)
     ctx = WriteContext(plan, sig, where, {"write_dataset": opts.write_dataset})
     symbols: dict[str, tuple[int, str]] = {}
     data = sig["data"]
     axes = sig.get("axes") or []
-    navigate = ([bool(ax.get("navigate", True)) if isinstance(ax, dict) else True
-                 for ax in axes] if len(axes) == np.ndim(data) else None)
+    navigate = (
+        [bool(ax.get("navigate", True)) if isinstance(ax, dict) else True for ax in axes]
+        if len(axes) == np.ndim(data)
+        else None
+    )
     units_of: dict[str, str] = {}
     todo: list[tuple[Source, Any, str]] = []
     if data_src.kind == "builtin":
@@ -216,12 +235,24 @@ def _plan_signal(m: Mapping, sig: dict[str, Any], index: int, count: int, plan: 
         if i >= len(axes):
             values = ax_spec.values
             if isinstance(values, Source) and values.required is True:
-                plan.problems.append(f"axes[{i}] ({ax_spec.name or 'an axis'}) is required by "
-                                     f"{m.name} ({short_loc(values.loc)}) but the signal has "
-                                     f"{len(axes)} axes")
+                plan.problems.append(
+                    f"axes[{i}] ({ax_spec.name or 'an axis'}) is required by "
+                    f"{m.name} ({short_loc(values.loc)}) but the signal has "
+                    f"{len(axes)} axes"
+                )
             continue
-        todo.extend(_axis_values(ax_spec, axes[i], np.shape(data)[i] if i < np.ndim(data)
-                                 else None, f"axes[{i}]", units_of, env, names, plan))
+        todo.extend(
+            _axis_values(
+                ax_spec,
+                axes[i],
+                np.shape(data)[i] if i < np.ndim(data) else None,
+                f"axes[{i}]",
+                units_of,
+                env,
+                names,
+                plan,
+            )
+        )
     for key, src in spec.metadata:
         path_src = _writable(src)
         if path_src is None:
@@ -233,11 +264,13 @@ def _plan_signal(m: Mapping, sig: dict[str, Any], index: int, count: int, plan: 
             continue
         if value is None:
             if _required_here(path_src, src, m.anchors):
-                plan.problems.append(f"metadata.{key} is required by {m.name} "
-                                     f"({short_loc(src.loc)})")
+                plan.problems.append(
+                    f"metadata.{key} is required by {m.name} ({short_loc(src.loc)})"
+                )
             continue
-        todo.append((path_src, _encode(path_src, value, plan, f"metadata.{key}"),
-                     f"metadata.{key}"))
+        todo.append(
+            (path_src, _encode(path_src, value, plan, f"metadata.{key}"), f"metadata.{key}")
+        )
     extra = list(spec.extra)
     if spec.original_metadata is not None:
         extra.insert(0, ("original_metadata", spec.original_metadata))
@@ -283,8 +316,15 @@ def _plan_signal(m: Mapping, sig: dict[str, Any], index: int, count: int, plan: 
                 node = parent
 
 
-def _call_writer(src: Source, value: Any, env: dict[str, Any], names: dict[str, str],
-                 plan: _Plan, ctx: WriteContext, label: str) -> None:
+def _call_writer(
+    src: Source,
+    value: Any,
+    env: dict[str, Any],
+    names: dict[str, str],
+    plan: _Plan,
+    ctx: WriteContext,
+    label: str,
+) -> None:
     """Run the writer of a built-in source: it adds to the plan (or records problems)."""
     at = "/"
     if src.at is not None:
@@ -297,12 +337,17 @@ def _call_writer(src: Source, value: Any, env: dict[str, Any], names: dict[str, 
     func(ctx, at, value, **dict(src.args))
 
 
-def _anchor_paths(anchors: tuple[Anchor, ...], sig: dict[str, Any], index: int, count: int,
-                  names: dict[str, str], plan: _Plan) -> dict[str, Any]:
+def _anchor_paths(
+    anchors: tuple[Anchor, ...],
+    sig: dict[str, Any],
+    index: int,
+    count: int,
+    names: dict[str, str],
+    plan: _Plan,
+) -> dict[str, Any]:
     # "{index}" in a write_path: where the number of each signal goes (none for one signal);
     # "{number}": the signal's number with three digits, always (USID's Measurement_000)
-    env: dict[str, Any] = {"index": f"{index:04d}" if count > 1 else "",
-                           "number": f"{index:03d}"}
+    env: dict[str, Any] = {"index": f"{index:04d}" if count > 1 else "", "number": f"{index:03d}"}
     for a in anchors:
         expr = a.write_path or (None if a.builtin else a.path)
         if expr is None or any(env.get(n) is None for n in template_names(expr)):
@@ -316,8 +361,13 @@ def _anchor_paths(anchors: tuple[Anchor, ...], sig: dict[str, Any], index: int, 
                 scope = scope.replace("{" + n + "}", str(env.get(n)))
             glob_name = _write_name(a, sig, plan, scope)
         dest = _concrete(expr, env, names, plan, f"anchor {a.name}", glob_name)
-        if dest is not None and a.select == "each" and count > 1 and glob_name is None \
-                and "{index}" not in expr:
+        if (
+            dest is not None
+            and a.select == "each"
+            and count > 1
+            and glob_name is None
+            and "{index}" not in expr
+        ):
             cls = plan.classes.pop(dest, None)  # entry -> entry0000, entry0001, ...
             dest = f"{dest}{index:04d}"
             if cls:
@@ -341,8 +391,14 @@ def _write_name(a: Anchor, sig: dict[str, Any], plan: _Plan, scope: str) -> str:
     return unique
 
 
-def _concrete(expr: str, env: dict[str, Any], names: dict[str, str], plan: _Plan, label: str,
-              glob_name: str | None = None) -> str | None:
+def _concrete(
+    expr: str,
+    env: dict[str, Any],
+    names: dict[str, str],
+    plan: _Plan,
+    label: str,
+    glob_name: str | None = None,
+) -> str | None:
     """The one path ``expr`` names when writing; records the classes of its segments."""
     for name in template_names(expr):
         value = env.get(name)
@@ -357,16 +413,19 @@ def _concrete(expr: str, env: dict[str, Any], names: dict[str, str], plan: _Plan
     path = "/"
     for seg in parsed.segments:
         if seg.special:
-            plan.problems.append(f"{label}: {expr!r} has {seg.special!r}, which names no single "
-                                 "place to write")
+            plan.problems.append(
+                f"{label}: {expr!r} has {seg.special!r}, which names no single place to write"
+            )
             return None
         name = seg.name
         if name is not None and _GLOB.search(name) and seg.nx_class is None and glob_name:
             name = glob_name
         elif name is None or _GLOB.search(name):
             if seg.nx_class is None:
-                plan.problems.append(f"{label}: {expr!r}: the glob {name!r} names no single "
-                                     "place to write (give write.names or a literal name)")
+                plan.problems.append(
+                    f"{label}: {expr!r}: the glob {name!r} names no single "
+                    "place to write (give write.names or a literal name)"
+                )
                 return None
             name = names.get(seg.nx_class, seg.nx_class[2:].lower())
         path = child_path(path, name)
@@ -408,14 +467,22 @@ def _encode(src: Source, value: Any, plan: _Plan, label: str) -> Any:
     try:
         return tr.encode(value)
     except (TypeError, ValueError) as exc:
-        plan.problems.append(f"{label}: transform {src.transform!r} cannot encode {value!r} "
-                             f"({exc})")
+        plan.problems.append(
+            f"{label}: transform {src.transform!r} cannot encode {value!r} ({exc})"
+        )
         return None
 
 
-def _axis_values(spec: AxisSpec, axis: dict[str, Any], size: int | None, label: str,
-                 units_of: dict[str, str], env: dict[str, Any], names: dict[str, str],
-                 plan: _Plan) -> list[tuple[Source, Any, str]]:
+def _axis_values(
+    spec: AxisSpec,
+    axis: dict[str, Any],
+    size: int | None,
+    label: str,
+    units_of: dict[str, str],
+    env: dict[str, Any],
+    names: dict[str, str],
+    plan: _Plan,
+) -> list[tuple[Source, Any, str]]:
     """The values an axis writes: its coordinates, its scale, its units."""
     out: list[tuple[Source, Any, str]] = []
     units = str(axis.get("units") or "")
@@ -431,8 +498,10 @@ def _axis_values(spec: AxisSpec, axis: dict[str, Any], size: int | None, label: 
         scale = float(axis.get("scale", 1.0))
         offset = float(axis.get("offset", 0.0))
         if uniform and offset != 0.0 and not isinstance(spec.offset, Source):
-            _warn(f"{label} ({axis.get('name', '')}): offset {offset:g} is not saved; the "
-                  "mapping stores only a scale for this axis")
+            _warn(
+                f"{label} ({axis.get('name', '')}): offset {offset:g} is not saved; the "
+                "mapping stores only a scale for this axis"
+            )
         if not uniform:
             plan.problems.append(f"{label}: a non-uniform axis has no single scale to write")
         elif units or scale != 1.0:
@@ -452,8 +521,15 @@ def _warn(message: str) -> None:
     warnings.warn(message, MapperWarning, stacklevel=5)
 
 
-def _precheck(label: str, dest: str, value: Any, units: str | None, cons: Constraints,
-              symbols: dict[str, tuple[int, str]], plan: _Plan) -> None:
+def _precheck(
+    label: str,
+    dest: str,
+    value: Any,
+    units: str | None,
+    cons: Constraints,
+    symbols: dict[str, tuple[int, str]],
+    plan: _Plan,
+) -> None:
     def emit(rule: str, message: str, severity: str = "error", **_: Any) -> None:
         if severity == "error":
             plan.problems.append(f"{label} ({dest}): {message}")
@@ -498,5 +574,3 @@ def _dotted(tree: dict[str, Any], key: str) -> Any:
             return None
         node = node[part]
     return node
-
-

@@ -48,13 +48,21 @@ def _open_error(p: Path, exc: OSError) -> FileFormatError:
     msg = str(exc)
     low = msg.lower()
     if "already open for write" in low or "swmr" in low:
-        return FileFormatError(f"{p}: still open for writing (or not closed cleanly by its "
-                               "writer); try again later, or run h5clear -s on a file whose "
-                               "writer crashed")
-    if getattr(exc, "errno", None) == 11 or "unable to lock" in low or \
-            "resource temporarily unavailable" in low or "file locking" in low:
-        return FileFormatError(f"{p}: locked by another process (still being written?); "
-                               "try again later or set HDF5_USE_FILE_LOCKING=FALSE")
+        return FileFormatError(
+            f"{p}: still open for writing (or not closed cleanly by its "
+            "writer); try again later, or run h5clear -s on a file whose "
+            "writer crashed"
+        )
+    if (
+        getattr(exc, "errno", None) == 11
+        or "unable to lock" in low
+        or "resource temporarily unavailable" in low
+        or "file locking" in low
+    ):
+        return FileFormatError(
+            f"{p}: locked by another process (still being written?); "
+            "try again later or set HDF5_USE_FILE_LOCKING=FALSE"
+        )
     try:
         with open(p, "rb") as fh:
             head = fh.read(8)
@@ -71,8 +79,9 @@ def _short(msg: str) -> str:
     return msg.split("(")[0].strip().rstrip(",") or msg
 
 
-def allowed_dirs(file_path: str | os.PathLike[str], extra: list[Any] | None = None
-                 ) -> tuple[Path, ...]:
+def allowed_dirs(
+    file_path: str | os.PathLike[str], extra: list[Any] | None = None
+) -> tuple[Path, ...]:
     """Directories external links may point into: the file's own, ``extra``, and the env var.
 
     ``extra`` is a list of directories; a single ``str`` or path is taken as one
@@ -116,8 +125,9 @@ def as_str(value: Any, where: str = "") -> str:
         try:
             return bytes(value).decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise ResolveError(f"{_at(where)}invalid UTF-8 (byte {exc.start} of {bytes(value)!r})"
-                               ) from None
+            raise ResolveError(
+                f"{_at(where)}invalid UTF-8 (byte {exc.start} of {bytes(value)!r})"
+            ) from None
     if isinstance(value, (str, np.str_)):
         return str(value)
     raise ResolveError(f"{_at(where)}expected a string, found {type(value).__name__} {value!r}")
@@ -185,8 +195,10 @@ def decode(value: Any, where: str = "") -> Any:
     if isinstance(value, np.ndarray) and value.dtype.kind in "SO":
         if value.dtype.kind == "O" and not all(isinstance(v, (bytes, str)) for v in value.flat):
             return value
-        out = np.array([as_str(v, where) if isinstance(v, (bytes, np.bytes_)) else str(v)
-                        for v in value.flat], dtype=object).reshape(value.shape)
+        out = np.array(
+            [as_str(v, where) if isinstance(v, (bytes, np.bytes_)) else str(v) for v in value.flat],
+            dtype=object,
+        ).reshape(value.shape)
         return out.astype(str) if out.size else out
     if isinstance(value, np.generic):
         return value.item()

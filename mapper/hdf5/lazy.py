@@ -66,8 +66,14 @@ def release_handle(filename: str, h5file: h5py.File) -> None:
 class H5ArrayProxy:
     """An array-like over one dataset that opens the file when sliced; picklable."""
 
-    def __init__(self, filename: str, path: str, shape: tuple[int, ...], dtype: np.dtype,
-                 field: str | None = None) -> None:
+    def __init__(
+        self,
+        filename: str,
+        path: str,
+        shape: tuple[int, ...],
+        dtype: np.dtype,
+        field: str | None = None,
+    ) -> None:
         self.filename = filename
         self.path = path
         self.shape = tuple(shape)
@@ -89,8 +95,12 @@ class H5ArrayProxy:
         return f"H5ArrayProxy({self.filename!r}, {self.path!r}, shape={self.shape})"
 
 
-def aligned_chunks(shape: tuple[int, ...], dtype: np.dtype, disk_chunks: tuple[int, ...] | None,
-                   target: int = TARGET_BYTES) -> tuple[int, ...]:
+def aligned_chunks(
+    shape: tuple[int, ...],
+    dtype: np.dtype,
+    disk_chunks: tuple[int, ...] | None,
+    target: int = TARGET_BYTES,
+) -> tuple[int, ...]:
     """Dask chunk shape: a whole multiple of ``disk_chunks`` of about ``target`` bytes.
 
     The fastest dimensions are kept whole when they fit; the slowest grow last.
@@ -107,7 +117,7 @@ def aligned_chunks(shape: tuple[int, ...], dtype: np.dtype, disk_chunks: tuple[i
         for d in range(len(shape) - 1, -1, -1):
             base[d] = shape[d]
             if math.prod(base) * itemsize >= target:
-                rows = max(1, min(shape[d], target // (math.prod(base[d + 1:]) * itemsize)))
+                rows = max(1, min(shape[d], target // (math.prod(base[d + 1 :]) * itemsize)))
                 base[d] = math.ceil(shape[d] / math.ceil(shape[d] / rows))  # even blocks
                 break
         return tuple(max(1, b) for b in base)
@@ -124,8 +134,12 @@ def aligned_chunks(shape: tuple[int, ...], dtype: np.dtype, disk_chunks: tuple[i
     return tuple(chunks)
 
 
-def reshape_chunks(shape: tuple[int, ...], dtype: np.dtype, disk_chunks: tuple[int, ...] | None,
-                   nd_shape: tuple[int, ...]) -> tuple[int, ...]:
+def reshape_chunks(
+    shape: tuple[int, ...],
+    dtype: np.dtype,
+    disk_chunks: tuple[int, ...] | None,
+    nd_shape: tuple[int, ...],
+) -> tuple[int, ...]:
     """Chunks of a 2-D array that a C-order reshape to ``nd_shape`` keeps aligned.
 
     A reshape splits the rows into the leading dimensions of ``nd_shape`` and
@@ -144,8 +158,10 @@ def reshape_chunks(shape: tuple[int, ...], dtype: np.dtype, disk_chunks: tuple[i
         k += 1
     if rows != shape[0] or math.prod(nd_shape[k:]) != shape[1]:
         return base
-    inner = (math.prod(nd_shape[1:k]) if k > 1 else 1,
-             math.prod(nd_shape[k + 1:]) if len(nd_shape) > k + 1 else 1)
+    inner = (
+        math.prod(nd_shape[1:k]) if k > 1 else 1,
+        math.prod(nd_shape[k + 1 :]) if len(nd_shape) > k + 1 else 1,
+    )
     disk = disk_chunks or shape
     out = list(base)
     for d in (0, 1):
@@ -160,8 +176,14 @@ def reshape_chunks(shape: tuple[int, ...], dtype: np.dtype, disk_chunks: tuple[i
     return tuple(out)
 
 
-def lazy_array(filename: str, path: str, dataset: h5py.Dataset, op: str | None = None,
-               field: str | None = None, shape: tuple[int, ...] | None = None) -> Any:
+def lazy_array(
+    filename: str,
+    path: str,
+    dataset: h5py.Dataset,
+    op: str | None = None,
+    field: str | None = None,
+    shape: tuple[int, ...] | None = None,
+) -> Any:
     """A dask array over ``dataset`` (reached at ``path`` in ``filename``), on-disk chunked.
 
     ``field``: one field of a compound dtype (chunks still follow the whole records).
@@ -176,10 +198,17 @@ def lazy_array(filename: str, path: str, dataset: h5py.Dataset, op: str | None =
         chunks = aligned_chunks(dataset.shape, dataset.dtype, dataset.chunks)
     else:
         chunks = reshape_chunks(dataset.shape, dataset.dtype, dataset.chunks, shape)
-    name = "mapper-" + tokenize(filename, path, field, dataset.shape, str(dataset.dtype),
-                                _mtime(filename))
-    arr = da.from_array(proxy, chunks=chunks, name=name, lock=False, asarray=True,
-                        meta=np.empty((0,) * dataset.ndim, dtype=dtype))
+    name = "mapper-" + tokenize(
+        filename, path, field, dataset.shape, str(dataset.dtype), _mtime(filename)
+    )
+    arr = da.from_array(
+        proxy,
+        chunks=chunks,
+        name=name,
+        lock=False,
+        asarray=True,
+        meta=np.empty((0,) * dataset.ndim, dtype=dtype),
+    )
     return apply_op(arr if shape is None else arr.reshape(shape), op)
 
 

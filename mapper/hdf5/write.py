@@ -27,9 +27,19 @@ from mapper._version import __version__
 from mapper.errors import OptionError, WriteError
 
 #: Keyword options of h5py's ``create_dataset`` that ``save(**h5py_options)`` passes on.
-H5PY_OPTIONS = frozenset({"compression_opts", "shuffle", "fletcher32", "scaleoffset",
-                          "maxshape", "fillvalue", "track_times", "track_order",
-                          "allow_unknown_filter"})
+H5PY_OPTIONS = frozenset(
+    {
+        "compression_opts",
+        "shuffle",
+        "fletcher32",
+        "scaleoffset",
+        "maxshape",
+        "fillvalue",
+        "track_times",
+        "track_order",
+        "allow_unknown_filter",
+    }
+)
 #: Arrays other than the signal's data get filters only above this size.
 SMALL_ARRAY = 1 << 16
 
@@ -57,8 +67,10 @@ class WriteOptions:
             raise OptionError(f"chunks={self.chunks!r}: give a tuple, True, None or 'signal'")
         unknown = sorted(set(self.h5py_options) - H5PY_OPTIONS)
         if unknown:
-            raise OptionError(f"save() got unknown h5py option(s) {', '.join(unknown)}; "
-                              f"known: {', '.join(sorted(H5PY_OPTIONS))}")
+            raise OptionError(
+                f"save() got unknown h5py option(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(H5PY_OPTIONS))}"
+            )
 
     def filters(self, bulk: bool = True) -> dict[str, Any]:
         """Compression, and for the signal's data the h5py options.
@@ -72,8 +84,9 @@ class WriteOptions:
         return kw
 
 
-def signal_chunks(shape: tuple[int, ...], itemsize: int, navigate: list[bool] | None,
-                  target: int = 1_000_000) -> tuple[int, ...] | bool:
+def signal_chunks(
+    shape: tuple[int, ...], itemsize: int, navigate: list[bool] | None, target: int = 1_000_000
+) -> tuple[int, ...] | bool:
     """Chunks holding whole signals, about ``target`` bytes each (at least one signal).
 
     The signal axes (``navigate`` False) are never split. As many signals as
@@ -150,8 +163,11 @@ def apply_plan(h5: Any, plan: Any, root_attrs: dict[str, Any], opts: WriteOption
         parent = group(posixpath.dirname(path))
         name = posixpath.basename(path)
         if path in plan.bulk:
-            stores.extend(_bulk(parent, name, value, plan.ds_opts.get(path, {}),
-                                plan.navigate.get(path), opts))
+            stores.extend(
+                _bulk(
+                    parent, name, value, plan.ds_opts.get(path, {}), plan.navigate.get(path), opts
+                )
+            )
         else:
             _dataset(parent, name, value, plan.ds_opts.get(path, {}), opts)
     if stores:
@@ -189,16 +205,26 @@ def _keep_bulk(h5: Any, plan: Any) -> None:
         value = plan.datasets.get(path)
         ds = h5.get(path)
         if ds is None:
-            raise WriteError(f"{path}: no data set to keep (write_dataset=False updates the "
-                             "metadata of a signal already in the file)")
+            raise WriteError(
+                f"{path}: no data set to keep (write_dataset=False updates the "
+                "metadata of a signal already in the file)"
+            )
         shape = tuple(getattr(value, "shape", np.shape(value)))
         if tuple(ds.shape or ()) != shape:
-            raise WriteError(f"{path}: the file holds shape {tuple(ds.shape or ())}, the "
-                             f"signal {shape}; write the data (write_dataset=True)")
+            raise WriteError(
+                f"{path}: the file holds shape {tuple(ds.shape or ())}, the "
+                f"signal {shape}; write the data (write_dataset=True)"
+            )
 
 
-def _bulk(parent: Any, name: str, value: Any, ds_opts: dict[str, Any],
-          navigate: list[bool] | None, opts: WriteOptions) -> list[tuple[Any, Any]]:
+def _bulk(
+    parent: Any,
+    name: str,
+    value: Any,
+    ds_opts: dict[str, Any],
+    navigate: list[bool] | None,
+    opts: WriteOptions,
+) -> list[tuple[Any, Any]]:
     """Create the signal's data set; return the dask stores still to run."""
     if ds_opts.get("dtype") is not None:  # ragged (vlen) data: written whole, no filters
         _dataset(parent, name, value, ds_opts, opts)
@@ -212,8 +238,9 @@ def _bulk(parent: Any, name: str, value: Any, ds_opts: dict[str, Any],
         chunks = tuple(int(c[0]) for c in arr.chunks)
     elif chunks is None or chunks == "signal":
         chunks = signal_chunks(arr.shape, arr.dtype.itemsize, navigate, opts.chunk_bytes)
-    ds = parent.create_dataset(name, shape=arr.shape, dtype=arr.dtype, chunks=chunks,
-                               **opts.filters())
+    ds = parent.create_dataset(
+        name, shape=arr.shape, dtype=arr.dtype, chunks=chunks, **opts.filters()
+    )
     if is_dask(arr):
         if ds.chunks is not None and arr.chunks != _dask_chunks(arr.shape, ds.chunks):
             arr = arr.rechunk(ds.chunks)
@@ -226,8 +253,10 @@ def _bulk(parent: Any, name: str, value: Any, ds_opts: dict[str, Any],
 
 
 def _dask_chunks(shape: tuple[int, ...], chunks: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
-    return tuple(tuple([c] * (n // c) + ([n % c] if n % c else []))
-                 for n, c in zip(shape, chunks, strict=True))
+    return tuple(
+        tuple([c] * (n // c) + ([n % c] if n % c else []))
+        for n, c in zip(shape, chunks, strict=True)
+    )
 
 
 def _store(stores: list[tuple[Any, Any]], opts: WriteOptions) -> None:
@@ -249,27 +278,31 @@ def _store(stores: list[tuple[Any, Any]], opts: WriteOptions) -> None:
         da.store([s for s, _ in stores], [d for _, d in stores], lock=threading.Lock())
 
 
-def _dataset(parent: Any, name: str, value: Any, ds_opts: dict[str, Any],
-             opts: WriteOptions) -> None:
+def _dataset(
+    parent: Any, name: str, value: Any, ds_opts: dict[str, Any], opts: WriteOptions
+) -> None:
     import h5py
 
     if is_dask(value):
         value = value.compute()
     dtype = ds_opts.get("dtype")
     if dtype is not None:
-        parent.create_dataset(name, data=value, dtype=dtype,
-                              chunks=True if np.ndim(value) else None)
+        parent.create_dataset(
+            name, data=value, dtype=dtype, chunks=True if np.ndim(value) else None
+        )
         return
     if isinstance(value, str):
         parent.create_dataset(name, data=value, dtype=h5py.string_dtype())
         return
     arr = np.asarray(value)
     if arr.dtype.kind in "UO":
-        arr = np.array([str(v) for v in arr.reshape(-1)], dtype=h5py.string_dtype()
-                       ).reshape(arr.shape)
+        arr = np.array([str(v) for v in arr.reshape(-1)], dtype=h5py.string_dtype()).reshape(
+            arr.shape
+        )
     big = arr.ndim > 0 and arr.nbytes > SMALL_ARRAY
-    parent.create_dataset(name, data=arr, **(opts.filters(bulk=False) if big else {}),
-                          chunks=True if big else None)
+    parent.create_dataset(
+        name, data=arr, **(opts.filters(bulk=False) if big else {}), chunks=True if big else None
+    )
 
 
 def attr_value(value: Any) -> Any:
@@ -290,10 +323,13 @@ def write_facts(file_name: str) -> dict[str, str]:
     """The values of :data:`FACTS` for a file being written now."""
     import h5py
 
-    return {"file_name": file_name,
-            "file_time": _dt.datetime.now(_dt.timezone.utc).astimezone().isoformat(),
-            "mapper_version": __version__, "hdf5_version": h5py.version.hdf5_version,
-            "h5py_version": h5py.version.version}
+    return {
+        "file_name": file_name,
+        "file_time": _dt.datetime.now(_dt.timezone.utc).astimezone().isoformat(),
+        "mapper_version": __version__,
+        "hdf5_version": h5py.version.hdf5_version,
+        "h5py_version": h5py.version.version,
+    }
 
 
 def fill(value: Any, facts: dict[str, str]) -> Any:
@@ -322,8 +358,9 @@ def atomic_write(target: Path, overwrite: bool, fill_file: Any) -> None:
     try:
         os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
     except OSError as exc:
-        raise WriteError(f"{target}: cannot create a file in {target.parent} "
-                         f"({exc.strerror or exc})") from None
+        raise WriteError(
+            f"{target}: cannot create a file in {target.parent} ({exc.strerror or exc})"
+        ) from None
     try:
         with h5py.File(tmp, "w", track_order=True) as h5:
             fill_file(h5)
@@ -335,12 +372,12 @@ def atomic_write(target: Path, overwrite: bool, fill_file: Any) -> None:
             try:
                 os.link(tmp, target)  # atomic, and fails if the name appeared meanwhile
             except FileExistsError:
-                raise WriteError(f"{target}: exists; pass overwrite=True to replace it"
-                                 ) from None
+                raise WriteError(f"{target}: exists; pass overwrite=True to replace it") from None
             except OSError:  # no hard links on this file system
                 if target.exists():
-                    raise WriteError(f"{target}: exists; pass overwrite=True to replace it"
-                                     ) from None
+                    raise WriteError(
+                        f"{target}: exists; pass overwrite=True to replace it"
+                    ) from None
                 os.replace(tmp, target)
     except WriteError:
         raise

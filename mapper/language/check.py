@@ -33,8 +33,9 @@ class _Checker:
         self.locs = locs
         self.problems: list[str] = []
         self.options = set((data.get("options") or {}).keys())
-        self.option_types = {k: v.get("type") for k, v in (data.get("options") or {}).items()
-                             if isinstance(v, dict)}
+        self.option_types = {
+            k: v.get("type") for k, v in (data.get("options") or {}).items() if isinstance(v, dict)
+        }
         self.symbols = set(data.get("symbols") or ())
 
     def loc(self, ptr: Pointer) -> str:
@@ -83,8 +84,10 @@ class _Checker:
         kinds = [k for k in SOURCE_KINDS if k in src]
         if len(kinds) != 1:
             found = ", ".join(kinds) or "none"
-            self.add(ptr, f"a value source needs exactly one of {', '.join(SOURCE_KINDS)} "
-                     f"(found: {found})")
+            self.add(
+                ptr,
+                f"a value source needs exactly one of {', '.join(SOURCE_KINDS)} (found: {found})",
+            )
             return
         kind = kinds[0]
         for key in ("path", "tree", "name_of", "at"):
@@ -108,10 +111,16 @@ class _Checker:
             targs = src.get("args") or {}
             style = targs.get("style", "value_attrs")
             if style not in TREE_STYLES and not isinstance(style, dict):
-                self.add((*ptr, "args", "style"),
-                         f"tree style must be one of {', '.join(TREE_STYLES)}, not {style!r}")
-            for key, kinds in (("max_array_size", (int,)), ("skip_arrays", (bool,)),
-                               ("include_root_attrs", (bool,)), ("key_filter", (str, list))):
+                self.add(
+                    (*ptr, "args", "style"),
+                    f"tree style must be one of {', '.join(TREE_STYLES)}, not {style!r}",
+                )
+            for key, kinds in (
+                ("max_array_size", (int,)),
+                ("skip_arrays", (bool,)),
+                ("include_root_attrs", (bool,)),
+                ("key_filter", (str, list)),
+            ):
                 value = targs.get(key)
                 if value is None or isinstance(value, dict):  # absent, or {option: NAME}
                     continue
@@ -146,8 +155,9 @@ class _Checker:
 
             if d["units_category"] not in CATEGORIES:
                 hint = did_you_mean(d["units_category"], CATEGORIES)
-                self.add((*ptr, "units_category"),
-                         f"unknown unit category {d['units_category']!r}{hint}")
+                self.add(
+                    (*ptr, "units_category"), f"unknown unit category {d['units_category']!r}{hint}"
+                )
         if "units_like" in d:
             from mapper.conventions.nexus.units import parse
 
@@ -166,26 +176,45 @@ class _Checker:
         ptr = ("layout", key)
         self.path(ptr, key, names)
         self.path((*ptr, "link_to"), entry.get("link_to"), names)
-        field_keys = {"dtype", "shape", "rank", "enum", "units_category", "units_like", "range",
-                      "monotonic", "nonempty", "unique", "value"}
+        field_keys = {
+            "dtype",
+            "shape",
+            "rank",
+            "enum",
+            "units_category",
+            "units_like",
+            "range",
+            "monotonic",
+            "nonempty",
+            "unique",
+            "value",
+        }
         if "nx_class" in entry and field_keys & set(entry):
-            self.add(ptr, f"nx_class marks a group, which cannot have "
-                     f"{', '.join(sorted(field_keys & set(entry)))}")
+            self.add(
+                ptr,
+                f"nx_class marks a group, which cannot have "
+                f"{', '.join(sorted(field_keys & set(entry)))}",
+            )
         if "link_to" in entry and "nx_class" in entry:
-            self.add(ptr, "link_to and nx_class exclude each other (a link's class is its "
-                     "target's)")
+            self.add(
+                ptr, "link_to and nx_class exclude each other (a link's class is its target's)"
+            )
         if entry.get("target_attr") and "link_to" not in entry:
             self.add((*ptr, "target_attr"), "target_attr applies to link_to entries only")
         if "@" in key and ("nx_class" in entry or "link_to" in entry or "attrs" in entry):
             self.add(ptr, "an attribute entry cannot have nx_class, link_to or attrs")
         for i, name in enumerate(entry.get("checks") or ()):
             if name not in CHECKS:
-                self.add((*ptr, "checks", i), f"unknown check {name!r}"
-                         f"{did_you_mean(name, CHECKS)}; known: {', '.join(sorted(CHECKS))}")
+                self.add(
+                    (*ptr, "checks", i),
+                    f"unknown check {name!r}"
+                    f"{did_you_mean(name, CHECKS)}; known: {', '.join(sorted(CHECKS))}",
+                )
         self.constraints(ptr, entry)
 
-    def call(self, ptr: Pointer, func: Any, src: dict[str, Any], takes_at: bool,
-             skip: int = 1) -> None:
+    def call(
+        self, ptr: Pointer, func: Any, src: dict[str, Any], takes_at: bool, skip: int = 1
+    ) -> None:
         """Check ``at`` and ``args`` against a built-in's signature."""
         import inspect
 
@@ -193,8 +222,7 @@ class _Checker:
         at_param = next((p for p in params if p.name == "at"), None) if takes_at else None
         named = {p.name: p for p in params if p.name != "at"}
         label = src.get("builtin", "tree")
-        if at_param is not None and at_param.default is inspect.Parameter.empty \
-                and "at" not in src:
+        if at_param is not None and at_param.default is inspect.Parameter.empty and "at" not in src:
             self.add(ptr, f"builtin {label!r} needs at: (the object it works on)")
         if takes_at and at_param is None and "at" in src:
             self.add((*ptr, "at"), f"builtin {label!r} takes no at:")
@@ -202,11 +230,15 @@ class _Checker:
         for key in args:
             if key not in named:
                 known = ", ".join(sorted(named)) or "none"
-                self.add((*ptr, "args", key), f"{label!r} has no argument {key!r} (arguments: "
-                         f"{known})")
+                self.add(
+                    (*ptr, "args", key), f"{label!r} has no argument {key!r} (arguments: {known})"
+                )
         for pname, p in named.items():
-            if p.default is inspect.Parameter.empty and pname not in args \
-                    and p.kind is not inspect.Parameter.VAR_KEYWORD:
+            if (
+                p.default is inspect.Parameter.empty
+                and pname not in args
+                and p.kind is not inspect.Parameter.VAR_KEYWORD
+            ):
                 self.add((*ptr, "args"), f"{label!r} needs argument {pname!r}")
 
     def field(self, ptr: Pointer, value: Any, names: set[str]) -> None:
@@ -253,32 +285,46 @@ def semantic(data: dict[str, Any], locs: dict[Pointer, str]) -> list[str]:
             from mapper.conventions import TRANSFORMS
 
             if wname["transform"] not in TRANSFORMS:
-                c.add((*ptr, "write_name", "transform"), f"unknown transform "
-                      f"{wname['transform']!r}{did_you_mean(wname['transform'], TRANSFORMS)}")
+                c.add(
+                    (*ptr, "write_name", "transform"),
+                    f"unknown transform "
+                    f"{wname['transform']!r}{did_you_mean(wname['transform'], TRANSFORMS)}",
+                )
             elif TRANSFORMS[wname["transform"]].encode is None:
-                c.add((*ptr, "write_name", "transform"),
-                      f"transform {wname['transform']!r} has no encode")
+                c.add(
+                    (*ptr, "write_name", "transform"),
+                    f"transform {wname['transform']!r} has no encode",
+                )
         for i, f in enumerate(anchor.get("filters") or ()):
             if f["option"] not in c.options:
                 c.add((*ptr, "filters", i, "option"), f"undeclared option {f['option']!r}")
             elif c.option_types.get(f["option"]) not in ("string", "string_list"):
-                c.add((*ptr, "filters", i, "option"),
-                      f"filter option {f['option']!r} must be a string or string_list option")
+                c.add(
+                    (*ptr, "filters", i, "option"),
+                    f"filter option {f['option']!r} must be a string or string_list option",
+                )
         pref = anchor.get("prefer")
         if pref:
             if pref["option"] not in c.options:
                 c.add((*ptr, "prefer", "option"), f"undeclared option {pref['option']!r}")
             if pref["anchor"] not in names:
-                c.add((*ptr, "prefer", "anchor"),
-                      f"prefer names {pref['anchor']!r}, which is not an earlier anchor")
+                c.add(
+                    (*ptr, "prefer", "anchor"),
+                    f"prefer names {pref['anchor']!r}, which is not an earlier anchor",
+                )
         names.add(aname)
     # save() writes one place per signal: one written anchor may multiply signals; a
     # built-in anchor without write_path only splits a match further (fields of a dataset)
-    eaches = [a for a, v in anchors.items() if v.get("select") == "each"
-              and not (v.get("builtin") and not v.get("write_path"))]
+    eaches = [
+        a
+        for a, v in anchors.items()
+        if v.get("select") == "each" and not (v.get("builtin") and not v.get("write_path"))
+    ]
     if len(eaches) > 1:
-        c.add(("anchors",), f"at most one anchor that save() writes may use select: each "
-              f"(found {eaches})")
+        c.add(
+            ("anchors",),
+            f"at most one anchor that save() writes may use select: each (found {eaches})",
+        )
     if "match" in data:
         # match runs before any anchor is resolved: it may use absolute paths only
         c.predicate(("match",), data["match"], set())
@@ -299,8 +345,10 @@ def semantic(data: dict[str, Any], locs: dict[Pointer, str]) -> list[str]:
                     fe = ax["for_each"]
                     kinds = [k for k in ("range", "list", "glob") if k in fe]
                     if len(kinds) != 1:
-                        c.add(("signal", "axes", i, "for_each"),
-                              "for_each needs exactly one of range, list, glob")
+                        c.add(
+                            ("signal", "axes", i, "for_each"),
+                            "for_each needs exactly one of range, list, glob",
+                        )
                     var = fe.get("as", "i")
                     c.field(("signal", "axes", i, "for_each", "range"), fe.get("range"), names)
                     if "list" in fe:
@@ -326,7 +374,10 @@ def semantic(data: dict[str, Any], locs: dict[Pointer, str]) -> list[str]:
     for key, value in (write.get("root_attrs") or {}).items():
         for fact in re.findall(r"\{(\w+)\}", value) if isinstance(value, str) else ():
             if fact not in FACTS:
-                c.add(("write", "root_attrs", key), f"unknown placeholder {{{fact}}}"
-                      f"{did_you_mean(fact, FACTS, fmt='{{{}}}')}; known: "
-                      f"{', '.join('{' + f + '}' for f in FACTS)}")
+                c.add(
+                    ("write", "root_attrs", key),
+                    f"unknown placeholder {{{fact}}}"
+                    f"{did_you_mean(fact, FACTS, fmt='{{{}}}')}; known: "
+                    f"{', '.join('{' + f + '}' for f in FACTS)}",
+                )
     return sorted(set(c.problems), key=_loc_key)

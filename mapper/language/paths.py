@@ -88,7 +88,7 @@ def parse_path(expr: str) -> ParsedPath:
     absolute = expr.startswith("/")
     if m:
         anchor = m.group(1)
-        rest = expr[m.end():]
+        rest = expr[m.end() :]
         if rest and not rest.startswith("/"):
             raise PathSyntaxError("an {anchor} must be followed by '/' or end the path")
     attr = None
@@ -157,8 +157,9 @@ class Resolver:
         Called with a one-line message for every skipped link (once per link).
     """
 
-    def __init__(self, h5file: h5py.File, allowed: tuple[Path, ...],
-                 warn: Callable[[str], None]) -> None:
+    def __init__(
+        self, h5file: h5py.File, allowed: tuple[Path, ...], warn: Callable[[str], None]
+    ) -> None:
         self.file = h5file
         self.filename = h5file.filename
         self.allowed = allowed
@@ -199,22 +200,27 @@ class Resolver:
         except (KeyError, ValueError):
             return None  # no such link
         except (RuntimeError, OSError) as exc:  # a damaged group is not a missing member
-            raise ResolveError(f"{self.filename}:{path}: cannot read the link ({exc})"
-                               ) from None
+            raise ResolveError(f"{self.filename}:{path}: cannot read the link ({exc})") from None
         if link is None:
             return None
         if isinstance(link, h5py.ExternalLink):
             target = external_target(self.filename, link)
             if not is_within(target, self.allowed):
                 self.reasons[path] = "outside"
-                self.warn_once(path, f"{self.filename}:{path}: external link to {link.filename} "
-                               "points outside the allowed directories; not followed "
-                               "(allow it with allow_dirs= or MAPPER_ALLOWED_DIRS)")
+                self.warn_once(
+                    path,
+                    f"{self.filename}:{path}: external link to {link.filename} "
+                    "points outside the allowed directories; not followed "
+                    "(allow it with allow_dirs= or MAPPER_ALLOWED_DIRS)",
+                )
                 return None
             if not target.exists():
                 self.reasons[path] = "an external link to a missing file"
-                self.warn_once(path, f"{self.filename}:{path}: external link to missing file "
-                               f"{link.filename}; skipped")
+                self.warn_once(
+                    path,
+                    f"{self.filename}:{path}: external link to missing file "
+                    f"{link.filename}; skipped",
+                )
                 return None
         try:
             return group[name]
@@ -270,11 +276,14 @@ class Resolver:
         for source, reason in self.virtual_problems(dataset):
             where = f"{self.filename}:{dataset.name}: virtual dataset source"
             if reason == "outside":
-                raise ResolveError(f"{where} {source} lies outside the allowed directories "
-                                   "(allow it with allow_dirs= or MAPPER_ALLOWED_DIRS)")
-            self.warn_once(f"vds:{dataset.name}:{source}",
-                           f"{where} {source} is {reason}; that part of the data reads as "
-                           "the fill value")
+                raise ResolveError(
+                    f"{where} {source} lies outside the allowed directories "
+                    "(allow it with allow_dirs= or MAPPER_ALLOWED_DIRS)"
+                )
+            self.warn_once(
+                f"vds:{dataset.name}:{source}",
+                f"{where} {source} is {reason}; that part of the data reads as the fill value",
+            )
 
     def virtual_problems(self, dataset: h5py.Dataset) -> list[tuple[str, str]]:
         """``(source, reason)`` for each unusable source of a virtual dataset (none if not VDS).
@@ -377,8 +386,7 @@ class Resolver:
             elif seg.is_literal:  # one name (with or without a class): no listing
                 child = child_path(p, seg.name or "")
                 obj = self.get(child)
-                if obj is not None and (seg.nx_class is None
-                                        or self.nx_class(obj) == seg.nx_class):
+                if obj is not None and (seg.nx_class is None or self.nx_class(obj) == seg.nx_class):
                     out.append(child)
             else:
                 for cp, obj in self.children(p):
@@ -416,7 +424,8 @@ def _substitute_vars(expr: str, env: dict[str, Any]) -> str:
         value = env[name]
         if isinstance(value, list):
             raise ResolveError(
-                f"{{{name}}} stands for several paths; use it at the start of {expr!r}")
+                f"{{{name}}} stands for several paths; use it at the start of {expr!r}"
+            )
         text = str(value)
         if text.startswith("/"):
             raise ResolveError(f"{{{name}}} is a path; use it at the start of {expr!r}")

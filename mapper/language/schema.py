@@ -97,8 +97,9 @@ def _summary(problems: list[str]) -> str:
 class _Located:
     """Mapping data with ``file:line:col`` for its values and keys (after ``extends``)."""
 
-    def __init__(self, data: Any, values: dict[Pointer, str], keys: dict[Pointer, str],
-                 source: str) -> None:
+    def __init__(
+        self, data: Any, values: dict[Pointer, str], keys: dict[Pointer, str], source: str
+    ) -> None:
         self.data = data
         self.values = values
         self.keys = keys
@@ -117,20 +118,23 @@ class _Located:
         return self.values.get((), f"{self.source}:1:1")
 
 
-def _merged(path: Path, extra: list[Any], seen: tuple[str, ...]
-            ) -> tuple[_Located, tuple[str, ...]]:
+def _merged(
+    path: Path, extra: list[Any], seen: tuple[str, ...]
+) -> tuple[_Located, tuple[str, ...]]:
     """Load a file, apply ``extends`` (key-wise), then check the result against the schema."""
     if str(path) in seen:
         raise MappingError(f"{path}: extends cycle: {' -> '.join([*seen, str(path)])}")
     doc = _yaml.load_file(path)
     if not isinstance(doc.data, dict):
-        raise MappingError(f"{doc.where(())}: a mapping file must be a YAML mapping at the top "
-                           "level")
+        raise MappingError(
+            f"{doc.where(())}: a mapping file must be a YAML mapping at the top level"
+        )
     mine = _Located(
         doc.data,
         {p: f"{doc.source}:{line}:{col}" for p, (line, col) in doc.marks.items()},
         {p: f"{doc.source}:{line}:{col}" for p, (line, col) in doc.key_marks.items()},
-        doc.source)
+        doc.source,
+    )
     parents: tuple[str, ...] = ()
     parent_name = doc.data.get("extends")
     if isinstance(parent_name, str) and parent_name:
@@ -144,8 +148,9 @@ def _merged(path: Path, extra: list[Any], seen: tuple[str, ...]
         parent, pparents = _merged(parent_path, extra, (*seen, str(path)))
         data = _deep_merge(parent.data, doc.data)
         data.pop("extends", None)
-        mine = _Located(data, {**parent.values, **mine.values}, {**parent.keys, **mine.keys},
-                        doc.source)
+        mine = _Located(
+            data, {**parent.values, **mine.values}, {**parent.keys, **mine.keys}, doc.source
+        )
         parents = (str(parent.data.get("name")), *pparents)
     problems, bad = _schema_problems(mine)
     if problems:
@@ -192,8 +197,10 @@ def _schema_problems(doc: _Located) -> tuple[list[str], list[str]]:
     out = []
     bad: list[str] = []
     seen_type: set[tuple[Any, ...]] = set()
-    errors = sorted(_language_validator().iter_errors(doc.data),
-                    key=lambda e: (list(map(str, e.absolute_path)), e.validator != "type"))
+    errors = sorted(
+        _language_validator().iter_errors(doc.data),
+        key=lambda e: (list(map(str, e.absolute_path)), e.validator != "type"),
+    )
     for err in errors:
         ptr = tuple(err.absolute_path)
         if ptr in seen_type:
@@ -229,7 +236,6 @@ def _pointer_of(msg: str) -> str:
     return "/"
 
 
-
 def _format_schema_error(doc: _Located, err: Any) -> str:
     ptr = tuple(err.absolute_path)
     where = "/" + "/".join(str(p) for p in ptr)
@@ -260,8 +266,11 @@ def _best_sub_error(err: Any) -> Any:
     branches: dict[Any, list[Any]] = {}
     for e in err.context:
         branches.setdefault(e.relative_schema_path[0], []).append(e)
-    candidates = [errs for errs in branches.values()
-                  if not any(e.validator == "type" and not e.relative_path for e in errs)]
+    candidates = [
+        errs
+        for errs in branches.values()
+        if not any(e.validator == "type" and not e.relative_path for e in errs)
+    ]
     if not candidates:
         return None
     errs = min(candidates, key=lambda es: (sum(e.validator != "oneOf" for e in es), len(es)))
@@ -283,8 +292,11 @@ def _plain_message(err: Any) -> str:
         kinds = []
         for e in err.context:
             if e.validator == "type" and not e.relative_path:
-                want = e.validator_value if isinstance(e.validator_value, list) else [
-                    e.validator_value]
+                want = (
+                    e.validator_value
+                    if isinstance(e.validator_value, list)
+                    else [e.validator_value]
+                )
                 kinds += ["value source" if w == "object" else w for w in want]
         if kinds:
             return f"{inst!r} is not a {' or a '.join(dict.fromkeys(kinds))}"

@@ -43,6 +43,8 @@ def _iso(value: Any) -> str:
 
 
 transform("scalar", _scalar, lambda v: v, "A one-element array becomes its element.")
+
+
 def _string_out(value: Any) -> str:
     """One string to write: str as is, UTF-8 bytes decoded, numbers as text; no lists."""
     if isinstance(value, (bytes, np.bytes_)):
@@ -55,10 +57,11 @@ def _string_out(value: Any) -> str:
     return str(value)
 
 
-transform("string", _string, _string_out,
-          "Bytes, numpy strings and one-element arrays become str.")
+transform("string", _string, _string_out, "Bytes, numpy strings and one-element arrays become str.")
 transform("int", lambda v: int(_scalar(v)), int, "A number (or numeric string) as int.")
 transform("float", lambda v: float(_scalar(v)), float, "A number (or numeric string) as float.")
+
+
 def _bool(value: Any) -> bool:
     v = _scalar(value)
     if isinstance(v, (bytes, np.bytes_)):
@@ -76,7 +79,11 @@ def _bool(value: Any) -> bool:
 
 
 transform("bool", _bool, bool, "true/false, 1/0 or the strings true/false/yes/no, as bool.")
-transform("string_list", str_list, lambda v: np.array(list(v), dtype=object),
-          "A string array, or 'a:b' / 'a,b' joined string, as a list of str.")
+transform(
+    "string_list",
+    str_list,
+    lambda v: np.array(list(v), dtype=object),
+    "A string array, or 'a:b' / 'a,b' joined string, as a list of str.",
+)
 transform("iso_datetime", _iso, str, "An ISO 8601 date-time string (checked).")
 transform("list", lambda v: np.asarray(v).tolist(), np.asarray, "An array as a Python list.")

@@ -55,9 +55,11 @@ def file_version(ctx: Context) -> tuple[int, ...]:
         else:
             version = (2, 0)
         if version > NEWEST:
-            ctx.warn(f"{ctx.filename}: written with HSpy format "
-                     f"{'.'.join(map(str, version))}, newer than "
-                     f"{'.'.join(map(str, NEWEST))}; reading it as {'.'.join(map(str, NEWEST))}")
+            ctx.warn(
+                f"{ctx.filename}: written with HSpy format "
+                f"{'.'.join(map(str, version))}, newer than "
+                f"{'.'.join(map(str, NEWEST))}; reading it as {'.'.join(map(str, NEWEST))}"
+            )
         ctx.memo[key] = version
     return ctx.memo[key]  # type: ignore[no-any-return]
 
@@ -85,8 +87,9 @@ def _decoder(ctx: Context, eager: bool = False) -> Decoder:
     def bulk(ds: h5py.Dataset) -> Any:
         return ArrayRef(ds.name)
 
-    return Decoder(bulk=None if eager else bulk,
-                   read_signal=lambda g: read_signal_group(ctx, g), warn=ctx.warn)
+    return Decoder(
+        bulk=None if eager else bulk, read_signal=lambda g: read_signal_group(ctx, g), warn=ctx.warn
+    )
 
 
 def _first_group(group: h5py.Group, names: list[str]) -> h5py.Group | None:
@@ -115,8 +118,9 @@ def data(ctx: Context, at: Any, key: str = "data") -> Any:
 
 
 @register("hspy.tree", "value")
-def tree(ctx: Context, at: Any, groups: list[str] | str = "metadata",
-         hide_nx_class: bool = False) -> dict[str, Any] | None:
+def tree(
+    ctx: Context, at: Any, groups: list[str] | str = "metadata", hide_nx_class: bool = False
+) -> dict[str, Any] | None:
     """Decode the first existing group of ``groups`` under ``at`` with the HSpy codec.
 
     ``hide_nx_class``: for trees kept inside NeXus files, where an ``NX_class``
@@ -128,8 +132,12 @@ def tree(ctx: Context, at: Any, groups: list[str] | str = "metadata",
 
 
 @register("hspy.metadata", "value")
-def metadata(ctx: Context, at: Any, groups: list[str] | str = "metadata",
-             upgrades: list[dict[str, Any]] | None = None) -> dict[str, Any] | None:
+def metadata(
+    ctx: Context,
+    at: Any,
+    groups: list[str] | str = "metadata",
+    upgrades: list[dict[str, Any]] | None = None,
+) -> dict[str, Any] | None:
     """The signal's metadata: decoded, moved to where the current format keeps each item.
 
     ``upgrades`` is the mapping's list of moves, each
@@ -149,8 +157,13 @@ def metadata(ctx: Context, at: Any, groups: list[str] | str = "metadata",
     return md
 
 
-def move(tree: dict[str, Any], src: str, dest: str, if_present: str | None = None,
-         unless: str | None = None) -> None:
+def move(
+    tree: dict[str, Any],
+    src: str,
+    dest: str,
+    if_present: str | None = None,
+    unless: str | None = None,
+) -> None:
     """Move the item at dotted ``src`` to dotted ``dest`` (replacing it) when present.
 
     ``if_present`` / ``unless``: only when that dotted item is present / absent.
@@ -215,8 +228,10 @@ def axes(ctx: Context, at: Any, key: str = "data") -> list[dict[str, Any]] | Non
 
 
 def _clean_axis(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: bool(v) if isinstance(v, np.bool_) else as_str(v) if isinstance(v, bytes) else v
-            for k, v in d.items()}
+    return {
+        k: bool(v) if isinstance(v, np.bool_) else as_str(v) if isinstance(v, bytes) else v
+        for k, v in d.items()
+    }
 
 
 def _navigate_from_record_by(group: h5py.Group, rank: int) -> list[bool]:
@@ -234,8 +249,9 @@ def _navigate_from_record_by(group: h5py.Group, rank: int) -> list[bool]:
 
 
 @register("hspy.attributes", "value")
-def attributes(ctx: Context, at: Any, learning: list[str] | None = None,
-               old_learning: list[str] | None = None) -> dict[str, Any]:
+def attributes(
+    ctx: Context, at: Any, learning: list[str] | None = None, old_learning: list[str] | None = None
+) -> dict[str, Any]:
     """``attributes`` plus the ``learning_results`` groups, as RosettaSciIO returns them."""
     group = _group(ctx, at)
     dec = _decoder(ctx)
@@ -273,8 +289,10 @@ def read_signal_group(ctx: Context, group: h5py.Group) -> dict[str, Any]:
     """A signal stored inside metadata (a ``_sig_`` group), read whole and eagerly."""
     dec = _decoder(ctx, eager=True)
     sig: dict[str, Any] = {}
-    for key, names in (("metadata", ["metadata", "mapped_parameters"]),
-                       ("original_metadata", ["original_metadata", "original_parameters"])):
+    for key, names in (
+        ("metadata", ["metadata", "mapped_parameters"]),
+        ("original_metadata", ["original_metadata", "original_parameters"]),
+    ):
         g = _first_group(group, names)
         sig[key] = dec.group(g) if g is not None else {}
     g = member(group, "attributes")
@@ -294,8 +312,11 @@ def read_signal_group(ctx: Context, group: h5py.Group) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------- writing
 def _encoder(ctx: WriteContext, hide_nx_class: bool = False) -> Encoder:
-    return Encoder(ctx, write_signal=lambda path, sig, label: write_signal_group(
-        ctx, path, sig, label), hide_nx_class=hide_nx_class)
+    return Encoder(
+        ctx,
+        write_signal=lambda path, sig, label: write_signal_group(ctx, path, sig, label),
+        hide_nx_class=hide_nx_class,
+    )
 
 
 @writer("hspy.data")
@@ -305,8 +326,13 @@ def write_data(ctx: WriteContext, at: str, value: Any, key: str = "data") -> Non
 
 
 @writer("hspy.tree")
-def write_tree(ctx: WriteContext, at: str, value: Any, groups: list[str] | str = "metadata",
-               hide_nx_class: bool = False) -> None:
+def write_tree(
+    ctx: WriteContext,
+    at: str,
+    value: Any,
+    groups: list[str] | str = "metadata",
+    hide_nx_class: bool = False,
+) -> None:
     """Encode a dict into the first group name of ``groups`` (the current format's)."""
     name = groups if isinstance(groups, str) else groups[0]
     path = child(at, name)
@@ -315,15 +341,21 @@ def write_tree(ctx: WriteContext, at: str, value: Any, groups: list[str] | str =
 
 
 @writer("hspy.metadata")
-def write_metadata(ctx: WriteContext, at: str, value: Any, groups: list[str] | str = "metadata",
-                   upgrades: Any = None) -> None:
+def write_metadata(
+    ctx: WriteContext,
+    at: str,
+    value: Any,
+    groups: list[str] | str = "metadata",
+    upgrades: Any = None,
+) -> None:
     """Encode the metadata (in the current layout: the upgrades are read-only)."""
     write_tree(ctx, at, value, groups)
 
 
 @writer("hspy.axes")
-def write_axes(ctx: WriteContext, at: str, value: Any, key: str = "data",
-               shape: tuple[int, ...] | None = None) -> None:
+def write_axes(
+    ctx: WriteContext, at: str, value: Any, key: str = "data", shape: tuple[int, ...] | None = None
+) -> None:
     """One ``axis-{i}`` group per axis; a non-uniform axis keeps its values as a dataset."""
     enc = _encoder(ctx)
     if shape is None:
@@ -331,8 +363,10 @@ def write_axes(ctx: WriteContext, at: str, value: Any, key: str = "data",
     axes = list(value or ())
     if not axes:  # index axes, the navigation/signal split HyperSpy would choose
         nav = navigate_flags(len(shape), None)
-        axes = [{"name": "", "units": "", "navigate": nav[d], "size": n, "scale": 1.0,
-                 "offset": 0.0} for d, n in enumerate(shape)]
+        axes = [
+            {"name": "", "units": "", "navigate": nav[d], "size": n, "scale": 1.0, "offset": 0.0}
+            for d, n in enumerate(shape)
+        ]
     elif len(axes) != len(shape):
         ctx.problem(f"axes: {len(axes)} axes for {len(shape)}-D data")
         return
@@ -358,8 +392,13 @@ def write_axes(ctx: WriteContext, at: str, value: Any, key: str = "data",
 
 
 @writer("hspy.attributes")
-def write_attributes(ctx: WriteContext, at: str, value: Any, learning: list[str] | None = None,
-                     old_learning: Any = None) -> None:
+def write_attributes(
+    ctx: WriteContext,
+    at: str,
+    value: Any,
+    learning: list[str] | None = None,
+    old_learning: Any = None,
+) -> None:
     """``attributes`` and the learning-results groups (always written, as HyperSpy does)."""
     attrs = dict(value or {})
     enc = _encoder(ctx)
@@ -400,14 +439,21 @@ def write_signal_group(ctx: WriteContext, path: str, sig: dict[str, Any], label:
         ctx.attr(path, "package", str(sig["package"]))
         ctx.attr(path, "package_version", str(sig.get("package_version", "")))
     enc = _encoder(ctx)
-    enc.array(np.asarray(sig["data"]) if not hasattr(sig["data"], "dask") else sig["data"],
-              child(path, "data"), f"{label}.data")
+    enc.array(
+        np.asarray(sig["data"]) if not hasattr(sig["data"], "dask") else sig["data"],
+        child(path, "data"),
+        f"{label}.data",
+    )
     write_axes(ctx, path, sig.get("axes") or [], shape=tuple(np.shape(sig["data"])))
     enc.dict(sig.get("metadata") or {}, child(path, "metadata"), f"{label}.metadata")
-    enc.dict(sig.get("original_metadata") or {}, child(path, "original_metadata"),
-             f"{label}.original_metadata")
-    write_attributes(ctx, path, sig.get("attributes"), ["learning_results",
-                                                        "peak_learning_results"])
+    enc.dict(
+        sig.get("original_metadata") or {},
+        child(path, "original_metadata"),
+        f"{label}.original_metadata",
+    )
+    write_attributes(
+        ctx, path, sig.get("attributes"), ["learning_results", "peak_learning_results"]
+    )
 
 
 def group_name(title: Any) -> str:
@@ -418,6 +464,9 @@ def group_name(title: Any) -> str:
     return text.replace("/", "-") if text else UNNAMED
 
 
-transform("hspy.group_name", lambda v: v, group_name,
-          "Write: a signal title as an HSpy experiment group name ('/' -> '-', '' -> "
-          "'__unnamed__').")
+transform(
+    "hspy.group_name",
+    lambda v: v,
+    group_name,
+    "Write: a signal title as an HSpy experiment group name ('/' -> '-', '' -> '__unnamed__').",
+)

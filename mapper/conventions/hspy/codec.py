@@ -56,8 +56,15 @@ BULK_BYTES = 1 << 16
 _INT64 = (-(1 << 63), (1 << 63) - 1)
 _FLAT_TYPES = (bool, int, float, complex, str)
 #: Key prefixes the encoding gives a meaning to; a plain value cannot use them.
-RESERVED = ("_bs_", "_sig_", "_list_", "_tuple_", "_datetime_", "_ragged_shapes_",
-            "_hspy_AxesManager_")
+RESERVED = (
+    "_bs_",
+    "_sig_",
+    "_list_",
+    "_tuple_",
+    "_datetime_",
+    "_ragged_shapes_",
+    "_hspy_AxesManager_",
+)
 
 
 def _prefix(key: str) -> str:
@@ -107,9 +114,12 @@ def _numeric_key(name: str) -> tuple[int, Any]:
 class Decoder:
     """Reads encoded groups. ``bulk(dataset)`` decides how large datasets come back."""
 
-    def __init__(self, bulk: Callable[[h5py.Dataset], Any] | None = None,
-                 read_signal: Callable[[h5py.Group], dict[str, Any]] | None = None,
-                 warn: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        bulk: Callable[[h5py.Dataset], Any] | None = None,
+        read_signal: Callable[[h5py.Group], dict[str, Any]] | None = None,
+        warn: Callable[[str], None] | None = None,
+    ) -> None:
         self.bulk = bulk
         self.read_signal = read_signal
         self.warn = warn or (lambda message: None)
@@ -126,7 +136,7 @@ class Decoder:
                 self.warn(f"{group.name}/@{key}: cannot read attribute ({exc}); left out")
                 continue
             if key.startswith(TYPE_MARK):
-                marks[key[len(TYPE_MARK):]] = as_str(raw)
+                marks[key[len(TYPE_MARK) :]] = as_str(raw)
             elif key == HIDDEN_NX_CLASS:
                 self._attr(out, "NX_class", raw, group.name)
             elif key.startswith("_sig_"):
@@ -164,21 +174,20 @@ class Decoder:
             if value.dtype.str.endswith("U1"):
                 value = value.tolist()
         if key.startswith("_list_empty_"):
-            out[key[len("_list_empty_"):]] = []
+            out[key[len("_list_empty_") :]] = []
         elif key.startswith("_tuple_empty_"):
-            out[key[len("_tuple_empty_"):]] = ()
+            out[key[len("_tuple_empty_") :]] = ()
         elif key.startswith("_bs_"):
             if isinstance(raw, str):  # not opaque, but readable: a writer's slip
-                out[key[len("_bs_"):]] = raw.encode("utf-8", "surrogateescape")
+                out[key[len("_bs_") :]] = raw.encode("utf-8", "surrogateescape")
             else:
-                out[key[len("_bs_"):]] = raw.tobytes() if hasattr(raw, "tobytes") else bytes(raw)
+                out[key[len("_bs_") :]] = raw.tobytes() if hasattr(raw, "tobytes") else bytes(raw)
         elif key.startswith("_datetime_date") or key.startswith("_datetime_time"):
             out[key.replace("_datetime_", "")] = _old_datetime(key, str(value), where)
         else:
             out[key] = value
 
-    def _dataset(self, out: dict[str, Any], group: h5py.Group, key: str, ds: h5py.Dataset
-                 ) -> None:
+    def _dataset(self, out: dict[str, Any], group: h5py.Group, key: str, ds: h5py.Dataset) -> None:
         shapes = member(group, f"_ragged_shapes_{key}")
         if shapes is None:
             shapes = member(group, "ragged_shapes")
@@ -189,9 +198,9 @@ class Decoder:
             items = _read_strings(ds) if h5py.check_string_dtype(ds.dtype) else ds[()]
             items = np.asarray(items).tolist()
             if key.startswith("_list_"):
-                out[key[len("_list_"):]] = items
+                out[key[len("_list_") :]] = items
             else:
-                out[key[len("_tuple_"):]] = tuple(items)
+                out[key[len("_tuple_") :]] = tuple(items)
             return
         nbytes = (ds.size or 0) * ds.dtype.itemsize
         if self.bulk is not None and nbytes > BULK_BYTES and ds.dtype.kind not in "SOU":
@@ -212,8 +221,8 @@ class Decoder:
             out[key] = self.items(g)
         elif key.startswith("_list_") or key.startswith("_tuple_"):
             prefix = "_list_" if key.startswith("_list_") else "_tuple_"
-            rest = key[len(prefix):]
-            name = rest[rest.find("_") + 1:]
+            rest = key[len(prefix) :]
+            name = rest[rest.find("_") + 1 :]
             items = self.items(g)
             out[name] = items if prefix == "_list_" else tuple(items)
         else:
@@ -257,7 +266,7 @@ def _decode_strings(arr: np.ndarray) -> np.ndarray:
 def _old_datetime(key: str, text: str, where: str) -> Any:
     """Version 1.x stored ``datetime.date(1991, 10, 1)``; RosettaSciIO returns ISO strings."""
     try:
-        args = ast.literal_eval(text[text.index("("):])
+        args = ast.literal_eval(text[text.index("(") :])
         args = args if isinstance(args, tuple) else (args,)
         cls = _dt.date if key.startswith("_datetime_date") else _dt.time
         return cls(*args).isoformat()
@@ -286,10 +295,13 @@ def _unmark(value: Any, kind: str, raw: Any) -> Any:
 class Encoder:
     """Writes nested values into a :class:`Sink`; every problem names its path."""
 
-    def __init__(self, sink: Sink,
-                 write_signal: Callable[[str, dict[str, Any], str], None] | None = None,
-                 dataset_options: dict[str, Any] | None = None,
-                 hide_nx_class: bool = False) -> None:
+    def __init__(
+        self,
+        sink: Sink,
+        write_signal: Callable[[str, dict[str, Any], str], None] | None = None,
+        dataset_options: dict[str, Any] | None = None,
+        hide_nx_class: bool = False,
+    ) -> None:
         self.sink = sink
         self.hide_nx_class = hide_nx_class
         self.write_signal = write_signal
@@ -303,22 +315,29 @@ class Encoder:
             return
         for key, item in value.items():
             if not isinstance(key, str):
-                self.sink.problem(f"{label}: key {key!r} is not a string (HDF5 names are "
-                                  "strings); nothing was written")
+                self.sink.problem(
+                    f"{label}: key {key!r} is not a string (HDF5 names are "
+                    "strings); nothing was written"
+                )
                 continue
             sub = f"{label}.{key}"
             if key in ("", ".", "..") or "/" in key or "\0" in key:
                 self.sink.problem(f"{sub}: {key!r} cannot be an HDF5 name")
                 continue
             if key == "ragged_shapes":
-                self.sink.problem(f"{sub}: the key 'ragged_shapes' is reserved by the HSpy "
-                                  "encoding (old files: the shapes of ragged arrays)")
+                self.sink.problem(
+                    f"{sub}: the key 'ragged_shapes' is reserved by the HSpy "
+                    "encoding (old files: the shapes of ragged arrays)"
+                )
                 continue
-            if key.startswith(RESERVED) and not (key.startswith("_sig_")
-                                                 and isinstance(item, AbcMapping)):
-                self.sink.problem(f"{sub}: keys starting with {_prefix(key)!r} are reserved "
-                                  "by the HSpy encoding (they would read back as another "
-                                  "value)")
+            if key.startswith(RESERVED) and not (
+                key.startswith("_sig_") and isinstance(item, AbcMapping)
+            ):
+                self.sink.problem(
+                    f"{sub}: keys starting with {_prefix(key)!r} are reserved "
+                    "by the HSpy encoding (they would read back as another "
+                    "value)"
+                )
                 continue
             self.value(item, path, key, sub)
 
@@ -351,8 +370,13 @@ class Encoder:
             if item == NONE:
                 sink.attr(path, TYPE_MARK + key, "str")
         elif isinstance(item, (_dt.datetime, _dt.date, _dt.time)):
-            kind = ("datetime" if isinstance(item, _dt.datetime)
-                    else "date" if isinstance(item, _dt.date) else "time")
+            kind = (
+                "datetime"
+                if isinstance(item, _dt.datetime)
+                else "date"
+                if isinstance(item, _dt.date)
+                else "time"
+            )
             sink.attr(path, key, item.isoformat())
             sink.attr(path, TYPE_MARK + key, kind)
         elif isinstance(item, (list, tuple)):
@@ -371,12 +395,13 @@ class Encoder:
         elif isinstance(item, (float, complex, np.number)):
             sink.attr(path, key, item)
         else:
-            sink.problem(f"{label}: a {type(item).__module__}.{type(item).__qualname__} "
-                         "cannot be stored in HSpy (use a dict, list, str, number, bytes, "
-                         "date or array)")
+            sink.problem(
+                f"{label}: a {type(item).__module__}.{type(item).__qualname__} "
+                "cannot be stored in HSpy (use a dict, list, str, number, bytes, "
+                "date or array)"
+            )
 
-    def _sequence(self, item: list[Any] | tuple[Any, ...], path: str, key: str, label: str
-                  ) -> None:
+    def _sequence(self, item: list[Any] | tuple[Any, ...], path: str, key: str, label: str) -> None:
         prefix = "_list_" if isinstance(item, list) else "_tuple_"
         if not item:
             self.sink.attr(path, f"{prefix}empty_{key}", NONE)
@@ -431,8 +456,12 @@ class Encoder:
                 flat[i] = flat[i].astype(base)
         self.sink.dataset(path, flat, dtype=vlen, **options)
         parent, name = path.rsplit("/", 1)
-        self.sink.dataset(child(parent or "/", f"_ragged_shapes_{name}"), shapes,
-                          dtype=h5py.vlen_dtype(np.int64), **options)
+        self.sink.dataset(
+            child(parent or "/", f"_ragged_shapes_{name}"),
+            shapes,
+            dtype=h5py.vlen_dtype(np.int64),
+            **options,
+        )
 
 
 def _is_array(item: Any) -> bool:

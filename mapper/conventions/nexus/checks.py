@@ -21,8 +21,15 @@ from mapper.errors import MapperError
 class Emit(Protocol):
     """The callback a check reports through."""
 
-    def __call__(self, rule: str, path: str, message: str, severity: str = "error",
-                 expected: Any = None, found: Any = None) -> None:
+    def __call__(
+        self,
+        rule: str,
+        path: str,
+        message: str,
+        severity: str = "error",
+        expected: Any = None,
+        found: Any = None,
+    ) -> None:
         """Report one finding about the object at ``path``."""
 
 
@@ -38,8 +45,9 @@ class Check:
 CHECKS: dict[str, Check] = {}
 
 
-def check(name: str) -> Callable[[Callable[[Context, str, Emit], None]],
-                                  Callable[[Context, str, Emit], None]]:
+def check(
+    name: str,
+) -> Callable[[Callable[[Context, str, Emit], None]], Callable[[Context, str, Emit], None]]:
     """Register ``func`` as the named check ``name``."""
 
     def deco(func: Callable[[Context, str, Emit], None]) -> Callable[[Context, str, Emit], None]:
@@ -58,7 +66,7 @@ def _collect(ctx: Context) -> tuple[Context, list[str]]:
 
 def _strip_file(ctx: Context, message: str) -> str:
     prefix = f"{ctx.filename}:"
-    return message[len(prefix):] if message.startswith(prefix) else message
+    return message[len(prefix) :] if message.startswith(prefix) else message
 
 
 @check("nxdata")
@@ -74,14 +82,22 @@ def nxdata(ctx: Context, path: str, emit: Emit) -> None:
     try:
         sig = nx.signal_field(obj, quiet)
     except MapperError as exc:
-        emit("nxdata.signal", path, f"no usable signal: {_strip_file(ctx, str(exc))}",
-             expected="@signal naming a field", found=None)
+        emit(
+            "nxdata.signal",
+            path,
+            f"no usable signal: {_strip_file(ctx, str(exc))}",
+            expected="@signal naming a field",
+            found=None,
+        )
         return
     if sig.shape is None:
         emit("nxdata.signal", sig.name, "the signal has an empty dataspace (no shape)")
         return
-    for what, func in (("nxdata.axes", nx.axes), ("nxdata.errors", nx.errors),
-                       ("nxdata.auxiliary_signals", nx.auxiliary_signals)):
+    for what, func in (
+        ("nxdata.axes", nx.axes),
+        ("nxdata.errors", nx.errors),
+        ("nxdata.auxiliary_signals", nx.auxiliary_signals),
+    ):
         before = len(said)
         try:
             func(quiet, path)
@@ -93,8 +109,12 @@ def nxdata(ctx: Context, path: str, emit: Emit) -> None:
             where, _, rest = text.partition(": ")
             for tail in ("; index axis used", "; index axes used"):
                 rest = rest.removesuffix(tail)
-            emit(what, where if where.startswith("/") and rest else path, rest or text,
-                 severity="error" if what == "nxdata.axes" else "warning")
+            emit(
+                what,
+                where if where.startswith("/") and rest else path,
+                rest or text,
+                severity="error" if what == "nxdata.axes" else "warning",
+            )
 
 
 @check("default_chain")
@@ -114,9 +134,14 @@ def default_chain(ctx: Context, path: str, emit: Emit) -> None:
         at = f"{here.rstrip('/')}/@default"
         if value is None:
             if here != path:
-                emit("default", at, f"the @default chain stops at {r.nx_class(obj) or 'a group'} "
-                     f"{here}, before reaching an NXdata group", expected="NXdata",
-                     found=r.nx_class(obj))
+                emit(
+                    "default",
+                    at,
+                    f"the @default chain stops at {r.nx_class(obj) or 'a group'} "
+                    f"{here}, before reaching an NXdata group",
+                    expected="NXdata",
+                    found=r.nx_class(obj),
+                )
             return
         try:
             name = as_str(value, at)
@@ -125,8 +150,13 @@ def default_chain(ctx: Context, path: str, emit: Emit) -> None:
             return
         nxt = name if name.startswith("/") else f"{here.rstrip('/')}/{name}"
         if r.get(nxt) is None:
-            emit("default", at, f"names {name!r}, which does not exist", expected="a child group",
-                 found=name)
+            emit(
+                "default",
+                at,
+                f"names {name!r}, which does not exist",
+                expected="a child group",
+                found=name,
+            )
             return
         here = nxt
     emit("default", path, "the @default chain is longer than 16 steps (a cycle?)")

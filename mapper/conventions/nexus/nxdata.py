@@ -79,8 +79,9 @@ def groups(ctx: Context) -> list[str]:
             signal_field(obj, ctx)
             out.insert(0, default[0])
         except ResolveError as exc:
-            ctx.warn(f"{ctx.filename}:{default[0]}: NXdata without a usable signal, skipped "
-                     f"({exc})")
+            ctx.warn(
+                f"{ctx.filename}:{default[0]}: NXdata without a usable signal, skipped ({exc})"
+            )
     return out
 
 
@@ -117,8 +118,9 @@ def _default_chain(ctx: Context) -> list[str]:
             return []
         nxt = name if name.startswith("/") else posixpath.join(path, name)
         if r.get(nxt) is None:
-            ctx.warn(f"{ctx.filename}:{path.rstrip('/')}/@default: names {name!r}, which does "
-                     "not exist")
+            ctx.warn(
+                f"{ctx.filename}:{path.rstrip('/')}/@default: names {name!r}, which does not exist"
+            )
             return []
         path = nxt
     return []  # pragma: no cover
@@ -156,8 +158,10 @@ def _find_signal(group: h5py.Group, ctx: Context | None) -> tuple[str, h5py.Data
         if name:
             obj = _child(ctx, group, name)
             if obj is None:
-                raise ResolveError(f"{where}/@signal: names {name!r}, which is not in the group "
-                                   "(or cannot be opened)")
+                raise ResolveError(
+                    f"{where}/@signal: names {name!r}, which is not in the group "
+                    "(or cannot be opened)"
+                )
             if not isinstance(obj, h5py.Dataset):
                 raise ResolveError(f"{where}/@signal: names {name!r}, which is not a dataset")
             return name, obj
@@ -168,8 +172,11 @@ def _find_signal(group: h5py.Group, ctx: Context | None) -> tuple[str, h5py.Data
             value = _attr(ctx, obj, "signal")
             if value is not None:
                 try:
-                    rank = int(np.asarray(value).reshape(-1)[0] if not isinstance(
-                        value, (bytes, np.bytes_, str)) else as_str(value))
+                    rank = int(
+                        np.asarray(value).reshape(-1)[0]
+                        if not isinstance(value, (bytes, np.bytes_, str))
+                        else as_str(value)
+                    )
                 except (ValueError, ResolveError):
                     continue
                 candidates.append((rank, name, obj))
@@ -232,8 +239,7 @@ def _indices(ctx: Context, group: h5py.Group, name: str, default: int, rank: int
     return [d + rank if d < 0 else d for d in dims]
 
 
-def interpretation(group: h5py.Group, sig: h5py.Dataset, ctx: Context | None = None
-                   ) -> str | None:
+def interpretation(group: h5py.Group, sig: h5py.Dataset, ctx: Context | None = None) -> str | None:
     """``@interpretation`` from the signal field, else from the group."""
     for holder in (sig, group):
         value = _attr(ctx, holder, "interpretation")
@@ -280,14 +286,18 @@ def axes(ctx: Context, at: Any) -> list[dict[str, Any]]:
         return [index_axis(n, navigate=nav[d]) for d, n in enumerate(shape)]
 
 
-def _axes(ctx: Context, group: h5py.Group, sig: h5py.Dataset, nav: list[bool]
-          ) -> list[dict[str, Any]]:
+def _axes(
+    ctx: Context, group: h5py.Group, sig: h5py.Dataset, nav: list[bool]
+) -> list[dict[str, Any]]:
     rank, shape = sig.ndim, sig.shape
     names = _axes_names(ctx, group, sig)
     chosen: dict[int, dict[str, Any]] = {}
     # fields listed in @axes first, then fields that only have an AXISNAME_indices attribute
-    extra = [(None, k[: -len("_indices")]) for k in group.attrs
-             if k.endswith("_indices") and k[: -len("_indices")] not in names]
+    extra = [
+        (None, k[: -len("_indices")])
+        for k in group.attrs
+        if k.endswith("_indices") and k[: -len("_indices")] not in names
+    ]
     for pos, name in [*enumerate(names), *extra]:
         if name in (".", ""):
             continue
@@ -295,27 +305,33 @@ def _axes(ctx: Context, group: h5py.Group, sig: h5py.Dataset, nav: list[bool]
         if pos is None and field is None:
             continue
         if not isinstance(field, h5py.Dataset):
-            ctx.warn(f"{ctx.filename}:{group.name}/@axes: axis {name!r} is not a field; "
-                     "index axis used")
+            ctx.warn(
+                f"{ctx.filename}:{group.name}/@axes: axis {name!r} is not a field; index axis used"
+            )
             continue
         wanted = _indices(ctx, group, name, pos if pos is not None else -1, rank)
         dims = [d for d in wanted if 0 <= d < rank]
         if not dims:
             if pos is not None or wanted != [-1 + rank]:
-                ctx.warn(f"{ctx.filename}:{group.name}/@{name}_indices: {wanted} is outside the "
-                         f"signal's {rank} dimensions; axis ignored")
+                ctx.warn(
+                    f"{ctx.filename}:{group.name}/@{name}_indices: {wanted} is outside the "
+                    f"signal's {rank} dimensions; axis ignored"
+                )
             continue
         reduced = _reduce_to_1d(np.asarray(read_small(field)), dims, shape)
         if reduced is None:
-            ctx.warn(f"{ctx.filename}:{field.name}: coordinate varies along several "
-                     "dimensions; kept in original_metadata, index axis used")
+            ctx.warn(
+                f"{ctx.filename}:{field.name}: coordinate varies along several "
+                "dimensions; kept in original_metadata, index axis used"
+            )
             continue
         values, dim = reduced
         if dim in chosen:
             continue  # an earlier axis already describes this dimension
         try:
-            ax = axis_from_values(values, name=name, units=_units(ctx, field),
-                                  navigate=nav[dim], size=shape[dim])
+            ax = axis_from_values(
+                values, name=name, units=_units(ctx, field), navigate=nav[dim], size=shape[dim]
+            )
         except AxisValuesError as exc:
             ctx.warn(f"{ctx.filename}:{group.name}/{name}: {exc}; index axis used")
             continue
@@ -326,8 +342,9 @@ def _axes(ctx: Context, group: h5py.Group, sig: h5py.Dataset, nav: list[bool]
     return out
 
 
-def _reduce_to_1d(values: np.ndarray, dims: list[int], shape: tuple[int, ...]
-                  ) -> tuple[np.ndarray, int] | None:
+def _reduce_to_1d(
+    values: np.ndarray, dims: list[int], shape: tuple[int, ...]
+) -> tuple[np.ndarray, int] | None:
     """A coordinate that varies along one of the dimensions it spans becomes 1-D.
 
     Returns the 1-D values and the data dimension they describe, or None when
@@ -341,8 +358,7 @@ def _reduce_to_1d(values: np.ndarray, dims: list[int], shape: tuple[int, ...]
             keep = int(np.argmax(values.shape))
             return values.reshape(-1), dims[min(keep, len(dims) - 1)]
         return None
-    varying = [k for k in range(values.ndim)
-               if not np.all(values == np.take(values, [0], axis=k))]
+    varying = [k for k in range(values.ndim) if not np.all(values == np.take(values, [0], axis=k))]
     if len(varying) > 1:
         return None
     k = varying[0] if varying else values.ndim - 1
@@ -359,12 +375,16 @@ def errors(ctx: Context, at: Any) -> ArrayRef | None:
         obj = _child(ctx, group, name)
         if isinstance(obj, h5py.Dataset):
             if obj.dtype.kind not in "iufc":
-                ctx.warn(f"{ctx.filename}:{obj.name}: uncertainties are {obj.dtype}, not "
-                         "numbers; ignored")
+                ctx.warn(
+                    f"{ctx.filename}:{obj.name}: uncertainties are {obj.dtype}, not "
+                    "numbers; ignored"
+                )
                 return None
             if obj.shape != sig.shape:
-                ctx.warn(f"{ctx.filename}:{obj.name}: shape {obj.shape} differs from the "
-                         f"signal's {sig.shape}; ignored")
+                ctx.warn(
+                    f"{ctx.filename}:{obj.name}: shape {obj.shape} differs from the "
+                    f"signal's {sig.shape}; ignored"
+                )
                 return None
             return ArrayRef(child_path(str(at), name), op="square")
     return None
@@ -385,8 +405,10 @@ def auxiliary_signals(ctx: Context, at: Any) -> dict[str, ArrayRef] | None:
             ctx.warn(f"{ctx.filename}:{group.name}/@auxiliary_signals: {name!r} is not a field")
             continue
         if obj.shape != sig.shape:
-            ctx.warn(f"{ctx.filename}:{obj.name}: auxiliary signal shape {obj.shape} differs "
-                     f"from the signal's {sig.shape}; ignored")
+            ctx.warn(
+                f"{ctx.filename}:{obj.name}: auxiliary signal shape {obj.shape} differs "
+                f"from the signal's {sig.shape}; ignored"
+            )
             continue
         out[name] = ArrayRef(child_path(str(at), name))
     return out or None

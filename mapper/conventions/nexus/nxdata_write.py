@@ -35,8 +35,13 @@ def _field_name(name: str, i: int, taken: set[str]) -> str:
 
 
 def _is_index(ax: dict[str, Any]) -> bool:
-    return ("axis" not in ax and not ax.get("name") and not ax.get("units")
-            and float(ax.get("scale", 1.0)) == 1.0 and float(ax.get("offset", 0.0)) == 0.0)
+    return (
+        "axis" not in ax
+        and not ax.get("name")
+        and not ax.get("units")
+        and float(ax.get("scale", 1.0)) == 1.0
+        and float(ax.get("offset", 0.0)) == 0.0
+    )
 
 
 @writer("nxdata.signal")

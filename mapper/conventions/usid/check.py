@@ -34,8 +34,12 @@ def main_dataset(ctx: Context, path: str, emit: Emit) -> None:
         obj, why = ancillary(ds, name)
         found[name] = obj
         if obj is None:
-            emit("usid.reference", f"{path}/@{name}", why,
-                 expected="an object reference to a dataset in this file")
+            emit(
+                "usid.reference",
+                f"{path}/@{name}",
+                why,
+                expected="an object reference to a dataset in this file",
+            )
     for kind in ("Position", "Spectroscopic"):
         inds, vals = found[f"{kind}_Indices"], found[f"{kind}_Values"]
         if inds is None or vals is None:
@@ -47,12 +51,21 @@ def _side(kind: str, inds: h5py.Dataset, vals: h5py.Dataset, emit: Emit) -> None
     for attr in ("labels", "units"):
         a, b = string_list(inds, attr), string_list(vals, attr)
         if a is not None and b is not None and a != b:
-            emit(f"usid.{attr}", f"{vals.name}/@{attr}", f"is {b} but the indices have {a}",
-                 expected=a, found=b)
+            emit(
+                f"usid.{attr}",
+                f"{vals.name}/@{attr}",
+                f"is {b} but the indices have {a}",
+                expected=a,
+                found=b,
+            )
     if inds.shape != vals.shape:
-        emit("usid.shape", vals.name, f"has shape {list(vals.shape or ())} but the indices "
-             f"{list(inds.shape or ())}", expected=list(inds.shape or ()),
-             found=list(vals.shape or ()))
+        emit(
+            "usid.shape",
+            vals.name,
+            f"has shape {list(vals.shape or ())} but the indices {list(inds.shape or ())}",
+            expected=list(inds.shape or ()),
+            found=list(vals.shape or ()),
+        )
         return
     if inds.ndim != 2 or (inds.size or 0) > MAX_ELEMENTS:
         return
@@ -70,13 +83,30 @@ def _side(kind: str, inds: h5py.Dataset, vals: h5py.Dataset, emit: Emit) -> None
         else:
             late = [lab for lab, m in zip(labels, ind.min(axis=0), strict=True) if m != 0]
             if late:
-                emit("usid.indices", inds.name, f"the indices of {', '.join(late)} do not "
-                     "start at 0", expected=0)
+                emit(
+                    "usid.indices",
+                    inds.name,
+                    f"the indices of {', '.join(late)} do not start at 0",
+                    expected=0,
+                )
     for message in inconsistent(ind, val, labels):
-        emit("usid.values", vals.name, f"the index tuples and the values disagree: {message}",
-             expected="one value per index")
-    side = side_form(ind, val, labels, ("",) * len(labels),
-                     "positions" if kind == "Position" else "spectroscopic steps")
+        emit(
+            "usid.values",
+            vals.name,
+            f"the index tuples and the values disagree: {message}",
+            expected="one value per index",
+        )
+    side = side_form(
+        ind,
+        val,
+        labels,
+        ("",) * len(labels),
+        "positions" if kind == "Position" else "spectroscopic steps",
+    )
     if not side.ok:
-        emit("usid.nd_form", inds.name, f"no N-D form: {side.reason}; the main dataset loads "
-             "as its 2-D form", severity="info")
+        emit(
+            "usid.nd_form",
+            inds.name,
+            f"no N-D form: {side.reason}; the main dataset loads as its 2-D form",
+            severity="info",
+        )

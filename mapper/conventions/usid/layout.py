@@ -79,8 +79,13 @@ def names(raw: Sequence[str] | None, n: int, prefix: str) -> tuple[str, ...]:
     return tuple(f"{prefix}_{j}" for j in range(n))
 
 
-def side_form(indices: np.ndarray, values: np.ndarray | None, labels: Sequence[str],
-              units: Sequence[str], what: str = "positions") -> Side:
+def side_form(
+    indices: np.ndarray,
+    values: np.ndarray | None,
+    labels: Sequence[str],
+    units: Sequence[str],
+    what: str = "positions",
+) -> Side:
     """The N-D form of one side from its ``(count, n)`` index and values arrays.
 
     ``labels`` and ``units`` must have ``n`` entries (see :func:`names`).
@@ -90,11 +95,16 @@ def side_form(indices: np.ndarray, values: np.ndarray | None, labels: Sequence[s
     count = int(ind.shape[0]) if ind.ndim == 2 else 0
     base = Side(count, labels=tuple(labels), units=tuple(units))
     if ind.ndim != 2 or ind.shape[1] != len(labels) or ind.shape[1] == 0:
-        return _no(base, f"the {what} index array has shape {list(ind.shape)}, not "
-                         f"({count}, {len(labels)})")
+        return _no(
+            base,
+            f"the {what} index array has shape {list(ind.shape)}, not ({count}, {len(labels)})",
+        )
     vals = None
-    if values is not None and np.shape(values) == ind.shape and np.asarray(values).dtype.kind \
-            in "iufb":
+    if (
+        values is not None
+        and np.shape(values) == ind.shape
+        and np.asarray(values).dtype.kind in "iufb"
+    ):
         vals = np.asarray(values)
     base = Side(count, labels=tuple(labels), units=tuple(units), values=vals)
     if ind.dtype.kind not in "iu":
@@ -106,13 +116,15 @@ def side_form(indices: np.ndarray, values: np.ndarray | None, labels: Sequence[s
     if np.any(ind.min(axis=0) != 0):
         return _no(base, f"the {what} indices do not start at 0")
     sizes = [int(s) + 1 for s in ind.max(axis=0)]
-    changes = np.count_nonzero(np.diff(ind, axis=0), axis=0) if count > 1 else \
-        np.zeros(len(sizes), dtype=int)
+    changes = (
+        np.count_nonzero(np.diff(ind, axis=0), axis=0)
+        if count > 1
+        else np.zeros(len(sizes), dtype=int)
+    )
     order = sorted(range(len(sizes)), key=lambda j: int(changes[j]))  # stable: ties keep order
     grid = " x ".join(f"{labels[j]}({sizes[j]})" for j in order)
     if math.prod(sizes) != count:
-        return _no(base, f"{count} {what} do not fill the {grid} grid: a sparse or incomplete "
-                         "scan")
+        return _no(base, f"{count} {what} do not fill the {grid} grid: a sparse or incomplete scan")
     stride = 1
     strides = [0] * len(sizes)
     for j in reversed(order):
@@ -121,11 +133,16 @@ def side_form(indices: np.ndarray, values: np.ndarray | None, labels: Sequence[s
     rows = np.arange(count, dtype=np.int64)
     for j in order:
         if not np.array_equal(ind[:, j], (rows // strides[j]) % sizes[j]):
-            return _no(base, f"the {what} index tuples do not run through the {grid} grid "
-                             "in order")
-    dims = tuple(Dim(labels[j], units[j], sizes[j],
-                     None if vals is None else vals[np.arange(sizes[j]) * strides[j], j])
-                 for j in order)
+            return _no(base, f"the {what} index tuples do not run through the {grid} grid in order")
+    dims = tuple(
+        Dim(
+            labels[j],
+            units[j],
+            sizes[j],
+            None if vals is None else vals[np.arange(sizes[j]) * strides[j], j],
+        )
+        for j in order
+    )
     return Side(count, dims, "", tuple(labels), tuple(units), vals)
 
 
@@ -141,18 +158,23 @@ def inconsistent(indices: np.ndarray, values: np.ndarray, labels: Sequence[str])
     out: list[str] = []
     ind = np.asarray(indices)
     vals = np.asarray(values)
-    if ind.shape != vals.shape or ind.ndim != 2 or ind.dtype.kind not in "iu" \
-            or vals.dtype.kind not in "iuf":
+    if (
+        ind.shape != vals.shape
+        or ind.ndim != 2
+        or ind.dtype.kind not in "iu"
+        or vals.dtype.kind not in "iuf"
+    ):
         return out
-    for j, label in enumerate(labels[:ind.shape[1]]):
+    for j, label in enumerate(labels[: ind.shape[1]]):
         col = ind[:, j]
         uniq, first = np.unique(col, return_index=True)
         expected = vals[first, j][np.searchsorted(uniq, col)]
         bad = ~np.isclose(vals[:, j], expected, rtol=1e-6, atol=0, equal_nan=True)
         if np.any(bad):
             row = int(np.argmax(bad))
-            out.append(f"{label}: index {int(col[row])} stands for {expected[row]:g} and "
-                       f"{vals[row, j]:g}")
+            out.append(
+                f"{label}: index {int(col[row])} stands for {expected[row]:g} and {vals[row, j]:g}"
+            )
     return out
 
 
@@ -171,7 +193,10 @@ def build_side(dims: Sequence[Dim]) -> tuple[np.ndarray, np.ndarray]:
     ind = grid([d.size for d in dims])
     vals = np.empty(ind.shape, dtype=np.float64)
     for j, d in enumerate(dims):
-        v = np.arange(d.size, dtype=np.float64) if d.values is None else \
-            np.asarray(d.values, dtype=np.float64)
+        v = (
+            np.arange(d.size, dtype=np.float64)
+            if d.values is None
+            else np.asarray(d.values, dtype=np.float64)
+        )
         vals[:, j] = v[ind[:, j].astype(np.int64)]
     return ind, vals

@@ -145,8 +145,9 @@ def _side(ds: h5py.Dataset, kind: str, count: int, notes: list[str]) -> Side | s
     if vals is None:
         notes.append(f"{why}: index axes used")
     elif vals.shape != inds.shape:
-        notes.append(f"{vals.name} has shape {vals.shape}, the indices {inds.shape}: index "
-                     "axes used")
+        notes.append(
+            f"{vals.name} has shape {vals.shape}, the indices {inds.shape}: index axes used"
+        )
     try:
         ind = np.asarray(inds[()])
         val = None if vals is None else np.asarray(vals[()])
@@ -158,15 +159,18 @@ def _side(ds: h5py.Dataset, kind: str, count: int, notes: list[str]) -> Side | s
         ind = ind.T
         val = None if val is None or val.ndim != 2 else val.T
     n = ind.shape[1]
-    labels = names(string_list(inds, "labels"), n, f"{kind[:4 if kind[0] == 'S' else 3]}_Dim")
+    labels = names(string_list(inds, "labels"), n, f"{kind[: 4 if kind[0] == 'S' else 3]}_Dim")
     units_raw = string_list(inds, "units")
     units = tuple(units_raw) if units_raw is not None and len(units_raw) == n else ("",) * n
-    side = side_form(ind, val, labels, units, "positions" if kind == "Position" else
-                     "spectroscopic steps")
+    side = side_form(
+        ind, val, labels, units, "positions" if kind == "Position" else "spectroscopic steps"
+    )
     if side.count != count:
         what = "rows" if kind == "Position" else "columns"
-        return (f"{inds.name} describes {side.count} {kind.lower()} steps but the main dataset "
-                f"has {count} {what}")
+        return (
+            f"{inds.name} describes {side.count} {kind.lower()} steps but the main dataset "
+            f"has {count} {what}"
+        )
     return side
 
 
@@ -193,14 +197,14 @@ def layout(ctx: Context, path: str) -> Layout:
     s = spec if isinstance(spec, Side) else None
     if not reason and p is not None and s is not None:
         dims = [(d, True) for d in p.shape_dims] + [(d, False) for d in s.shape_dims]
-        out = Layout(tuple(d.size for d, _ in dims), [_axis(d, nav) for d, nav in dims], "",
-                     p, s)
+        out = Layout(tuple(d.size for d, _ in dims), [_axis(d, nav) for d, nav in dims], "", p, s)
     else:
-        ctx.warn(f"{ctx.filename}:{path}: no N-D form ({reason}); loaded as its 2-D form "
-                 f"{shape}")
+        ctx.warn(f"{ctx.filename}:{path}: no N-D form ({reason}); loaded as its 2-D form {shape}")
         if len(shape) == 2:
-            axes = [_flat_axis(p, shape[0], True, "Positions"),
-                    _flat_axis(s, shape[1], False, "Spectroscopic")]
+            axes = [
+                _flat_axis(p, shape[0], True, "Positions"),
+                _flat_axis(s, shape[1], False, "Spectroscopic"),
+            ]
         else:
             axes = [index_axis(n, navigate=i < len(shape) - 1) for i, n in enumerate(shape)]
         out = Layout(shape, axes, reason, p, s)
@@ -211,8 +215,9 @@ def layout(ctx: Context, path: str) -> Layout:
 def _axis(d: Dim, navigate: bool) -> dict[str, Any]:
     if d.values is not None:
         try:
-            return axis_from_values(d.values, name=d.label, units=d.units, navigate=navigate,
-                                    size=d.size)
+            return axis_from_values(
+                d.values, name=d.label, units=d.units, navigate=navigate, size=d.size
+            )
         except AxisValuesError:
             pass
     return index_axis(d.size, name=d.label, units=d.units, navigate=navigate)
@@ -238,8 +243,9 @@ def data(ctx: Context, at: Any, field: str | None = None) -> ArrayRef:
     ds = ctx.resolver.get(path)
     if field and (ds.dtype.names is None or field not in ds.dtype.names):
         raise ResolveError(f"{ctx.filename}:{path}: has no field {field!r}")
-    return ArrayRef(path, field=field or None,
-                    shape=lay.shape if lay.shape != tuple(ds.shape) else None)
+    return ArrayRef(
+        path, field=field or None, shape=lay.shape if lay.shape != tuple(ds.shape) else None
+    )
 
 
 @register("usid.axes", "value")
@@ -312,8 +318,10 @@ def attributes(ctx: Context, path: str) -> dict[str, Any]:
             if value is not _SKIP:
                 out[name] = value
         if bad:  # one line for a damaged attribute table, not one per attribute
-            ctx.warn(f"{ctx.filename}:{path}: {len(bad)} attribute(s) cannot be read and are "
-                     f"left out ({', '.join(bad[:5])}{', ...' if len(bad) > 5 else ''})")
+            ctx.warn(
+                f"{ctx.filename}:{path}: {len(bad)} attribute(s) cannot be read and are "
+                f"left out ({', '.join(bad[:5])}{', ...' if len(bad) > 5 else ''})"
+            )
     ctx.memo[key] = out
     return dict(out)
 
@@ -327,8 +335,12 @@ def plain(raw: Any) -> Any:
         return None
     if isinstance(raw, (h5py.Reference, h5py.RegionReference)):
         return _SKIP
-    if isinstance(raw, np.ndarray) and raw.dtype.kind == "O" and raw.size and \
-            isinstance(raw.reshape(-1)[0], (h5py.Reference, h5py.RegionReference)):
+    if (
+        isinstance(raw, np.ndarray)
+        and raw.dtype.kind == "O"
+        and raw.size
+        and isinstance(raw.reshape(-1)[0], (h5py.Reference, h5py.RegionReference))
+    ):
         return _SKIP
     try:
         value = decode(raw)
@@ -364,8 +376,9 @@ def unflatten(flat: dict[str, Any], sep: str) -> dict[str, Any]:
 
 
 @register("usid.metadata", "value")
-def metadata(ctx: Context, at: Any, group: str = "Measurement_*", sep: str = "-",
-             original: str = "Original") -> dict[str, Any] | None:
+def metadata(
+    ctx: Context, at: Any, group: str = "Measurement_*", sep: str = "-", original: str = "Original"
+) -> dict[str, Any] | None:
     """The attributes of the main's Measurement group (nearest ancestor matching ``group``).
 
     Flattened names (``General-title``) become nested keys; names starting
@@ -375,15 +388,19 @@ def metadata(ctx: Context, at: Any, group: str = "Measurement_*", sep: str = "-"
     if meas is None:
         return None
     prefix = f"{original}{sep}" if original else None
-    flat = {k: v for k, v in attributes(ctx, meas).items()
-            if not (prefix and k.startswith(prefix))}
+    flat = {k: v for k, v in attributes(ctx, meas).items() if not (prefix and k.startswith(prefix))}
     return unflatten(flat, sep)
 
 
 @register("usid.original", "value")
-def original_metadata(ctx: Context, at: Any, group: str = "Measurement_*",
-                      channel: str = "Channel_*", sep: str = "-",
-                      original: str = "Original") -> dict[str, Any]:
+def original_metadata(
+    ctx: Context,
+    at: Any,
+    group: str = "Measurement_*",
+    channel: str = "Channel_*",
+    sep: str = "-",
+    original: str = "Original",
+) -> dict[str, Any]:
     """What the file says beyond the signal.
 
     The ``Original-*`` attributes of the Measurement group, and the attributes
@@ -396,18 +413,26 @@ def original_metadata(ctx: Context, at: Any, group: str = "Measurement_*",
     meas = ancestor(path, group)
     if meas is not None and original:
         prefix = f"{original}{sep}"
-        out = unflatten({k[len(prefix):]: v for k, v in attributes(ctx, meas).items()
-                         if k.startswith(prefix)}, sep)
+        out = unflatten(
+            {k[len(prefix) :]: v for k, v in attributes(ctx, meas).items() if k.startswith(prefix)},
+            sep,
+        )
     chan = ancestor(path, channel)
-    fresh: dict[str, Any] = {"dataset_path": path, "Main": attributes(ctx, path),
-                             "Channel": attributes(ctx, chan) if chan else {},
-                             "File": attributes(ctx, "/")}
+    fresh: dict[str, Any] = {
+        "dataset_path": path,
+        "Main": attributes(ctx, path),
+        "Channel": attributes(ctx, chan) if chan else {},
+        "File": attributes(ctx, "/"),
+    }
     lay = layout(ctx, path)
     if lay.reason:
         for name, side in (("Positions", lay.positions), ("Spectroscopic", lay.spectroscopic)):
             if side is not None:
-                fresh[name] = {"labels": list(side.labels), "units": list(side.units),
-                               "values": side.values}
+                fresh[name] = {
+                    "labels": list(side.labels),
+                    "units": list(side.units),
+                    "values": side.values,
+                }
     merge_into(out, fresh)  # what this file says wins over what an earlier file said
     return out
 
@@ -422,8 +447,11 @@ def dataset_name(title: Any) -> str:
     return f"{text}_Main" if text in REFS else text  # the ancillary datasets sit beside it
 
 
-transform("usid.dataset_name", lambda v: v, dataset_name,
-          "Write: a signal title as the name of a USID main dataset ('/' -> '_', '' -> "
-          "'Raw_Data').")
+transform(
+    "usid.dataset_name",
+    lambda v: v,
+    dataset_name,
+    "Write: a signal title as the name of a USID main dataset ('/' -> '_', '' -> 'Raw_Data').",
+)
 
 from mapper.conventions.usid import write as _usid_write  # noqa: E402,F401  (registers the writers)

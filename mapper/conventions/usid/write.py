@@ -42,8 +42,10 @@ class Split:
     @property
     def shape(self) -> tuple[int, int]:
         """The 2-D shape of the main dataset."""
-        return (math.prod(d.size for d in self.positions),
-                math.prod(d.size for d in self.spectroscopic))
+        return (
+            math.prod(d.size for d in self.positions),
+            math.prod(d.size for d in self.spectroscopic),
+        )
 
 
 def split(ctx: WriteContext) -> Split | None:
@@ -58,8 +60,10 @@ def _split(ctx: WriteContext) -> Split | None:
     shape = tuple(np.shape(sig["data"]))  # a dask array's own shape: nothing computed
     axes = sig.get("axes") or []
     if len(axes) != len(shape):
-        ctx.problem(f"{len(axes)} axes for {len(shape)}-D data: USID needs one axis per "
-                    "dimension to label it")
+        ctx.problem(
+            f"{len(axes)} axes for {len(shape)}-D data: USID needs one axis per "
+            "dimension to label it"
+        )
         return None
     dims: list[tuple[Dim, bool]] = []
     seen: dict[str, int] = {}
@@ -71,25 +75,29 @@ def _split(ctx: WriteContext) -> Split | None:
         if not isinstance(name, str) or not name.strip() or name == "<undefined>":
             name = f"{'Pos' if nav else 'Spec'}_Dim_{i}"
         if name in seen:
-            ctx.problem(f"axes[{i}] and axes[{seen[name]}] are both named {name!r}; USID "
-                        "labels must be unique")
+            ctx.problem(
+                f"axes[{i}] and axes[{seen[name]}] are both named {name!r}; USID "
+                "labels must be unique"
+            )
         seen[name] = i
         units = ax.get("units")
         units = units if isinstance(units, str) and units != "<undefined>" else ""
         if "axis" in ax:
             values = np.asarray(ax["axis"], dtype=float).reshape(-1)
             if values.shape[0] != size:
-                ctx.problem(f"axes[{i}] ({name}): {values.shape[0]} values for a dimension "
-                            f"of {size}")
+                ctx.problem(
+                    f"axes[{i}] ({name}): {values.shape[0]} values for a dimension of {size}"
+                )
         else:
             values = float(ax.get("offset", 0.0)) + float(ax.get("scale", 1.0)) * np.arange(size)
         dims.append((Dim(name, units, int(size), values), nav))
     if len(ctx.plan.problems) > problems:
         return None
-    order = tuple([i for i, (_, nav) in enumerate(dims) if nav]
-                  + [i for i, (_, nav) in enumerate(dims) if not nav])
-    return Split(tuple(d for d, nav in dims if nav), tuple(d for d, nav in dims if not nav),
-                 order)
+    order = tuple(
+        [i for i, (_, nav) in enumerate(dims) if nav]
+        + [i for i, (_, nav) in enumerate(dims) if not nav]
+    )
+    return Split(tuple(d for d, nav in dims if nav), tuple(d for d, nav in dims if not nav), order)
 
 
 @writer("usid.data")
@@ -134,21 +142,43 @@ def write_quantity(ctx: WriteContext, at: str, value: Any, **_: Any) -> None:
 
 
 @writer("usid.metadata")
-def write_metadata(ctx: WriteContext, at: str, value: Any, group: str = "Measurement_*",
-                   sep: str = "-", original: str = "Original", **_: Any) -> None:
+def write_metadata(
+    ctx: WriteContext,
+    at: str,
+    value: Any,
+    group: str = "Measurement_*",
+    sep: str = "-",
+    original: str = "Original",
+    **_: Any,
+) -> None:
     """The metadata as attributes of the Measurement group, names flattened with ``sep``."""
     _write_tree(ctx, at, value, group, sep, "", "metadata", reserved=original)
 
 
 @writer("usid.original")
-def write_original(ctx: WriteContext, at: str, value: Any, group: str = "Measurement_*",
-                   sep: str = "-", original: str = "Original", **_: Any) -> None:
+def write_original(
+    ctx: WriteContext,
+    at: str,
+    value: Any,
+    group: str = "Measurement_*",
+    sep: str = "-",
+    original: str = "Original",
+    **_: Any,
+) -> None:
     """The original metadata as ``Original-*`` attributes of the Measurement group."""
     _write_tree(ctx, at, value, group, sep, original, "original_metadata")
 
 
-def _write_tree(ctx: WriteContext, at: str, value: Any, group: str, sep: str, prefix: str,
-                label: str, reserved: str = "") -> None:
+def _write_tree(
+    ctx: WriteContext,
+    at: str,
+    value: Any,
+    group: str,
+    sep: str,
+    prefix: str,
+    label: str,
+    reserved: str = "",
+) -> None:
     meas = ancestor(at, group)
     if meas is None:
         ctx.problem(f"{label}: no group matching {group!r} above {at}")
@@ -160,19 +190,24 @@ def _write_tree(ctx: WriteContext, at: str, value: Any, group: str, sep: str, pr
         value = dict(value) if hasattr(value, "items") else {"value": value}
     clashes: list[str] = []
     if reserved:  # a top-level key named like the original_metadata prefix
-        clashes.extend(f"{label}.{k}" for k in value if isinstance(k, str)
-                       and k.split(sep)[0] == reserved)
+        clashes.extend(
+            f"{label}.{k}" for k in value if isinstance(k, str) and k.split(sep)[0] == reserved
+        )
     for name, item in flatten(ctx, value, sep, prefix, label, clashes).items():
         ctx.attr(meas, name, item)
     if clashes:
-        warnings.warn(f"{label}: key(s) {', '.join(clashes[:5])} hold {sep!r}, the separator of "
-                      f"flattened USID attribute names, or are named {reserved!r}; they come "
-                      "back split at the separator (or in original_metadata)",
-                      MapperWarning, stacklevel=2)
+        warnings.warn(
+            f"{label}: key(s) {', '.join(clashes[:5])} hold {sep!r}, the separator of "
+            f"flattened USID attribute names, or are named {reserved!r}; they come "
+            "back split at the separator (or in original_metadata)",
+            MapperWarning,
+            stacklevel=2,
+        )
 
 
-def flatten(ctx: WriteContext, tree: dict[str, Any], sep: str, prefix: str, label: str,
-            clashes: list[str]) -> dict[str, Any]:
+def flatten(
+    ctx: WriteContext, tree: dict[str, Any], sep: str, prefix: str, label: str, clashes: list[str]
+) -> dict[str, Any]:
     """``{"a": {"b": 1}}`` -> ``{"a-b": 1}``, each value made an HDF5 attribute value."""
     out: dict[str, Any] = {}
     for key, value in tree.items():
@@ -224,8 +259,9 @@ def encode(value: Any) -> Any:
     if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
         return value.isoformat()
     if isinstance(value, (list, tuple)) and _mixed(value):
-        return _Bad(f"a {type(value).__name__} mixing text and numbers cannot be stored as an "
-                    "attribute")
+        return _Bad(
+            f"a {type(value).__name__} mixing text and numbers cannot be stored as an attribute"
+        )
     if isinstance(value, (list, tuple, np.ndarray)):
         try:
             arr = np.asarray(value)
@@ -237,8 +273,10 @@ def encode(value: Any) -> Any:
             return arr.astype(h5py.string_dtype())
         if arr.dtype.kind in "biufcS":
             return arr
-        return _Bad(f"a {type(value).__name__} of {arr.dtype} values (mixed or nested) cannot "
-                    "be stored as an attribute")
+        return _Bad(
+            f"a {type(value).__name__} of {arr.dtype} values (mixed or nested) cannot "
+            "be stored as an attribute"
+        )
     return _Bad(f"a value of type {type(value).__name__} cannot be stored as a USID attribute")
 
 
