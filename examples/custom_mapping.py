@@ -40,6 +40,8 @@ name: acme_rc
 title: ACME rocking-curve camera
 description: |
   One signal per file: the frame stack, theta as the navigation axis.
+# NeXus unit categories (NX_ANGLE) and NX types in findings
+convention: nexus
 
 # auto-detection: load(path) picks this mapping when both tests hold
 match:

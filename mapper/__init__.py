@@ -45,14 +45,14 @@ __all__ = [
 
 _LAZY = {
     "MappedFile": "mapper.api",
-    "check_file": "mapper.language.schema",
-    "convert": "mapper.engine.convert",
+    "check_file": "mapper.api",
+    "convert": "mapper.api",
     "detect": "mapper.api",
     "load": "mapper.api",
     "mappings": "mapper.api",
     "open": "mapper.api",
     "validate": "mapper.api",
-    "save": "mapper.engine.write",
+    "save": "mapper.api",
     "Finding": "mapper.engine.report",
     "Report": "mapper.engine.report",
 }

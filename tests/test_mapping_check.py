@@ -66,6 +66,7 @@ def test_full_featured_mapping_is_clean(tmp_path):
         """
         mapping: "1"
         name: full
+        convention: nexus
         options:
           key: {type: string_list}
           flag: {type: boolean, default: false}
@@ -86,7 +87,7 @@ def test_full_featured_mapping_is_clean(tmp_path):
             ".": {tree: "{entry}/meta", args: {key_filter: {option: key}}}
           original_metadata: {tree: "{entry}"}
         layout:
-          "{entry}/data": {nx_class: NXdata, checks: [nxdata], attrs: {signal: x}}
+          "{entry}/data": {class: NXdata, checks: [nxdata], attrs: {signal: x}}
           "{entry}/data/x": {link_to: "{det}/data"}
           "{entry}/definition": {value: X, dtype: string}
           "{entry}/@default": {dtype: string, required: recommended, severity: warning}
@@ -105,22 +106,23 @@ def test_layout_meaning_problems(tmp_path):
         """
         mapping: "1"
         name: lay
+        convention: nexus
         symbols: [n]
         signal:
           data: {path: /d}
         layout:
-          "/g": {nx_class: NXdata, dtype: integer}
-          "/h": {link_to: "{nowhere}/x", nx_class: NXdata}
+          "/g": {class: NXdata, dtype: integer}
+          "/h": {link_to: "{nowhere}/x", class: NXdata}
           "/g/@a": {attrs: {x: 1}}
           "/k": {checks: [nxdat], shape: [m], rank: 2, units_category: NX_LENGHT}
           "/r": {range: {min: 3, max: 1}, units_like: "bananas per fortnight"}
     """,
     )
     text = "\n".join(probs)
-    assert "nx_class marks a group, which cannot have dtype" in text
+    assert "class marks a group, which cannot have dtype" in text
     assert "unknown anchor or variable {nowhere}" in text
-    assert "link_to and nx_class exclude each other" in text
-    assert "an attribute entry cannot have nx_class, link_to or attrs" in text
+    assert "link_to and class exclude each other" in text
+    assert "an attribute entry cannot have class, link_to or attrs" in text
     assert "unknown check 'nxdat' (did you mean 'nxdata'?)" in text
     assert "undeclared symbol 'm'" in text
     assert "rank 2 contradicts shape ['m']" in text
@@ -511,7 +513,7 @@ def test_undeclared_symbol_in_shape(tmp_path):
     ("expr", "why"),
     [
         ("a//b", "empty segment ('//')"),
-        ("x:notaclass", "'notaclass' is not an NX class name (NXsomething)"),
+        ("x:notaclass", "'notaclass' is not a nexus class name (NXsomething)"),
         ("a/@b/c", "'@' may only start the last segment (in '@b')"),
         ("a/b@c", "'@' may only start the last segment (in 'b@c')"),
         ("a:NXb:NXc", "segment 'a:NXb:NXc' has more than one ':'"),
@@ -525,6 +527,7 @@ def test_bad_path_expressions(tmp_path, expr, why):
         name: t
         signal:
           data: {{path: "{expr}"}}
+        convention: nexus
     """,
     )
     assert probs == [f"{p}:4:16: /signal/data/path: bad path expression {expr!r}: {why}"]
@@ -1155,3 +1158,43 @@ def test_missing_mapping_path_via_check(tmp_path):
 def test_missing_mapping_path_is_missing_file_error(tmp_path):
     with pytest.raises(MissingFileError):
         _schema.load_mapping(tmp_path / "nope.yaml")
+
+
+def test_classes_need_a_convention(tmp_path):
+    _, probs = problems(
+        tmp_path,
+        """
+        mapping: "1"
+        name: t
+        anchors:
+          entry: {path: "/NXentry"}
+          other: {path: "/e:NXentry"}
+        signal:
+          data: {path: "{entry}/d", units_category: NX_LENGTH}
+        layout:
+          "/g": {class: NXdata}
+    """,
+    )
+    text = "\n".join(probs)
+    assert "'NXentry' in '/NXentry' looks like a nexus class" in text
+    assert "add 'convention: nexus'" in text
+    assert "':NXentry' types a segment by its group class" in text
+    assert "units_category 'NX_LENGTH' needs a convention with unit categories" in text
+    assert "class 'NXdata' needs a convention whose groups have classes" in text
+
+
+def test_unknown_convention(tmp_path):
+    p, probs = problems(
+        tmp_path,
+        """
+        mapping: "1"
+        name: t
+        convention: nexsu
+        signal:
+          data: {path: /d}
+    """,
+    )
+    assert probs == [
+        f"{p}:3:13: /convention: unknown convention 'nexsu' (did you mean 'nexus'?); "
+        "known: generic, nexus"
+    ]

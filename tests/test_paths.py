@@ -11,12 +11,13 @@ import numpy as np
 import pytest
 
 import mapper
+from mapper.conventions.nexus import NEXUS
 from mapper.errors import MapperWarning, ResolveError
 from mapper.hdf5.io import allowed_dirs
+from mapper.hdf5.resolve import Resolver
 from mapper.language.paths import (
     ParsedPath,
     PathSyntaxError,
-    Resolver,
     Segment,
     parse_path,
     template_names,
@@ -54,7 +55,7 @@ from mapper.language.paths import (
     ],
 )
 def test_parse_path(expr, expected):
-    assert parse_path(expr) == expected
+    assert parse_path(expr, NEXUS) == expected
 
 
 @pytest.mark.parametrize(
@@ -62,7 +63,7 @@ def test_parse_path(expr, expected):
     [
         ("", "empty path"),
         ("a//b", "empty segment ('//')"),
-        ("x:notaclass", "'notaclass' is not an NX class name (NXsomething)"),
+        ("x:notaclass", "'notaclass' is not a nexus class name (NXsomething)"),
         ("a:NXb:NXc", "more than one ':'"),
         ("a/@b/c", "'@' may only start the last segment"),
         ("a/b@c", "'@' may only start the last segment"),
@@ -73,9 +74,18 @@ def test_parse_path(expr, expected):
 )
 def test_parse_path_errors(expr, why):
     with pytest.raises(PathSyntaxError) as ei:
-        parse_path(expr)
+        parse_path(expr, NEXUS)
     assert why in str(ei.value)
     assert isinstance(ei.value, ValueError)
+    assert isinstance(ei.value, mapper.MapperError)
+
+
+def test_without_a_convention_segments_are_names_and_classes_are_refused():
+    assert parse_path("/NXentry/data") == ParsedPath(
+        True, None, (Segment("NXentry"), Segment("data")), None
+    )
+    with pytest.raises(PathSyntaxError, match="names no convention with group classes"):
+        parse_path("/entry:NXentry")
 
 
 def test_segment_is_literal():
@@ -126,7 +136,7 @@ def tree():
 
 def _resolver(f, allowed=(), sink=None):
     msgs = [] if sink is None else sink
-    return Resolver(f, tuple(allowed), msgs.append), msgs
+    return Resolver(f, tuple(allowed), msgs.append, NEXUS), msgs
 
 
 def _paths(r, expr, env=None):
@@ -310,7 +320,7 @@ def test_soft_link_chain_cycle_is_skipped_with_warning():
         seen.append(msg)
         warnings.warn(msg, MapperWarning, stacklevel=2)
 
-    r = Resolver(f, (), warn)
+    r = Resolver(f, (), warn, NEXUS)
     with pytest.warns(MapperWarning, match="soft-link cycle; skipped"):
         assert _paths(r, "/x") == []
     assert seen == ["chain.h5:/x: soft-link cycle; skipped"]

@@ -21,20 +21,6 @@ from mapper._version import __version__
 from mapper.engine.report import Report, exit_code, junit_xml, summary
 from mapper.errors import MapperError
 
-#: File name endings taken from a directory argument (files named explicitly are always taken).
-HDF5_SUFFIXES = (
-    ".nxs",
-    ".nx",
-    ".nx5",
-    ".nexus",
-    ".h5",
-    ".hdf5",
-    ".hdf",
-    ".he5",
-    ".cxi",
-    ".hspy",
-    ".emd",
-)
 #: Version of the JSON report layout (docs/validation.md describes it).
 REPORT_FORMAT = "1"
 
@@ -112,11 +98,31 @@ def _jobs(text: str) -> int:
     return value
 
 
-def expand(paths: list[str]) -> list[str]:
+def scan_suffixes(search_path: list[str] | None = None) -> tuple[str, ...]:
+    """File name endings taken from a directory: plain HDF5's and every mapping's ``suffixes``."""
+    from mapper.hdf5.io import HDF5_SUFFIXES
+    from mapper.language.schema import available, load_mapping
+
+    found = set(HDF5_SUFFIXES)
+    for name in available(search_path):
+        try:
+            m = load_mapping(name, search_path)
+        except MapperError:
+            continue  # a broken mapping is reported when it is used
+        found.update(m.suffixes)
+        found.update(m.write.suffixes if m.write else ())
+    return tuple(sorted(found))
+
+
+def expand(paths: list[str], suffixes: tuple[str, ...] | None = None) -> list[str]:
     """Files named by ``paths``: files as given, directories walked, globs expanded, in order.
 
-    A path that names nothing is kept, so that its report says so.
+    A path that names nothing is kept, so that its report says so. Files in a
+    directory are taken when their name ends with one of ``suffixes``
+    (default: :func:`scan_suffixes`).
     """
+    if suffixes is None:
+        suffixes = scan_suffixes()
     out: list[str] = []
     for p in paths:
         if os.path.isdir(p):
@@ -135,7 +141,7 @@ def expand(paths: list[str]) -> list[str]:
                 out.extend(
                     os.path.join(root, f)
                     for f in sorted(files)
-                    if f.lower().endswith(HDF5_SUFFIXES) and not f.startswith(".")
+                    if f.lower().endswith(suffixes) and not f.startswith(".")
                 )
         elif not os.path.exists(p) and glob.has_magic(p):
             hits = sorted(h for h in glob.glob(p, recursive=True) if os.path.isfile(h))
@@ -184,10 +190,12 @@ def _run(
     # warm up once here: forked workers inherit the imports, the unit registry and the
     # loaded mappings instead of paying for them each (about 0.4 s per worker)
     from mapper import api  # noqa: F401
-    from mapper.conventions.nexus.units import parse
     from mapper.engine import validate as _validate  # noqa: F401
+    from mapper.engine.units import parse
+    from mapper.registry import REGISTRY
 
     parse("m")
+    REGISTRY.conventions()  # loads every convention and plug-in
     from concurrent.futures.process import BrokenProcessPool
 
     chunk = max(1, min(32, len(jobs) // (workers * 8)))
@@ -236,7 +244,7 @@ def run(args: argparse.Namespace, out: Any) -> int:
     names = list(args.paths)
     if args.from_file:
         names.extend(_read_names(args.from_file, "\0" if args.null else "\n"))
-    files = expand(names)
+    files = expand(names, scan_suffixes(args.mapping_path or None))
     if not files:
         raise MapperError("no files to validate")
     if args.schema:  # a broken or unknown mapping is one error, not one per file

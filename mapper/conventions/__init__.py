@@ -1,41 +1,15 @@
-"""The closed registry of named built-ins and transforms that mappings may call.
+"""Knowledge of file formats, which the engine never imports: one package per convention.
 
-A built-in is an algorithm that a convention defines and that YAML cannot
-express by itself (NXdata axis resolution, "uniform values -> offset/scale").
-Each has a stable dotted name, a kind (``paths`` for anchors, ``value`` for
-value sources) and tests of its own. Nothing outside this registry can be
-called from a mapping: there is no ``eval``.
+``nexus/`` (the NeXus convention, NXdata, unit categories, checks),
+``hspy/`` (HyperSpy's HSpy files and value codec), ``usid/`` (USID main
+datasets), ``generic/`` (transforms and built-ins every format may use).
+Importing this package registers all of them in :data:`mapper.registry.REGISTRY`;
+the registry does so on first use, the same way it loads the modules that
+installed packages declare in the ``mapper.plugins`` entry-point group.
 """
 
 from __future__ import annotations
 
-from mapper.engine.registry import (
-    REGISTRY,
-    TRANSFORMS,
-    ArrayRef,
-    Builtin,
-    Context,
-    Transform,
-    WriteContext,
-    register,
-    writer,
-)
+from mapper.conventions import generic, hspy, nexus, usid
 
-# importing the modules fills the registry
-from mapper.conventions.generic import common  # noqa: F401  isort: skip
-from mapper.conventions.hspy import builtins as _hspy  # noqa: F401  isort: skip
-from mapper.conventions.nexus import checks, nxdata, nxdata_write, units  # noqa: F401  isort: skip
-from mapper.conventions.usid import check as _usid_check, read as _usid_read  # noqa: F401  isort: skip
-from mapper.engine import tree  # noqa: F401  isort: skip
-
-__all__ = [
-    "REGISTRY",
-    "TRANSFORMS",
-    "ArrayRef",
-    "Builtin",
-    "Context",
-    "Transform",
-    "WriteContext",
-    "register",
-    "writer",
-]
+__all__ = ["generic", "hspy", "nexus", "usid"]

@@ -91,7 +91,7 @@ def index_axis(
 
 
 def navigate_flags(rank: int, interpretation: str | None) -> list[bool]:
-    """Which axes navigate, from NeXus ``@interpretation`` (documented rule).
+    """Which axes navigate, from a signal's interpretation (documented rule).
 
     ``scalar`` -> every axis navigates; ``spectrum`` -> the last axis is the
     signal; ``image`` -> the last two; ``rgb-image``/``rgba-image`` -> the last

@@ -17,23 +17,24 @@ from typing import Any
 import numpy as np
 
 from mapper.language.model import Constraints
+from mapper.registry import GENERIC, Convention
 
 #: Value-based checks (enum, range, datetime, ...) read at most this many elements.
 MAX_VALUE_ELEMENTS = 1 << 20
 
-#: Family -> (accepted numpy kinds, the NeXus type it stands for).
-FAMILIES: dict[str, tuple[str, str]] = {
-    "integer": ("iu", "NX_INT"),
-    "unsigned": ("u", "NX_UINT"),
-    "posint": ("u", "NX_POSINT"),
-    "float": ("f", "NX_FLOAT"),
-    "number": ("iufc", "NX_NUMBER"),
-    "complex": ("c", "NX_COMPLEX"),
-    "bool": ("b", "NX_BOOLEAN"),
-    "string": ("SUT", "NX_CHAR"),
-    "datetime": ("SUT", "NX_DATE_TIME"),
-    "binary": ("", "NX_BINARY"),
-    "any": ("", ""),
+#: Family -> the numpy kinds it accepts (a convention names the family: ``Convention.type_names``).
+FAMILIES: dict[str, str] = {
+    "integer": "iu",
+    "unsigned": "u",
+    "posint": "u",
+    "float": "f",
+    "number": "iufc",
+    "complex": "c",
+    "bool": "b",
+    "string": "SUT",
+    "datetime": "SUT",
+    "binary": "",
+    "any": "",
 }
 
 Emit = Callable[..., None]
@@ -83,13 +84,15 @@ def check(
     emit: Emit,
     value: Any = None,
     has_value: bool = False,
+    convention: Convention = GENERIC,
 ) -> None:
     """Run every constraint of ``cons`` (and ``value``, when given) on ``item``.
 
     ``symbols`` maps a symbol to ``(length, path it was taken from)``; the first
-    object that uses a symbol defines it, later ones must agree.
+    object that uses a symbol defines it, later ones must agree. ``convention``
+    names the types in findings and owns the unit categories.
     """
-    if not _dtype_ok(item, cons, emit):
+    if not _dtype_ok(item, cons, emit, convention):
         return
     _shape_ok(item, cons, symbols, emit)
     if item.shape is None:  # an empty dataspace: no shape and no value to check
@@ -97,8 +100,34 @@ def check(
             emit("empty", "has an empty dataspace (no value)", expected="a value", found=None)
         return
     if cons.units_category or cons.units_like:
-        _units(item, cons, emit)
-    needs_values = (
+        _units(item, cons, emit, convention)
+    if not _needs_values(item, cons, has_value):
+        return
+    values = _read_values(item, cons, emit)
+    if values is None:
+        return
+    _type_values(item, values, cons, emit, convention)
+    if has_value and not (len(values) == 1 and _same(values[0], value)):
+        emit("value", f"is {_show(values)}, expected {value!r}", expected=value, found=_few(values))
+    if cons.enum is not None:
+        bad = _unique([v for v in values if not any(_same(v, e) for e in cons.enum)])
+        if bad:
+            emit(
+                "enum",
+                f"{_few(bad)} {'is' if len(bad) == 1 else 'are'} not one of {list(cons.enum)}",
+                expected=list(cons.enum),
+                found=_few(bad),
+            )
+    if cons.range_min is not None or cons.range_max is not None:
+        _range(values, cons, emit)
+    if cons.monotonic:
+        _monotonic(values, cons.monotonic, emit)
+    _text_values(values, cons, emit)
+
+
+def _needs_values(item: Item, cons: Constraints, has_value: bool) -> bool:
+    """Whether a check needs the value itself, not only dtype, shape and units."""
+    return bool(
         has_value
         or cons.enum is not None
         or cons.range_min is not None
@@ -108,11 +137,13 @@ def check(
         or cons.unique
         or cons.dtype in ("datetime", "bool", "posint")
         # text is read for its encoding when the rule is about the value's type
-        # (a rule on the shape alone, as of a USID main dataset, never reads)
+        # (a rule on the shape alone, as of a big table of numbers, never reads)
         or (item.kind in "ST" and cons.dtype is not None)
     )
-    if not needs_values:
-        return
+
+
+def _read_values(item: Item, cons: Constraints, emit: Emit) -> list[Any] | None:
+    """The item's values as a flat list, or None (too many, unreadable, not UTF-8)."""
     if item.size > MAX_VALUE_ELEMENTS:
         emit(
             "not_checked",
@@ -120,15 +151,19 @@ def check(
             f"monotonic (limit {MAX_VALUE_ELEMENTS})",
             severity="info",
         )
-        return
+        return None
     try:
         raw = item.read()
     except Exception as exc:  # h5py raises several types for unreadable data
         emit("read", f"cannot read the value ({type(exc).__name__}: {exc})")
-        return
-    values = _values(item, raw, emit, array_ok=bool(cons.shape) or bool(cons.rank))
-    if values is None:
-        return
+        return None
+    return _values(item, raw, emit, array_ok=bool(cons.shape) or bool(cons.rank))
+
+
+def _type_values(
+    item: Item, values: list[Any], cons: Constraints, emit: Emit, convention: Convention
+) -> None:
+    """The value rules of the dtype families: datetimes, integer booleans, positive integers."""
     if cons.dtype == "datetime":
         _datetimes(values, emit)
     if cons.dtype == "bool" and item.kind in "iu":
@@ -145,31 +180,14 @@ def check(
         if bad:
             emit(
                 "range",
-                f"NX_POSINT values must be positive, found {_few(bad)}",
+                f"{convention.type_name('posint')} values must be positive, found {_few(bad)}",
                 expected="> 0",
                 found=_few(bad),
             )
-    if has_value:
-        if not (len(values) == 1 and _same(values[0], value)):
-            emit(
-                "value",
-                f"is {_show(values)}, expected {value!r}",
-                expected=value,
-                found=_few(values),
-            )
-    if cons.enum is not None:
-        bad = _unique([v for v in values if not any(_same(v, e) for e in cons.enum)])
-        if bad:
-            emit(
-                "enum",
-                f"{_few(bad)} {'is' if len(bad) == 1 else 'are'} not one of {list(cons.enum)}",
-                expected=list(cons.enum),
-                found=_few(bad),
-            )
-    if cons.range_min is not None or cons.range_max is not None:
-        _range(values, cons, emit)
-    if cons.monotonic:
-        _monotonic(values, cons.monotonic, emit)
+
+
+def _text_values(values: list[Any], cons: Constraints, emit: Emit) -> None:
+    """``nonempty`` and ``unique``."""
     if cons.nonempty:
         blank = [i for i, v in enumerate(values) if isinstance(v, str) and not v.strip()]
         if blank:
@@ -187,25 +205,25 @@ def check(
             )
 
 
-def _dtype_ok(item: Item, cons: Constraints, emit: Emit) -> bool:
+def _dtype_ok(item: Item, cons: Constraints, emit: Emit, convention: Convention) -> bool:
     """False when the family is so wrong that value checks make no sense."""
     family = cons.dtype
     if family is None or family == "any":
         return True
-    kinds, nxtype = FAMILIES[family]
+    kinds, type_name = FAMILIES[family], convention.type_name(family)
     if family == "binary":
         return True
     k = item.kind
     if k in kinds:
         return True
-    want = f"{family} ({nxtype})"
+    want = f"{family} ({type_name})" if type_name != family else family
     if family in ("float", "number") and k in "iu":
         if family == "float":
             emit(
                 "dtype",
                 f"is {item.dtype}, an integer type where {want} is expected",
                 severity="warning",
-                expected=nxtype,
+                expected=type_name,
                 found=item.dtype,
             )
         return True
@@ -214,7 +232,7 @@ def _dtype_ok(item: Item, cons: Constraints, emit: Emit) -> bool:
             "dtype",
             f"is {item.dtype}, a signed type where {want} is expected",
             severity="warning",
-            expected=nxtype,
+            expected=type_name,
             found=item.dtype,
         )
         return True
@@ -225,14 +243,14 @@ def _dtype_ok(item: Item, cons: Constraints, emit: Emit) -> bool:
         emit(
             "dtype",
             f"is a string{f' ({text!r})' if text is not None else ''} where {want} is expected",
-            expected=nxtype,
+            expected=type_name,
             found="string",
         )
         return False
     emit(
         "dtype",
         f"is {_kind_name(item)} where {want} is expected",
-        expected=nxtype,
+        expected=type_name,
         found=item.dtype,
     )
     return False
@@ -328,12 +346,15 @@ def _dims(want: tuple[Any, ...] | None) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _units_verdict(units: str, category: str | None, like: str | None) -> tuple[str, str] | None:
+def _units_verdict(
+    units: str, category: str | None, like: str | None, convention: Convention
+) -> tuple[str, str] | None:
     """None when fine, else ``(severity, message)``; cached: pint is slow and units repeat."""
-    from mapper.conventions.nexus.units import CATEGORIES, convertible, in_category, parse
+    from mapper.engine.units import convertible, parse
 
+    categories = convention.unit_categories
     text = units.strip()
-    if text in CATEGORIES:
+    if text in categories:
         if text == category:
             return ("warning", f"is the category name {text!r}, not a unit (a template file?)")
         return ("error", f"is the category name {text!r}, not a unit of {category or like}")
@@ -341,9 +362,9 @@ def _units_verdict(units: str, category: str | None, like: str | None) -> tuple[
         parse(text)
     except ValueError as exc:
         return ("error", str(exc))
-    if category and not in_category(text, category):
-        example = CATEGORIES.get(category)
-        what = category.removeprefix("NX_").lower().replace("_", " ")
+    if category and convention.in_category and not convention.in_category(text, category):
+        example = categories.get(category)
+        what = _category_words(category)
         hint = f", e.g. {example}" if example else ""
         return ("error", f"{text!r} is not a unit of {what} ({category}{hint})")
     if like and not convertible(text, like):
@@ -351,15 +372,21 @@ def _units_verdict(units: str, category: str | None, like: str | None) -> tuple[
     return None
 
 
+def _category_words(category: str) -> str:
+    """``NX_MASS_DENSITY`` -> ``mass density``: the words after a prefix of capitals."""
+    head, _, rest = category.partition("_")
+    return (rest if head.isupper() and rest else category).lower().replace("_", " ")
+
+
 #: ``Item.units`` of an object whose @units exists but cannot be read as text.
 UNREADABLE = "\0unreadable"
 
 
-def _units(item: Item, cons: Constraints, emit: Emit) -> None:
+def _units(item: Item, cons: Constraints, emit: Emit, convention: Convention) -> None:
     want = cons.units_category or cons.units_like
     if item.units == UNREADABLE:
         return  # reported where it was read
-    unitless = cons.units_category in ("NX_UNITLESS", "NX_DIMENSIONLESS")
+    unitless = cons.units_category in convention.unitless
     if item.units is None or (not item.units.strip() and not unitless):
         if (cons.units_category is None and cons.units_like is None) or unitless:
             return
@@ -372,7 +399,7 @@ def _units(item: Item, cons: Constraints, emit: Emit) -> None:
             found=item.units,
         )
         return
-    verdict = _units_verdict(item.units, cons.units_category, cons.units_like)
+    verdict = _units_verdict(item.units, cons.units_category, cons.units_like, convention)
     if verdict is not None:
         severity, message = verdict
         emit("units", f"@units {message}", severity=severity, expected=want, found=item.units)
@@ -426,7 +453,7 @@ def _datetimes(values: list[Any], emit: Emit) -> None:
         if parsed.tzinfo is None and len(text) > 10:  # a time without a UTC offset
             emit(
                 "datetime",
-                f"{text!r} has no time zone (recommended by NeXus)",
+                f"{text!r} has no time zone (UTC offset recommended)",
                 severity="info",
                 expected="a UTC offset",
                 found=text,

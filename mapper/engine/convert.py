@@ -2,7 +2,7 @@
 
 The data streams from the source to the new file chunk by chunk (dask), so a
 file larger than memory converts. What the target format cannot hold is
-listed on the docs page of each format (``docs/hspy.md``).
+listed on the docs page of each format.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ PathLike = str | os.PathLike[str]
 def convert(
     source: PathLike,
     target: PathLike,
-    to: str = "hspy",
+    to: str | None = None,
     *,
     schema: str | PathLike | None = None,
     overwrite: bool = False,
@@ -34,12 +34,12 @@ def convert(
     Parameters
     ----------
     source
-        The file to read (any format a mapping reads: NeXus, HSpy, USID, ...).
+        The file to read (any format a mapping reads).
     target
         The file to write; it must not exist unless ``overwrite``.
     to
-        The mapping that writes ``target``: ``"hspy"``, ``"nxdata"``, ``"usid"``
-        (or any mapping that can write).
+        The mapping that writes ``target`` (any mapping that can write); default:
+        the one that :func:`mapper.save` picks for the target's suffix.
     schema
         The mapping that reads ``source``; default: detected.
     overwrite
@@ -62,10 +62,11 @@ def convert(
         ``target`` is ``source``, or a value cannot be written in the target
         format (nothing is written).
     """
-    from mapper.api import MappedFile
-    from mapper.engine.write import save
+    from mapper.engine.session import MappedFile
+    from mapper.engine.write import save, writer_for
 
     src, dst = Path(source), Path(target)
+    to = to or writer_for(dst, search_path)  # an unknown suffix fails before reading
     if dst.exists() and src.exists() and os.path.samefile(src, dst):
         raise WriteError(f"{dst}: is the file being converted; write to another file")
     with MappedFile(src, allow_dirs=allow_dirs, search_path=search_path) as f:

@@ -1,8 +1,8 @@
 """Mapping x file -> signal dicts. Lenient: a file that is a little off warns and falls back.
 
 The engine has no format-specific branches: what a format means comes from
-its mapping and the named built-ins (the path grammar's class segments and
-``ancestor:`` read ``NX_class``, as the mapping language defines). It resolves the mapping's anchors
+its mapping, the convention the mapping names (which attribute types a group,
+for class segments and ``ancestor:``) and the named built-ins. It resolves the mapping's anchors
 in order (an anchor with ``select: each`` gives one signal per match),
 evaluates value sources, expands axes, and turns :class:`ArrayRef` bulk
 arrays into numpy arrays (eager) or dask arrays (lazy, via :mod:`mapper.hdf5.lazy`).
@@ -23,13 +23,14 @@ from typing import Any
 import h5py
 import numpy as np
 
-from mapper.conventions import REGISTRY, TRANSFORMS, ArrayRef, Context
 from mapper.engine.axes import AxisValuesError, axis_from_values, index_axis, navigate_flags
+from mapper.engine.context import ArrayRef, Context
 from mapper.engine.tree import TREE_STYLES, DeferredTree, merge_into, read_tree
 from mapper.errors import MapperError, NoMatchError, ResolveError
 from mapper.hdf5.io import as_str, decode
+from mapper.hdf5.resolve import Resolver, Target
 from mapper.language.model import Anchor, AxisSpec, ForEach, Mapping, Predicate, Source
-from mapper.language.paths import Resolver, Target
+from mapper.registry import REGISTRY
 
 #: Datasets read through a value source above this size stay bulk arrays (lazy when lazy=True).
 SMALL_BYTES = 1 << 20
@@ -57,6 +58,8 @@ class Engine:
     defer_trees: bool = False
 
     def __post_init__(self) -> None:
+        self.convention = REGISTRY.convention(self.mapping.convention)
+        self.resolver = self.resolver.with_convention(self.convention)
         self.ctx = Context(self.resolver, self.filename, self.options, self.warn, lazy=self.lazy)
 
     # ------------------------------------------------------------------ anchors
@@ -64,7 +67,7 @@ class Engine:
         """One environment per signal: anchor name -> path (or list of paths, or None)."""
         envs: list[dict[str, Any]] = [{}]
         for anchor in self.mapping.anchors:
-            nxt: list[dict[str, Any]] = []
+            following: list[dict[str, Any]] = []
             for env in envs:
                 matches = self.anchor_matches(anchor, env)
                 if not matches:
@@ -73,20 +76,20 @@ class Engine:
                         continue
                     if anchor.required:
                         raise NoMatchError(self._absent(anchor, env))
-                    nxt.append({**env, anchor.name: None})
+                    following.append({**env, anchor.name: None})
                     continue
                 if anchor.select == "each":
-                    nxt.extend({**env, anchor.name: m} for m in matches)
+                    following.extend({**env, anchor.name: m} for m in matches)
                 elif anchor.select == "all":
-                    nxt.append({**env, anchor.name: matches})
+                    following.append({**env, anchor.name: matches})
                 elif anchor.select == "one" and len(matches) > 1:
                     raise NoMatchError(
                         f"{self.filename}: {anchor.name!r} must match one object but matches "
                         f"{len(matches)}: {', '.join(matches[:5])} (mapping {anchor.loc})"
                     )
                 else:
-                    nxt.append({**env, anchor.name: matches[0]})
-            envs = nxt
+                    following.append({**env, anchor.name: matches[0]})
+            envs = following
         return envs
 
     def _absent(self, anchor: Anchor, env: dict[str, Any]) -> str:
@@ -116,7 +119,7 @@ class Engine:
         """The paths an anchor matches in ``env`` (``use_where=False``: before its ``where``)."""
         if anchor.builtin:
             args = {k: self._arg(v, env) for k, v in anchor.args}
-            paths = list(REGISTRY[anchor.builtin].func(self.ctx, **args))
+            paths = list(REGISTRY.builtin(anchor.builtin).func(self.ctx, **args))
         else:
             paths = [str(t) for t in self.resolver.resolve(anchor.path or "", env)]
         if anchor.ancestor:
@@ -146,7 +149,7 @@ class Engine:
         p = path
         while p and p != "/":
             obj = self.resolver.get(p)
-            if obj is not None and self.resolver.nx_class(obj) == cls:
+            if obj is not None and self.resolver.group_class(obj) == cls:
                 return p
             p = posixpath.dirname(p)
         return None
@@ -199,7 +202,7 @@ class Engine:
             value = self._raw(src, env, bulk)
         if value is not MISSING and value is not None and src.transform:
             try:
-                value = TRANSFORMS[src.transform].decode(value)
+                value = REGISTRY.transform(src.transform).decode(value)
             except (TypeError, ValueError, MapperError) as exc:
                 self.warn(
                     f"{self.filename}: transform {src.transform!r} failed on {value!r} "
@@ -251,7 +254,7 @@ class Engine:
                     return MISSING
                 at = targets[0]
             args = {k: self._arg(v, env) for k, v in src.args}
-            func = REGISTRY[src.builtin or ""].func
+            func = REGISTRY.builtin(src.builtin or "").func
             return func(self.ctx, at, **args) if src.at is not None else func(self.ctx, **args)
         targets = self.targets(src.path or "", env)
         if not targets:
@@ -454,7 +457,7 @@ class Engine:
     def _bool(self, value: Any, spec: AxisSpec, what: str) -> bool:
         """Strict booleans: a stored "false" is False, "maybe" is an error."""
         try:
-            return bool(TRANSFORMS["bool"].decode(value))
+            return bool(REGISTRY.transform("bool").decode(value))
         except (ValueError, TypeError, MapperError) as exc:
             raise ResolveError(
                 f"{self.filename}: axis {what}: {exc} (mapping {spec.loc})"
@@ -556,10 +559,10 @@ def _set_dotted(tree: dict[str, Any], key: str, value: Any) -> None:
     parts = [] if key == "." else key.split(".")
     node = tree
     for part in parts[:-1]:
-        nxt = node.get(part)
-        if not isinstance(nxt, dict):
-            nxt = node[part] = {}
-        node = nxt
+        following = node.get(part)
+        if not isinstance(following, dict):
+            following = node[part] = {}
+        node = following
     if not parts:
         merge_into(tree, value if isinstance(value, dict) else {})
         return

@@ -1,13 +1,12 @@
-"""Reading a whole HDF5 subtree into nested dicts (``original_metadata``, HyperSpy metadata).
+"""Reading a whole HDF5 subtree into nested dicts (``original_metadata``, metadata trees).
 
 Two styles:
 
-``value_attrs`` (the RosettaSciIO NeXus convention)
+``value_attrs`` (RosettaSciIO's layout of ``original_metadata``)
     a group is a dict of its children plus ``attrs``; a dataset is
     ``{"value": ..., "attrs": {...}}``.
 ``plain``
-    a group is a dict, a dataset is its value; attributes are dropped
-    (HyperSpy metadata written by ``hyperspy_nexus_v3``).
+    a group is a dict, a dataset is its value; attributes are dropped.
 
 Bulk arrays are never copied: a dataset with more than ``max_array_size``
 elements is replaced by ``{"shape", "dtype", "hdf5_path"}`` so that it can be
@@ -22,7 +21,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from mapper.engine.registry import Context
+from mapper.engine.context import Context
 from mapper.errors import ResolveError
 from mapper.hdf5.io import as_str
 from mapper.language.paths import child_path

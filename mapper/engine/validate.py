@@ -3,7 +3,7 @@
 The rules come from the mapping only: the constraints on the signal's path
 sources (``signal.data``, the axes, ``metadata``) and the ``layout`` entries,
 checked in the order the mapping states them, once per match of the
-``select: each`` anchor (one NXentry, say). Validation reads attributes and
+``select: each`` anchor (one entry group, say). Validation reads attributes and
 small arrays, never bulk data, and turns every oddity into a finding.
 """
 
@@ -17,17 +17,20 @@ from typing import Any
 import h5py
 import numpy as np
 
-from mapper.conventions.nexus.checks import CHECKS
 from mapper.engine.constraints import UNREADABLE, Item, check
 from mapper.engine.read import Engine
 from mapper.engine.report import SEVERITIES, Finding, Report, short_loc
 from mapper.errors import MapperError
 from mapper.hdf5.io import allowed_dirs, as_str, open_h5
+from mapper.hdf5.resolve import Resolver, Target
 from mapper.language.model import Anchor, Constraints, LayoutEntry, Mapping, Predicate, Source
-from mapper.language.paths import Resolver, Target, template_names
+from mapper.language.paths import expand, template_names
+from mapper.registry import REGISTRY
 
 PathLike = str | os.PathLike[str]
 _SURROGATE = re.compile("[\udc80-\udcff]")
+#: A path whose last segment is ``name:Class`` (a typed group the mapping names).
+_TYPED_LAST = re.compile(r"^(.*/[^/:*?\[\]{}]+):([A-Za-z]\w*)$")
 #: The resolver's short reasons for an absent object, said in full.
 _REASONS = {
     "outside": "an external link outside the allowed directories",
@@ -52,7 +55,7 @@ class _Rule:
     severity: str
     rule: str | None
     judge_absence: bool = True
-    nx_class: str | None = None
+    cls: str | None = None
     link_to: str | None = None
     target_attr: bool = False
     value: Any = None
@@ -125,7 +128,7 @@ def _layout_rule(e: LayoutEntry) -> _Rule:
         e.required,
         e.severity,
         e.rule,
-        nx_class=e.nx_class,
+        cls=e.cls,
         link_to=e.link_to,
         target_attr=e.target_attr,
         value=e.value,
@@ -159,6 +162,8 @@ class Validator:
             self.mapping.option_defaults(),
             warn=self._engine_warn,
         )
+        self.resolver = self.engine.resolver  # under the mapping's convention
+        self.convention = self.engine.convention
 
     # ------------------------------------------------------------------ findings
     def add(
@@ -216,10 +221,10 @@ class Validator:
         """One environment per ``each`` match; absent anchors become findings and None."""
         envs: list[dict[str, Any]] = [{}]
         for anchor in self.mapping.anchors:
-            nxt: list[dict[str, Any]] = []
+            following: list[dict[str, Any]] = []
             for env in envs:
                 if any(env.get(n, "") is None for n in _names(anchor)):
-                    nxt.append({**env, anchor.name: None})  # its parent is absent: reported
+                    following.append({**env, anchor.name: None})  # its parent is absent: reported
                     continue
                 matches = self._matches(anchor, env)
                 if not matches:
@@ -234,11 +239,11 @@ class Validator:
                             f"nothing found for {anchor.name!r}: {what[:1].lower() + what[1:]}",
                             anchor.loc,
                         )
-                    nxt.append({**env, anchor.name: None})
+                    following.append({**env, anchor.name: None})
                 elif anchor.select == "each":
-                    nxt.extend({**env, anchor.name: p} for p in matches)
+                    following.extend({**env, anchor.name: p} for p in matches)
                 elif anchor.select == "all":
-                    nxt.append({**env, anchor.name: matches})
+                    following.append({**env, anchor.name: matches})
                 else:
                     if anchor.select == "one" and len(matches) > 1:
                         self.add(
@@ -251,8 +256,8 @@ class Validator:
                             expected=1,
                             found=len(matches),
                         )
-                    nxt.append({**env, anchor.name: matches[0]})
-            envs = nxt
+                    following.append({**env, anchor.name: matches[0]})
+            envs = following
         return envs
 
     def _matches(self, anchor: Anchor, env: dict[str, Any]) -> list[str]:
@@ -261,7 +266,7 @@ class Validator:
             if found or anchor.where is None:
                 return found
             # validating against a named mapping: check what is there even when the
-            # mapping's selection (definition = NXtomo, say) fails; the rules say why
+            # mapping's selection (a definition value, say) fails; the rules say why
             candidates = self.engine.anchor_matches(anchor, env, use_where=False)
         except MapperError as exc:
             self.add("error", "read", "/", str(exc).removeprefix(f"{self.filename}: "), anchor.loc)
@@ -292,7 +297,7 @@ class Validator:
                     self.add(
                         "error",
                         "read",
-                        _expand(rule.alternatives[0].path, env),
+                        expand(rule.alternatives[0].path, env),
                         f"cannot be checked: {exc}",
                         rule.loc,
                     )
@@ -307,7 +312,7 @@ class Validator:
                 return  # under an absent anchor: its absence is the finding
             if alt.when is not None and not self.engine.predicate(alt.when, env):
                 continue
-            if self._below_missing(_expand(alt.path, env)):
+            if self._below_missing(expand(alt.path, env)):
                 return  # inside a missing group: that group's absence is the finding
             targets = self.engine.targets(alt.path, env)
             if targets:
@@ -342,43 +347,16 @@ class Validator:
                 emit,
                 rule.value,
                 rule.has_value,
+                self.convention,
             )
             return
-        if rule.nx_class is not None:
-            found = self.resolver.nx_class(obj) if isinstance(obj, h5py.Group) else None
-            if not isinstance(obj, h5py.Group):
-                emit(
-                    "nx_class",
-                    f"is a dataset where a group of class {rule.nx_class} is expected",
-                    expected=rule.nx_class,
-                    found="dataset",
-                )
-                self._missing.append(target.path)  # no group: its members are not checked
-                return
-            elif found != rule.nx_class:
-                emit(
-                    "nx_class",
-                    f"{_class_text(found)} where {rule.nx_class} is expected",
-                    expected=rule.nx_class,
-                    found=found,
-                )
+        if rule.cls is not None and not self._class_ok(rule.cls, obj, target.path, emit):
+            return
         if rule.link_to is not None:
             self._link(obj, rule, env, emit)
         fieldish = alt.constraints != Constraints() or rule.has_value
         if isinstance(obj, h5py.Dataset):
-            problems = [] if obj.id in self._vds_seen else self.resolver.virtual_problems(obj)
-            self._vds_seen.add(obj.id)  # once per object, not once per link to it
-            for source, reason in problems:
-                text = _REASONS.get(reason, reason)
-                emit(
-                    "link",
-                    f"virtual dataset source {source} is {text}: that part of the "
-                    "data would read as the fill value"
-                    if reason != "outside"
-                    else f"virtual dataset source {source} is {text}",
-                    expected="readable source",
-                    found=source,
-                )
+            self._virtual_sources(obj, emit)
             if fieldish:
                 check(
                     self._dataset_item(obj, where, emit),
@@ -387,17 +365,60 @@ class Validator:
                     emit,
                     rule.value,
                     rule.has_value,
+                    self.convention,
                 )
         elif fieldish:
             emit("dtype", "is a group where a field is expected", expected="field", found="group")
         for name in rule.checks:
-            CHECKS[name].func(
+            REGISTRY.check(name).check(  # type: ignore[misc]
                 self.engine.ctx,
                 target.path,
                 lambda r, p, m, severity="error", expected=None, found=None: emit(
                     r, m, severity, expected, found, where=p
                 ),
             )
+
+    def _virtual_sources(self, obj: h5py.Dataset, emit: Any) -> None:
+        """Report the unusable sources of a virtual dataset, once per object."""
+        problems = [] if obj.id in self._vds_seen else self.resolver.virtual_problems(obj)
+        self._vds_seen.add(obj.id)  # once per object, not once per link to it
+        for source, reason in problems:
+            text = _REASONS.get(reason, reason)
+            emit(
+                "link",
+                f"virtual dataset source {source} is {text}: that part of the "
+                "data would read as the fill value"
+                if reason != "outside"
+                else f"virtual dataset source {source} is {text}",
+                expected="readable source",
+                found=source,
+            )
+
+    def _class_ok(self, cls: str, obj: Any, path: str, emit: Any) -> bool:
+        """Check the class of the object a layout entry types; False when it is no group."""
+        rule = self.convention.class_rule
+        if not isinstance(obj, h5py.Group):
+            emit(
+                rule,
+                f"is a dataset where a group of class {cls} is expected",
+                expected=cls,
+                found="dataset",
+            )
+            self._missing.append(path)  # no group: its members are not checked
+            return False
+        found = self.resolver.group_class(obj)
+        if found != cls:
+            emit(
+                rule,
+                f"{self._class_text(found)} where {cls} is expected",
+                expected=cls,
+                found=found,
+            )
+        return True
+
+    def _class_text(self, found: str | None) -> str:
+        attr = self.convention.class_attr or "class"
+        return f"has no (readable) {attr}" if found is None else f"has {attr} {found!r}"
 
     def _dataset_item(self, obj: h5py.Dataset, where: str, emit: Any) -> Item:
         kind = obj.dtype.kind
@@ -406,7 +427,7 @@ class Validator:
         units = None
         raw = self.resolver.attr(obj, "units")
         if isinstance(raw, np.ndarray) and raw.size > 1:
-            raw = None  # one unit per column (USID's ancillary datasets): not a field's units
+            raw = None  # one unit per column (a table's columns): not a field's units
         if raw is not None:
             try:
                 units = as_str(raw, f"{where}/@units")
@@ -431,7 +452,7 @@ class Validator:
     def _link(self, obj: Any, rule: _Rule, env: dict[str, Any], emit: Any) -> None:
         if any(env.get(n, "") is None for n in template_names(rule.link_to or "")):
             return  # the target's group is absent: that is the finding
-        to = _expand(rule.link_to or "", env)
+        to = expand(rule.link_to or "", env)
         targets = self.engine.targets(rule.link_to or "", env)
         other = self.resolver.get(targets[0].path) if targets else None
         if other is None:
@@ -482,17 +503,17 @@ class Validator:
     ) -> None:
         if required is False:
             return
-        path = _expand(expr, env)
+        path = expand(expr, env)
         self._missing.append(path)
-        m = re.match(r"^(.*/[^/:*?\[\]{}]+):(NX\w+)$", path)
-        if m:  # name:NXclass: does the name exist with another class?
+        m = _TYPED_LAST.match(path) if self.convention.class_attr else None
+        if m:  # name:Class: does the name exist with another class?
             obj = self.resolver.get(m.group(1))
             if obj is not None:
-                found = self.resolver.nx_class(obj) if isinstance(obj, h5py.Group) else "dataset"
-                text = "is a dataset" if found == "dataset" else _class_text(found)
+                found = self.resolver.group_class(obj) if isinstance(obj, h5py.Group) else "dataset"
+                text = "is a dataset" if found == "dataset" else self._class_text(found)
                 self.add(
                     _cap("error", severity),
-                    rule_id or "nx_class",
+                    rule_id or self.convention.class_rule,
                     m.group(1),
                     f"{text} where a group of class {m.group(2)} is expected",
                     loc,
@@ -525,23 +546,12 @@ class Validator:
             )
 
 
-def _class_text(found: str | None) -> str:
-    return "has no (readable) NX_class" if found is None else f"has NX_class {found!r}"
-
-
 def _names(anchor: Anchor) -> list[str]:
     names = template_names(anchor.path or "")
     for _, v in anchor.args:
         if isinstance(v, str):
             names.extend(template_names(v))
     return names
-
-
-def _expand(expr: str, env: dict[str, Any]) -> str:
-    for name, value in env.items():
-        if isinstance(value, str):
-            expr = expr.replace("{" + name + "}", value)
-    return expr
 
 
 def _attr_item(obj: Any, name: str, where: str) -> Item:
@@ -574,7 +584,7 @@ def validate_file(
     search_path: list[PathLike] | None = None,
 ) -> Report:
     """Validate one file; see :func:`mapper.validate`."""
-    from mapper.api import choose_mapping
+    from mapper.engine.session import choose_mapping
 
     filename = str(path)
     collected: list[str] = []

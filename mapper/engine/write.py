@@ -1,12 +1,12 @@
 """Signal dicts -> a new HDF5 file, laid out by a mapping: the read rules, inverted.
 
-Where a value goes comes from the mapping's path sources (``signal.data``,
-each axis's ``values`` / ``scale`` / ``units``, ``metadata``); the ``layout``
-adds NX_class on groups, constant values, attributes and links; ``write``
-adds the ``@default`` chain and root attributes. Sources that are built-ins,
-trees or constants are read-only and skipped. Every value is checked against
-its rule's constraints *before* anything is written; the file is written to a
-temporary name in the target directory and renamed into place.
+Where a value goes comes from the mapping's path sources (``signal.data``, each axis's
+``values`` / ``scale`` / ``units``, ``metadata``); the ``layout`` adds the groups'
+classes (under the mapping's convention), constant values, attributes and links;
+``write`` adds the ``@default`` chain and root attributes. Sources that are built-ins,
+trees or constants are read-only and skipped. Every value is checked against its rule's
+constraints *before* anything is written; the file is written to a temporary name in the
+target directory and renamed into place.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from mapper.conventions import REGISTRY, TRANSFORMS, WriteContext
 from mapper.engine.constraints import check, item_from_array
+from mapper.engine.context import WriteContext
 from mapper.engine.report import short_loc
-from mapper.errors import MissingFileError, WriteError
+from mapper.errors import MapperError, MissingFileError, WriteError
 from mapper.hdf5.write import (
     WriteOptions,
     apply_plan,
@@ -34,7 +34,15 @@ from mapper.hdf5.write import (
 )
 from mapper.language import schema as _schema
 from mapper.language.model import Anchor, AxisSpec, Constraints, Mapping, Source
-from mapper.language.paths import PathSyntaxError, child_path, parse_path, template_names
+from mapper.language.paths import (
+    PathSyntaxError,
+    Segment,
+    child_path,
+    expand,
+    parse_path,
+    template_names,
+)
+from mapper.registry import GENERIC, REGISTRY, Convention
 
 PathLike = str | os.PathLike[str]
 _GLOB = re.compile(r"[*?\[]")
@@ -44,7 +52,8 @@ _GLOB = re.compile(r"[*?\[]")
 class _Plan:
     """Everything one file will hold, decided before the file is opened."""
 
-    classes: dict[str, str] = field(default_factory=dict)  # group path -> NX_class
+    convention: Convention = GENERIC  # the mapping's: group classes and names
+    classes: dict[str, str] = field(default_factory=dict)  # group path -> its class
     groups: list[str] = field(default_factory=list)  # groups to create (in order)
     datasets: dict[str, Any] = field(default_factory=dict)  # path -> value
     attrs: dict[tuple[str, str], Any] = field(default_factory=dict)  # (path, name) -> value
@@ -97,16 +106,17 @@ def save(
     signal
         A signal dict (``data``, ``axes``, ``metadata``, ...) or a list of them;
         with a list, the mapping's ``select: each`` group is written once per
-        signal (``entry0000``, ``entry0001``, ...; HSpy: one experiment each).
+        signal (``entry0000``, ``entry0001``, ...).
     schema
         A mapping name or YAML file whose rules say where every value goes;
-        default: ``"hspy"`` for a ``.hspy`` file, else ``"nxtomo"``.
+        default: the mapping whose ``write.suffixes`` lists the file's suffix
+        (see ``mapper schemas``).
     overwrite
         Replace an existing file. Without it an existing file is an error and
         is left untouched.
     compression
         Filter for the signal's data (``"gzip"``, ``"lzf"``, ``None``); default:
-        the mapping's ``write.compression`` (gzip for HSpy). Shuffle is added
+        the mapping's ``write.compression``. Shuffle is added
         only together with a compression filter.
     chunks
         Chunk shape of the signal's data; default: the dask array's chunks, or
@@ -138,9 +148,7 @@ def save(
         its place in the signal, and nothing is written.
     """
     target = Path(path)
-    if schema is None:
-        schema = "hspy" if target.suffix.lower() == ".hspy" else "nxtomo"
-    m = _schema.load_mapping(schema, search_path)
+    m = _schema.load_mapping(schema or writer_for(target, search_path), search_path)
     if compression is MAPPING_DEFAULT:
         compression = m.write.compression if m.write else None
     opts = WriteOptions(
@@ -163,7 +171,7 @@ def save(
         raise MissingFileError(
             f"{target}: no such file (write_dataset=False updates an existing file)"
         )
-    plan = _Plan()
+    plan = _Plan(convention=REGISTRY.convention(m.convention))
     for i, sig in enumerate(signals):
         before = len(plan.problems)
         _plan_signal(m, sig, i, len(signals), plan, opts)
@@ -180,6 +188,28 @@ def save(
     else:
         update_in_place(target, lambda h5: apply_plan(h5, plan, root, opts))
     return target
+
+
+def writer_for(target: Path, search_path: list[PathLike] | None = None) -> str:
+    """The mapping that writes ``target`` by default: its ``write.suffixes`` has the suffix.
+
+    On a tie the highest ``priority`` wins, then the name.
+    """
+    suffix = target.suffix.lower()
+    found: list[Mapping] = []
+    for name in _schema.available(search_path):
+        try:
+            m = _schema.load_mapping(name, search_path)
+        except MapperError:
+            continue  # a broken mapping is reported when it is named
+        if m.write is not None and suffix in m.write.suffixes:
+            found.append(m)
+    if not found:
+        raise WriteError(
+            f"{target}: no mapping writes {suffix or 'files without a suffix'} by default; "
+            "pass schema=NAME (mapper schemas lists them)"
+        )
+    return min(found, key=lambda m: (-m.priority, m.name)).name
 
 
 # ---------------------------------------------------------------------------- planning
@@ -332,7 +362,7 @@ def _call_writer(
         if dest is None:
             return
         at = dest
-    func = REGISTRY[src.builtin or ""].write
+    func = REGISTRY.builtin(src.builtin or "").write
     assert func is not None
     func(ctx, at, value, **dict(src.args))
 
@@ -356,9 +386,7 @@ def _anchor_paths(
         glob_name = None
         if a.write_name_from:
             # names are unique within their group: two signals may share a name in two groups
-            scope = expr
-            for n in template_names(expr):
-                scope = scope.replace("{" + n + "}", str(env.get(n)))
+            scope = expand(expr, {n: str(env.get(n)) for n in template_names(expr)})
             glob_name = _write_name(a, sig, plan, scope)
         dest = _concrete(expr, env, names, plan, f"anchor {a.name}", glob_name)
         if (
@@ -380,7 +408,7 @@ def _write_name(a: Anchor, sig: dict[str, Any], plan: _Plan, scope: str) -> str:
     """The name an anchor's glob segment gets from the signal, unique within ``scope``."""
     value = _dotted(sig, a.write_name_from or "")
     if a.write_name_transform:
-        encode = TRANSFORMS[a.write_name_transform].encode
+        encode = REGISTRY.transform(a.write_name_transform).encode
         assert encode is not None
         value = encode(value)
     name = str(value) if value is not None else a.name
@@ -399,39 +427,56 @@ def _concrete(
     label: str,
     glob_name: str | None = None,
 ) -> str | None:
-    """The one path ``expr`` names when writing; records the classes of its segments."""
-    for name in template_names(expr):
-        value = env.get(name)
-        if not isinstance(value, str):
-            return None
-        expr = expr.replace("{" + name + "}", value)
+    """The one path ``expr`` names when writing; records the classes of its segments.
+
+    The expression is parsed with its templates in place, then the values go
+    into the parsed segments, so a name holding ``:`` or ``*`` stays a name.
+    """
+    if any(not isinstance(env.get(n), str) for n in template_names(expr)):
+        return None
     try:
-        parsed = parse_path(expr)
+        parsed = parse_path(expr, plan.convention)
     except PathSyntaxError as exc:  # pragma: no cover - the mapping was checked
         plan.problems.append(f"{label}: {exc}")
         return None
-    path = "/"
+    path = env[parsed.anchor] if parsed.anchor else "/"
     for seg in parsed.segments:
-        if seg.special:
+        name = _segment_name(seg, expr, env, names, plan, label, glob_name)
+        if name is None:
+            return None
+        path = child_path(path, name)
+        if seg.cls:
+            plan.classes.setdefault(path, seg.cls)
+    return path + (f"/@{parsed.attr}" if parsed.attr else "")
+
+
+def _segment_name(
+    seg: Segment,
+    expr: str,
+    env: dict[str, Any],
+    names: dict[str, str],
+    plan: _Plan,
+    label: str,
+    glob_name: str | None,
+) -> str | None:
+    """The name one segment gets when writing, or None (a problem is recorded)."""
+    if seg.special:
+        plan.problems.append(
+            f"{label}: {expr!r} has {seg.special!r}, which names no single place to write"
+        )
+        return None
+    name = seg.name
+    if name is not None and _GLOB.search(name) and seg.cls is None and glob_name:
+        return glob_name
+    if name is None or _GLOB.search(name):
+        if seg.cls is None:
             plan.problems.append(
-                f"{label}: {expr!r} has {seg.special!r}, which names no single place to write"
+                f"{label}: {expr!r}: the glob {name!r} names no single "
+                "place to write (give write.names or a literal name)"
             )
             return None
-        name = seg.name
-        if name is not None and _GLOB.search(name) and seg.nx_class is None and glob_name:
-            name = glob_name
-        elif name is None or _GLOB.search(name):
-            if seg.nx_class is None:
-                plan.problems.append(
-                    f"{label}: {expr!r}: the glob {name!r} names no single "
-                    "place to write (give write.names or a literal name)"
-                )
-                return None
-            name = names.get(seg.nx_class, seg.nx_class[2:].lower())
-        path = child_path(path, name)
-        if seg.nx_class:
-            plan.classes.setdefault(path, seg.nx_class)
-    return path + (f"/@{parsed.attr}" if parsed.attr else "")
+        return names.get(seg.cls, plan.convention.name_for(seg.cls))
+    return expand(name, env)
 
 
 def _writable(src: Source) -> Source | None:
@@ -441,7 +486,7 @@ def _writable(src: Source) -> Source | None:
     """
     if src.kind == "path" and not src.deref:
         return src
-    if src.kind == "builtin" and REGISTRY[src.builtin or ""].write is not None:
+    if src.kind == "builtin" and REGISTRY.builtin(src.builtin or "").write is not None:
         return src
     if src.kind == "first":
         for alt in src.alternatives:
@@ -461,7 +506,7 @@ def _required_here(path_src: Source, src: Source, anchors: tuple[Anchor, ...]) -
 def _encode(src: Source, value: Any, plan: _Plan, label: str) -> Any:
     if not src.transform:
         return value
-    tr = TRANSFORMS[src.transform]
+    tr = REGISTRY.transform(src.transform)
     if tr.encode is None:
         return None  # read-only rule
     try:
@@ -535,7 +580,7 @@ def _precheck(
             plan.problems.append(f"{label} ({dest}): {message}")
 
     item = item_from_array(label, value, units)
-    check(item, cons, symbols, emit)
+    check(item, cons, symbols, emit, convention=plan.convention)
 
 
 def _plan_layout(m: Mapping, env: dict[str, Any], names: dict[str, str], plan: _Plan) -> None:
@@ -547,8 +592,8 @@ def _plan_layout(m: Mapping, env: dict[str, Any], names: dict[str, str], plan: _
             for k, v in e.attrs:
                 plan.attrs[("/", k)] = v
             continue
-        if e.nx_class:
-            plan.classes[dest] = e.nx_class
+        if e.cls:
+            plan.classes[dest] = e.cls
             if e.required is True and dest not in plan.groups:
                 plan.groups.append(dest)
         if e.link_to:
@@ -563,7 +608,7 @@ def _plan_layout(m: Mapping, env: dict[str, Any], names: dict[str, str], plan: _
                 plan.datasets.setdefault(dest, e.value)
         for k, v in e.attrs:
             plan.attrs[(dest, k)] = v
-            if e.nx_class and dest not in plan.groups:
+            if e.cls and dest not in plan.groups:
                 plan.groups.append(dest)
 
 

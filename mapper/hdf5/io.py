@@ -20,6 +20,8 @@ from mapper.errors import FileFormatError, MissingFileError, ResolveError
 
 #: The first bytes of every HDF5 file (at offset 0 when there is no user block).
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+#: File name endings of HDF5 files whatever they hold (formats add theirs in their mappings).
+HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf", ".he5", ".cxi", ".emd")
 #: Environment variable: extra directories external links may point into (os.pathsep separated).
 ENV_ALLOWED = "MAPPER_ALLOWED_DIRS"
 
@@ -140,7 +142,7 @@ def _at(where: str) -> str:
 def str_list(value: Any, where: str = "") -> list[str]:
     """Decode a string or string array attribute into a list of ``str``.
 
-    A single string holding ``a:b`` or ``a,b`` (old NeXus style) is split.
+    A single string holding ``a:b`` or ``a,b`` (an old convention) is split.
     """
     if isinstance(value, np.ndarray) and value.ndim > 0:
         return [as_str(v, where) for v in value.reshape(-1)]
@@ -163,12 +165,12 @@ def attr(obj: h5py.HLObject, name: str) -> Any:
         raise ResolveError(f"{obj.name}/@{name}: cannot read attribute ({exc})") from None
 
 
-def nx_class(obj: h5py.HLObject) -> str | None:
-    """The NX_class of a group or dataset, or None; invalid values are None."""
+def class_attr(obj: h5py.HLObject, name: str) -> str | None:
+    """The text of attribute ``name`` (a group's class), or None; invalid values are None."""
     try:
-        if not h5py.h5a.exists(obj.id, b"NX_class"):
+        if not h5py.h5a.exists(obj.id, name.encode("utf-8")):
             return None
-        value = obj.attrs["NX_class"]
+        value = obj.attrs[name]
     except (OSError, TypeError, UnicodeDecodeError, RuntimeError, KeyError):
         return None
     if value is None:

@@ -144,8 +144,9 @@ def apply_plan(h5: Any, plan: Any, root_attrs: dict[str, Any], opts: WriteOption
         elif not isinstance(g, h5py.Group):
             raise WriteError(f"{path}: the mapping writes both a dataset and a group here")
         cls = plan.classes.get(path)
-        if cls and "NX_class" not in g.attrs:
-            g.attrs["NX_class"] = cls
+        attr = plan.convention.class_attr  # the mapping's convention types groups (or not)
+        if cls and attr and attr not in g.attrs:
+            g.attrs[attr] = cls
         made[path] = g
         return g
 

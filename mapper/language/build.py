@@ -193,6 +193,7 @@ def build(
             names=tuple((w.get("names") or {}).items()),
             compression=w.get("compression"),
             chunk_bytes=w.get("chunk_bytes", 1_000_000),
+            suffixes=tuple(w.get("suffixes") or ()),
         )
         if w
         else None
@@ -201,7 +202,7 @@ def build(
         LayoutEntry(
             path=key,
             loc=loc(("layout", key)),
-            nx_class=e.get("nx_class"),
+            cls=e.get("class"),
             required=e.get("required", True),
             value=e.get("value"),
             has_value="value" in e,
@@ -224,6 +225,8 @@ def build(
         description=data.get("description", ""),
         priority=data.get("priority", 0),
         parents=parents,
+        convention=data.get("convention"),
+        suffixes=tuple(data.get("suffixes") or ()),
         match=pred(("match",), data.get("match")),
         options=tuple(
             OptionSpec(k, v["type"], v.get("default"), v.get("doc", ""))

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mapper.errors import did_you_mean
+from mapper.errors import MappingError, did_you_mean
 from mapper.language.model import SOURCE_KINDS
 from mapper.language.paths import PathSyntaxError, parse_path, template_names
+from mapper.registry import REGISTRY, Convention
 
 Pointer = tuple[Any, ...]
 
@@ -37,6 +38,14 @@ class _Checker:
             k: v.get("type") for k, v in (data.get("options") or {}).items() if isinstance(v, dict)
         }
         self.symbols = set(data.get("symbols") or ())
+        self.convention = self._convention(data.get("convention"))
+
+    def _convention(self, name: Any) -> Convention | None:
+        try:
+            return REGISTRY.convention(name if isinstance(name, str) else None)
+        except MappingError as exc:
+            self.add(("convention",), str(exc))
+            return None
 
     def loc(self, ptr: Pointer) -> str:
         p = tuple(ptr)
@@ -51,10 +60,20 @@ class _Checker:
         if expr is None:
             return
         try:
-            parse_path(expr)
+            parsed = parse_path(expr, self.convention)
         except PathSyntaxError as exc:
             self.add(ptr, f"bad path expression {expr!r}: {exc}")
             return
+        if self.convention is not None and self.convention.class_attr is None:
+            for seg in parsed.segments:
+                for conv in REGISTRY.conventions().values():
+                    if seg.name and seg.cls is None and conv.is_class(seg.name):
+                        self.add(
+                            ptr,
+                            f"{seg.name!r} in {expr!r} looks like a {conv.name} class, but the "
+                            f"mapping names no convention: add 'convention: {conv.name}' "
+                            "(or it is a plain group name)",
+                        )
         for name in template_names(expr):
             if name not in names:
                 hint = did_you_mean(name, names, fmt="{{{}}}")
@@ -79,8 +98,6 @@ class _Checker:
             self.add((*ptr, "option"), f"undeclared option {pred['option']!r}")
 
     def source(self, ptr: Pointer, src: dict[str, Any], names: set[str]) -> None:
-        from mapper.conventions import REGISTRY, TRANSFORMS
-
         kinds = [k for k in SOURCE_KINDS if k in src]
         if len(kinds) != 1:
             found = ", ".join(kinds) or "none"
@@ -97,13 +114,14 @@ class _Checker:
                 self.source((*ptr, "first", i), alt, names)
         if kind == "builtin":
             name = src["builtin"]
-            if name not in REGISTRY:
-                hint = did_you_mean(name, REGISTRY)
+            found = REGISTRY.find("builtin", name)
+            if found is None:
+                hint = did_you_mean(name, REGISTRY.names("builtin"))
                 self.add((*ptr, "builtin"), f"unknown builtin {name!r}{hint}")
-            elif REGISTRY[name].kind != "value":
+            elif found.kind != "value":
                 self.add((*ptr, "builtin"), f"builtin {name!r} gives paths, use it in an anchor")
             else:
-                self.call(ptr, REGISTRY[name].func, src, takes_at=True)
+                self.call(ptr, found.func, src, takes_at=True)
         if kind == "tree":
             from mapper.engine.tree import TREE_STYLES, read_tree
 
@@ -134,8 +152,9 @@ class _Checker:
                 self.add((*ptr, "args", k), f"undeclared option {v['option']!r}")
         if src.get("deref") and kind != "path":
             self.add((*ptr, "deref"), "deref applies to path sources only")
-        if "transform" in src and src["transform"] not in TRANSFORMS:
-            hint = did_you_mean(src["transform"], TRANSFORMS)
+        transforms = REGISTRY.names("transform")
+        if "transform" in src and src["transform"] not in transforms:
+            hint = did_you_mean(src["transform"], transforms)
             self.add((*ptr, "transform"), f"unknown transform {src['transform']!r}{hint}")
         if "when" in src:
             self.predicate((*ptr, "when"), src["when"], names)
@@ -151,15 +170,9 @@ class _Checker:
         if shape is not None and "rank" in d and d["rank"] != len(shape):
             self.add((*ptr, "rank"), f"rank {d['rank']} contradicts shape {shape}")
         if "units_category" in d:
-            from mapper.conventions.nexus.units import CATEGORIES
-
-            if d["units_category"] not in CATEGORIES:
-                hint = did_you_mean(d["units_category"], CATEGORIES)
-                self.add(
-                    (*ptr, "units_category"), f"unknown unit category {d['units_category']!r}{hint}"
-                )
+            self.units_category((*ptr, "units_category"), d["units_category"])
         if "units_like" in d:
-            from mapper.conventions.nexus.units import parse
+            from mapper.engine.units import parse
 
             try:
                 parse(d["units_like"])
@@ -169,10 +182,25 @@ class _Checker:
         if "min" in rng and "max" in rng and rng["min"] > rng["max"]:
             self.add((*ptr, "range"), f"min {rng['min']} is above max {rng['max']}")
 
+    def units_category(self, ptr: Pointer, category: str) -> None:
+        """A unit category must be one of the mapping's convention."""
+        if self.convention is None:
+            return  # the unknown convention is the problem
+        categories = self.convention.unit_categories
+        if not categories:
+            self.add(
+                ptr,
+                f"units_category {category!r} needs a convention with unit categories "
+                f"(mapping convention: {self.convention.name}; with categories: "
+                f"{_having(lambda c: bool(c.unit_categories))}); or use units_like",
+            )
+        elif category not in categories:
+            hint = did_you_mean(category, categories)
+            self.add(ptr, f"unknown unit category {category!r}{hint}")
+
     def layout(self, key: str, entry: dict[str, Any], names: set[str]) -> None:
         """A layout entry: its path, link target, named checks and constraints."""
-        from mapper.conventions.nexus.checks import CHECKS
-
+        checks = REGISTRY.names("check")
         ptr = ("layout", key)
         self.path(ptr, key, names)
         self.path((*ptr, "link_to"), entry.get("link_to"), names)
@@ -189,26 +217,31 @@ class _Checker:
             "unique",
             "value",
         }
-        if "nx_class" in entry and field_keys & set(entry):
+        if "class" in entry and field_keys & set(entry):
             self.add(
                 ptr,
-                f"nx_class marks a group, which cannot have "
+                f"class marks a group, which cannot have "
                 f"{', '.join(sorted(field_keys & set(entry)))}",
             )
-        if "link_to" in entry and "nx_class" in entry:
+        if "link_to" in entry and "class" in entry:
+            self.add(ptr, "link_to and class exclude each other (a link's class is its target's)")
+        if "class" in entry and self.convention is not None and not self.convention.class_attr:
             self.add(
-                ptr, "link_to and nx_class exclude each other (a link's class is its target's)"
+                (*ptr, "class"),
+                f"class {entry['class']!r} needs a convention whose groups have classes "
+                f"(mapping convention: {self.convention.name}; with classes: "
+                f"{_having(lambda c: c.class_attr is not None)})",
             )
         if entry.get("target_attr") and "link_to" not in entry:
             self.add((*ptr, "target_attr"), "target_attr applies to link_to entries only")
-        if "@" in key and ("nx_class" in entry or "link_to" in entry or "attrs" in entry):
-            self.add(ptr, "an attribute entry cannot have nx_class, link_to or attrs")
+        if "@" in key and ("class" in entry or "link_to" in entry or "attrs" in entry):
+            self.add(ptr, "an attribute entry cannot have class, link_to or attrs")
         for i, name in enumerate(entry.get("checks") or ()):
-            if name not in CHECKS:
+            if name not in checks:
                 self.add(
                     (*ptr, "checks", i),
                     f"unknown check {name!r}"
-                    f"{did_you_mean(name, CHECKS)}; known: {', '.join(sorted(CHECKS))}",
+                    f"{did_you_mean(name, checks)}; known: {', '.join(sorted(checks))}",
                 )
         self.constraints(ptr, entry)
 
@@ -253,10 +286,13 @@ class _Checker:
             self.add(ptr, "give either values or scale/offset, not both")
 
 
+def _having(test: Any) -> str:
+    """The names of the registered conventions that pass ``test``."""
+    return ", ".join(sorted(n for n, c in REGISTRY.conventions().items() if test(c))) or "none"
+
+
 def semantic(data: dict[str, Any], locs: dict[Pointer, str]) -> list[str]:
     """Every meaning problem of a mapping document (the JSON Schema checks the structure)."""
-    from mapper.conventions import REGISTRY
-
     c = _Checker(data, locs)
     names: set[str] = set()
     anchors = data.get("anchors") or {}
@@ -266,9 +302,9 @@ def semantic(data: dict[str, Any], locs: dict[Pointer, str]) -> list[str]:
             c.add(ptr, "an anchor needs exactly one of path or builtin")
         c.path((*ptr, "path"), anchor.get("path"), names)
         if "builtin" in anchor:
-            b = REGISTRY.get(anchor["builtin"])
+            b = REGISTRY.find("builtin", anchor["builtin"])
             if b is None:
-                hint = did_you_mean(anchor["builtin"], REGISTRY)
+                hint = did_you_mean(anchor["builtin"], REGISTRY.names("builtin"))
                 c.add((*ptr, "builtin"), f"unknown builtin {anchor['builtin']!r}{hint}")
             elif b.kind != "paths":
                 c.add((*ptr, "builtin"), f"builtin {anchor['builtin']!r} gives values, not paths")
@@ -282,15 +318,14 @@ def semantic(data: dict[str, Any], locs: dict[Pointer, str]) -> list[str]:
         c.path((*ptr, "write_path"), anchor.get("write_path"), names | {"index", "number"})
         wname = anchor.get("write_name") or {}
         if "transform" in wname:
-            from mapper.conventions import TRANSFORMS
-
-            if wname["transform"] not in TRANSFORMS:
+            transforms = REGISTRY.names("transform")
+            if wname["transform"] not in transforms:
                 c.add(
                     (*ptr, "write_name", "transform"),
                     f"unknown transform "
-                    f"{wname['transform']!r}{did_you_mean(wname['transform'], TRANSFORMS)}",
+                    f"{wname['transform']!r}{did_you_mean(wname['transform'], transforms)}",
                 )
-            elif TRANSFORMS[wname["transform"]].encode is None:
+            elif transforms[wname["transform"]].encode is None:
                 c.add(
                     (*ptr, "write_name", "transform"),
                     f"transform {wname['transform']!r} has no encode",

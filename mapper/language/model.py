@@ -164,13 +164,14 @@ class OptionSpec:
 class LayoutEntry:
     """What the file holds at one path: a group, a field, an attribute or a link.
 
-    ``validate`` checks it; ``save`` creates groups with their NX_class,
-    writes constant values and attributes, and makes links.
+    ``validate`` checks it; ``save`` creates groups with their class (under
+    the mapping's convention), writes constant values and attributes, and
+    makes links.
     """
 
     path: str
     loc: str
-    nx_class: str | None = None
+    cls: str | None = None
     required: bool | str = True
     value: Any = None
     has_value: bool = False
@@ -194,6 +195,8 @@ class WriteSpec:
     names: tuple[tuple[str, str], ...] = ()
     compression: str | None = None
     chunk_bytes: int = 1_000_000
+    #: file name suffixes this mapping writes when save() is given no schema
+    suffixes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -207,6 +210,10 @@ class Mapping:
     description: str = ""
     priority: int = 0
     parents: tuple[str, ...] = ()
+    #: the convention that types the file's groups (None: groups have no class)
+    convention: str | None = None
+    #: file name suffixes of the format, lower case with the dot
+    suffixes: tuple[str, ...] = ()
     match: Predicate | None = None
     options: tuple[OptionSpec, ...] = ()
     anchors: tuple[Anchor, ...] = ()

@@ -189,7 +189,7 @@ def _deep_merge(base: Any, over: Any) -> Any:
 
 
 #: Keys that say what kind of thing a dict is: a source, a predicate, a layout entry.
-_KIND_KEYS = set(SOURCE_KINDS) | {"exists", "any", "all", "not", "link_to", "nx_class"}
+_KIND_KEYS = set(SOURCE_KINDS) | {"exists", "any", "all", "not", "link_to", "class"}
 
 
 def _schema_problems(doc: _Located) -> tuple[list[str], list[str]]:

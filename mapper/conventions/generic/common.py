@@ -8,17 +8,18 @@ from typing import Any
 
 import numpy as np
 
-from mapper.engine.registry import Context, register, transform
+from mapper.engine.context import Context
 from mapper.hdf5.io import as_str, str_list
+from mapper.registry import builtin, transform
 
 
-@register("file.name", "value")
+@builtin("file.name", "value")
 def file_name(ctx: Context, at: Any = None) -> str:
     """The data file's base name (``metadata.General.original_filename``)."""
     return os.path.basename(ctx.filename)
 
 
-@register("file.path", "value")
+@builtin("file.path", "value")
 def file_path(ctx: Context, at: Any = None) -> str:
     """The data file's absolute path."""
     return os.path.abspath(ctx.filename)

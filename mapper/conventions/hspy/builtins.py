@@ -21,9 +21,10 @@ import numpy as np
 
 from mapper.conventions.hspy.codec import Decoder, Encoder, child, member, read_ragged
 from mapper.engine.axes import navigate_flags
-from mapper.engine.registry import ArrayRef, Context, WriteContext, register, transform, writer
+from mapper.engine.context import ArrayRef, Context, WriteContext
 from mapper.errors import ResolveError
 from mapper.hdf5.io import as_str
+from mapper.registry import builtin, transform, writer
 
 #: The newest format version this reader knows; newer files load with a warning.
 NEWEST = (3, 3)
@@ -100,7 +101,7 @@ def _first_group(group: h5py.Group, names: list[str]) -> h5py.Group | None:
     return None
 
 
-@register("hspy.data", "value")
+@builtin("hspy.data", "value")
 def data(ctx: Context, at: Any, key: str = "data") -> Any:
     """The signal's data: a bulk reference, or ragged data as an object array of arrays."""
     group = _group(ctx, at)
@@ -117,7 +118,7 @@ def data(ctx: Context, at: Any, key: str = "data") -> Any:
     return ArrayRef(ds.name)
 
 
-@register("hspy.tree", "value")
+@builtin("hspy.tree", "value")
 def tree(
     ctx: Context, at: Any, groups: list[str] | str = "metadata", hide_nx_class: bool = False
 ) -> dict[str, Any] | None:
@@ -131,7 +132,7 @@ def tree(
     return None if g is None else _decoder(ctx).group(g)
 
 
-@register("hspy.metadata", "value")
+@builtin("hspy.metadata", "value")
 def metadata(
     ctx: Context,
     at: Any,
@@ -197,7 +198,7 @@ def _get(tree: dict[str, Any], dotted: str) -> Any:
     return node
 
 
-@register("hspy.axes", "value")
+@builtin("hspy.axes", "value")
 def axes(ctx: Context, at: Any, key: str = "data") -> list[dict[str, Any]] | None:
     """The ``axis-{i}`` groups (or an old ``_list_N_axes`` group), one axis dict each."""
     group = _group(ctx, at)
@@ -248,7 +249,7 @@ def _navigate_from_record_by(group: h5py.Group, rank: int) -> list[bool]:
     return [i < rank - n_signal for i in range(rank)]
 
 
-@register("hspy.attributes", "value")
+@builtin("hspy.attributes", "value")
 def attributes(
     ctx: Context, at: Any, learning: list[str] | None = None, old_learning: list[str] | None = None
 ) -> dict[str, Any]:
@@ -268,7 +269,7 @@ def attributes(
     return out
 
 
-@register("hspy.models", "value")
+@builtin("hspy.models", "value")
 def models(ctx: Context, at: Any, root: str = "/Analysis/models") -> dict[str, Any]:
     """The models stored for this signal (``<root>/<name>`` with ``@_signal`` = its group)."""
     mg = ctx.resolver.get(root)

@@ -8,54 +8,12 @@ finding: a check never raises on a strange file.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
-
 import h5py
 
-from mapper.engine.registry import Context
+from mapper.conventions.nexus.classes import nx_class
+from mapper.engine.context import Context, Emit
 from mapper.errors import MapperError
-
-
-class Emit(Protocol):
-    """The callback a check reports through."""
-
-    def __call__(
-        self,
-        rule: str,
-        path: str,
-        message: str,
-        severity: str = "error",
-        expected: Any = None,
-        found: Any = None,
-    ) -> None:
-        """Report one finding about the object at ``path``."""
-
-
-@dataclass(frozen=True)
-class Check:
-    """A named check."""
-
-    name: str
-    func: Callable[[Context, str, Emit], None]
-    doc: str
-
-
-CHECKS: dict[str, Check] = {}
-
-
-def check(
-    name: str,
-) -> Callable[[Callable[[Context, str, Emit], None]], Callable[[Context, str, Emit], None]]:
-    """Register ``func`` as the named check ``name``."""
-
-    def deco(func: Callable[[Context, str, Emit], None]) -> Callable[[Context, str, Emit], None]:
-        doc = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else ""
-        CHECKS[name] = Check(name, func, doc)
-        return func
-
-    return deco
+from mapper.registry import check
 
 
 def _collect(ctx: Context) -> tuple[Context, list[str]]:
@@ -128,7 +86,7 @@ def default_chain(ctx: Context, path: str, emit: Emit) -> None:
         obj = r.get(here)
         if not isinstance(obj, h5py.Group):
             return
-        if r.nx_class(obj) == "NXdata" and here != path:
+        if nx_class(r, obj) == "NXdata" and here != path:
             return
         value = r.attr(obj, "default")
         at = f"{here.rstrip('/')}/@default"
@@ -137,10 +95,10 @@ def default_chain(ctx: Context, path: str, emit: Emit) -> None:
                 emit(
                     "default",
                     at,
-                    f"the @default chain stops at {r.nx_class(obj) or 'a group'} "
+                    f"the @default chain stops at {nx_class(r, obj) or 'a group'} "
                     f"{here}, before reaching an NXdata group",
                     expected="NXdata",
-                    found=r.nx_class(obj),
+                    found=nx_class(r, obj),
                 )
             return
         try:

@@ -14,11 +14,13 @@ from typing import Any
 import h5py
 import numpy as np
 
+from mapper.conventions.nexus.classes import nx_class
 from mapper.engine.axes import AxisValuesError, axis_from_values, index_axis, navigate_flags
-from mapper.engine.registry import ArrayRef, Context, register
+from mapper.engine.context import ArrayRef, Context
 from mapper.errors import ResolveError
 from mapper.hdf5.io import as_str, attr, read_small, str_list
 from mapper.language.paths import child_path
+from mapper.registry import builtin
 
 
 def _attr(ctx: Context | None, obj: Any, name: str) -> Any:
@@ -46,7 +48,7 @@ def _group(ctx: Context, at: Any) -> h5py.Group:
     return obj
 
 
-@register("nxdata.groups", "paths")
+@builtin("nxdata.groups", "paths")
 def groups(ctx: Context) -> list[str]:
     """Every NXdata group with a usable signal: the ``@default`` one first, then file order."""
     found: list[str] = []
@@ -60,7 +62,7 @@ def groups(ctx: Context) -> list[str]:
     out = []
     for path in found:
         obj = ctx.resolver.get(path)
-        if obj is None or ctx.resolver.nx_class(obj) != "NXdata":
+        if obj is None or nx_class(ctx.resolver, obj) != "NXdata":
             continue
         obj = _group(ctx, path)
         try:
@@ -85,7 +87,7 @@ def groups(ctx: Context) -> list[str]:
     return out
 
 
-@register("nxdata.default", "paths")
+@builtin("nxdata.default", "paths")
 def default_group(ctx: Context) -> list[str]:
     """The NXdata at the end of the ``@default`` chain from the root, if any."""
     if ("nxdata.default",) not in ctx.memo:
@@ -100,12 +102,12 @@ def _default_chain(ctx: Context) -> list[str]:
         obj = r.get(path)
         if obj is None:
             return []
-        if isinstance(obj, h5py.Group) and r.nx_class(obj) == "NXdata" and path != "/":
+        if isinstance(obj, h5py.Group) and nx_class(r, obj) == "NXdata" and path != "/":
             return [path]
         value = _attr(ctx, obj, "default")
         if value is None:
             if path == "/":
-                entries = [p for p, o in r.children("/") if r.nx_class(o) == "NXentry"]
+                entries = [p for p, o in r.children("/") if nx_class(r, o) == "NXentry"]
                 if not entries:
                     return []
                 path = entries[0]
@@ -189,7 +191,7 @@ def _find_signal(group: h5py.Group, ctx: Context | None) -> tuple[str, h5py.Data
     raise ResolveError(f"{where}: no @signal, no field with signal=1 and no 'data' field")
 
 
-@register("nxdata.signal", "value")
+@builtin("nxdata.signal", "value")
 def signal(ctx: Context, at: Any) -> ArrayRef:
     """The signal field of the NXdata group ``at``, as a bulk array."""
     name, _ = _signal(_group(ctx, at), ctx)
@@ -268,7 +270,7 @@ def _units(ctx: Context, obj: h5py.HLObject) -> str:
     return ""
 
 
-@register("nxdata.axes", "value")
+@builtin("nxdata.axes", "value")
 def axes(ctx: Context, at: Any) -> list[dict[str, Any]]:
     """One axis per signal dimension, in array order, following the NXdata rules.
 
@@ -366,7 +368,7 @@ def _reduce_to_1d(
     return values[index], dims[k]
 
 
-@register("nxdata.errors", "value")
+@builtin("nxdata.errors", "value")
 def errors(ctx: Context, at: Any) -> ArrayRef | None:
     """``(FIELDNAME_errors or errors)**2``: the variance of the signal, as a bulk array."""
     group = _group(ctx, at)
@@ -390,7 +392,7 @@ def errors(ctx: Context, at: Any) -> ArrayRef | None:
     return None
 
 
-@register("nxdata.auxiliary_signals", "value")
+@builtin("nxdata.auxiliary_signals", "value")
 def auxiliary_signals(ctx: Context, at: Any) -> dict[str, ArrayRef] | None:
     """The fields named by ``@auxiliary_signals``, as ``{name: array}``."""
     group = _group(ctx, at)

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from mapper.conventions.hspy.codec import child
-from mapper.engine.registry import WriteContext, writer
+from mapper.engine.context import WriteContext
+from mapper.registry import writer
 
 _NAME = re.compile(r"[^A-Za-z0-9_]")
 

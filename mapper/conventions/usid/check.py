@@ -13,10 +13,10 @@ from __future__ import annotations
 import h5py
 import numpy as np
 
-from mapper.conventions.nexus.checks import Emit, check
 from mapper.conventions.usid.layout import inconsistent, names, side_form
 from mapper.conventions.usid.read import REFS, ancillary, string_list
-from mapper.engine.registry import Context
+from mapper.engine.context import Context, Emit
+from mapper.registry import check
 
 #: Ancillary arrays above this many elements are not compared value by value.
 MAX_ELEMENTS = 50_000_000

@@ -21,10 +21,11 @@ import numpy as np
 
 from mapper.conventions.usid.layout import Dim, Side, names, side_form
 from mapper.engine.axes import AxisValuesError, axis_from_values, index_axis
-from mapper.engine.registry import ArrayRef, Context, register, transform
+from mapper.engine.context import ArrayRef, Context
 from mapper.engine.tree import merge_into
 from mapper.errors import MapperError, ResolveError
 from mapper.hdf5.io import decode
+from mapper.registry import builtin, transform
 
 #: The four object-reference attributes of a main dataset, and the side each describes.
 REFS = ("Position_Indices", "Position_Values", "Spectroscopic_Indices", "Spectroscopic_Values")
@@ -35,7 +36,7 @@ _DESCRIPTOR = re.compile(r"^(.*?)\s*[\[(]([^\[\]()]*)[\])]\s*$")
 
 
 # ---------------------------------------------------------------------------- finding
-@register("usid.mains", "paths")
+@builtin("usid.mains", "paths")
 def mains(ctx: Context, attributes: list[str] | tuple[str, ...] = REFS) -> list[str]:
     """Every dataset carrying any of ``attributes`` (any name, any place), in file order.
 
@@ -62,7 +63,7 @@ def mains(ctx: Context, attributes: list[str] | tuple[str, ...] = REFS) -> list[
     return list(ctx.memo[key])
 
 
-@register("usid.fields", "paths")
+@builtin("usid.fields", "paths")
 def fields(ctx: Context, main: Any = None) -> list[str]:
     """The field names of a compound main dataset (none for a plain dtype)."""
     ds = ctx.resolver.get(str(main)) if main else None
@@ -94,7 +95,7 @@ def ancillary(ds: h5py.Dataset, name: str) -> tuple[h5py.Dataset | None, str]:
     return obj, ""
 
 
-@register("usid.referenced", "paths")
+@builtin("usid.referenced", "paths")
 def referenced(ctx: Context, main: Any = None, attr: str = "Position_Indices") -> list[str]:
     """The dataset the object-reference attribute ``attr`` of ``main`` points to."""
     ds = ctx.resolver.get(str(main)) if main else None
@@ -235,7 +236,7 @@ def _main(ctx: Context, at: Any) -> str:
     return str(at.path if hasattr(at, "path") else at)
 
 
-@register("usid.data", "value")
+@builtin("usid.data", "value")
 def data(ctx: Context, at: Any, field: str | None = None) -> ArrayRef:
     """The main dataset in its N-D form (one ``field`` of a compound dtype)."""
     path = _main(ctx, at)
@@ -248,7 +249,7 @@ def data(ctx: Context, at: Any, field: str | None = None) -> ArrayRef:
     )
 
 
-@register("usid.axes", "value")
+@builtin("usid.axes", "value")
 def axes(ctx: Context, at: Any) -> list[dict[str, Any]]:
     """One axis per dimension of the N-D form: labels, units, values; positions navigate."""
     return [dict(ax) for ax in layout(ctx, _main(ctx, at)).axes]
@@ -260,7 +261,7 @@ def split_descriptor(text: str) -> tuple[str, str]:
     return (m.group(1).strip(), m.group(2).strip()) if m else (text.strip(), "")
 
 
-@register("usid.quantity", "value")
+@builtin("usid.quantity", "value")
 def quantity(ctx: Context, at: Any, field: str | None = None) -> str | None:
     """``"Current (nA)"``: the main's @quantity and @units, or a compound field's name."""
     ds = ctx.resolver.get(_main(ctx, at))
@@ -375,7 +376,7 @@ def unflatten(flat: dict[str, Any], sep: str) -> dict[str, Any]:
     return out
 
 
-@register("usid.metadata", "value")
+@builtin("usid.metadata", "value")
 def metadata(
     ctx: Context, at: Any, group: str = "Measurement_*", sep: str = "-", original: str = "Original"
 ) -> dict[str, Any] | None:
@@ -392,7 +393,7 @@ def metadata(
     return unflatten(flat, sep)
 
 
-@register("usid.original", "value")
+@builtin("usid.original", "value")
 def original_metadata(
     ctx: Context,
     at: Any,
@@ -453,5 +454,3 @@ transform(
     dataset_name,
     "Write: a signal title as the name of a USID main dataset ('/' -> '_', '' -> 'Raw_Data').",
 )
-
-from mapper.conventions.usid import write as _usid_write  # noqa: E402,F401  (registers the writers)

@@ -25,8 +25,9 @@ import numpy as np
 
 from mapper.conventions.usid.layout import Dim, build_side
 from mapper.conventions.usid.read import PLACEHOLDER, ancestor, split_descriptor
-from mapper.engine.registry import WriteContext, writer
+from mapper.engine.context import WriteContext
 from mapper.errors import MapperWarning
+from mapper.registry import writer
 
 _INT64 = (-(2**63), 2**63 - 1)
 

@@ -1,12 +1,34 @@
-"""Registry types for built-ins and transforms."""
+"""What built-ins, writers and checks are given: the read, write and validation contexts.
+
+A built-in reads through a :class:`Context` (the resolver of the open file,
+the load options, a warn hook); a writer adds to the plan of the file being
+written through a :class:`WriteContext`; a check reports through an
+:class:`Emit` callback. Bulk arrays travel as :class:`ArrayRef` until the
+engine materialises them, eagerly or lazily.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from mapper.language.paths import Resolver
+from mapper.hdf5.resolve import Resolver
+
+
+class Emit(Protocol):
+    """The callback a check reports through."""
+
+    def __call__(
+        self,
+        rule: str,
+        path: str,
+        message: str,
+        severity: str = "error",
+        expected: Any = None,
+        found: Any = None,
+    ) -> None:
+        """Report one finding about the object at ``path``."""
 
 
 @dataclass(frozen=True)
@@ -16,7 +38,7 @@ class ArrayRef:
     ``op`` is an element-wise post-processing step (``"square"``), applied
     eagerly with numpy or lazily with dask. ``field`` selects one field of a
     compound dtype; ``shape`` is a C-order reshape applied after reading (a
-    USID main dataset's N-D form), which a lazy array does without reading.
+    table's N-D form), which a lazy array does without reading.
     """
 
     path: str
@@ -37,18 +59,6 @@ class Context:
     lazy: bool = False
     #: per-load memo for built-ins (keys are tuples starting with the built-in's name)
     memo: dict[Any, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Builtin:
-    """A named algorithm callable from a mapping."""
-
-    name: str
-    kind: str  # "paths" or "value"
-    func: Callable[..., Any]
-    doc: str
-    #: the inverse, for ``save``: ``write(ctx: WriteContext, at: str, value, **args)``
-    write: Callable[..., None] | None = None
 
 
 class WriteContext:
@@ -108,48 +118,3 @@ class WriteContext:
     def problem(self, message: str) -> None:
         """Record a value that cannot be written (reported before writing)."""
         self.plan.problems.append(message)
-
-
-@dataclass(frozen=True)
-class Transform:
-    """A reversible value transform: ``decode`` after reading, ``encode`` before writing."""
-
-    name: str
-    decode: Callable[[Any], Any]
-    encode: Callable[[Any], Any] | None
-    doc: str
-
-
-REGISTRY: dict[str, Builtin] = {}
-TRANSFORMS: dict[str, Transform] = {}
-
-
-def register(name: str, kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register ``func`` as built-in ``name`` of ``kind`` (``paths`` or ``value``)."""
-    if kind not in ("paths", "value"):  # pragma: no cover
-        raise ValueError(kind)
-
-    def deco(func: Callable[..., Any]) -> Callable[..., Any]:
-        doc = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else ""
-        REGISTRY[name] = Builtin(name, kind, func, doc)
-        return func
-
-    return deco
-
-
-def writer(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Register ``func`` as the inverse of built-in ``name`` (which must exist)."""
-
-    def deco(func: Callable[..., None]) -> Callable[..., None]:
-        b = REGISTRY[name]
-        REGISTRY[name] = Builtin(b.name, b.kind, b.func, b.doc, func)
-        return func
-
-    return deco
-
-
-def transform(
-    name: str, decode: Callable[[Any], Any], encode: Callable[[Any], Any] | None, doc: str
-) -> None:
-    """Register a transform."""
-    TRANSFORMS[name] = Transform(name, decode, encode, doc)
