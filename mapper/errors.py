@@ -8,18 +8,79 @@ Each message is one line that says what went wrong and where.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
 __all__ = [
     "FileFormatError",
+    "Location",
     "MapperError",
     "MapperWarning",
     "MappingError",
     "MemoryLimitError",
     "MissingFileError",
     "NoMatchError",
+    "Note",
     "OptionError",
+    "Problem",
     "ResolveError",
     "WriteError",
 ]
+
+
+class Location(NamedTuple):
+    """A place in a mapping file, 1-based: ``file:line:col``."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a mapping: where (file, line, column), the JSON pointer, and what.
+
+    Problems travel as records and are printed once, as
+    ``file:line:col: /pointer: message``; nothing parses the text back.
+    """
+
+    location: Location
+    pointer: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.location}: {self.pointer}" if self.pointer else str(self.location)
+        return f"{where}: {self.message}"
+
+    @property
+    def sort_key(self) -> tuple[int, int, str]:
+        """Problems are listed in the order of the file: line, then column."""
+        return self.location.line, self.location.col, str(self)
+
+
+class Note(str):
+    """A warning about one object of a data file, as text with its parts kept apart.
+
+    The text is ``file:path: message`` (``; consequence`` appended when the
+    reader fell back to something), so a warn hook that takes a ``str``
+    prints it as it is, while validation turns it into a finding from
+    :attr:`path` and :attr:`message` without reading the text back.
+    """
+
+    path: str
+    message: str
+    consequence: str
+
+    def __new__(cls, filename: str, path: str, message: str, consequence: str = "") -> Note:
+        """Make the note about ``path`` of ``filename``."""
+        tail = f"; {consequence}" if consequence else ""
+        self = super().__new__(cls, f"{filename}:{path}: {message}{tail}")
+        self.path, self.message, self.consequence = path, message, consequence
+        return self
 
 
 class MapperError(Exception):
@@ -35,11 +96,15 @@ class FileFormatError(MapperError, OSError):
 
 
 class MappingError(MapperError, ValueError):
-    """A mapping file is invalid; the message carries ``file:line:col``."""
+    """A mapping file is invalid; the message carries ``file:line:col``.
 
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+    ``problems`` holds every :class:`Problem` found (empty when the mapping
+    could not be read far enough to have any, as for a YAML syntax error).
+    """
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
         super().__init__(message)
-        self.problems: list[str] = problems if problems is not None else [message]
+        self.problems: list[Problem] = list(problems or ())
 
 
 class NoMatchError(MapperError, LookupError):
@@ -66,9 +131,7 @@ class MapperWarning(UserWarning):
     """A file is a little off; the reader fell back (lenient read)."""
 
 
-def did_you_mean(
-    word: str, choices: list[str] | set[str] | dict[str, object], fmt: str = "{!r}"
-) -> str:
+def did_you_mean(word: str, choices: Iterable[object], fmt: str = "{!r}") -> str:
     """`` (did you mean 'x'?)`` for the closest choice, or an empty string."""
     import difflib
 

@@ -93,6 +93,14 @@ def test_not_checked_reasons_are_one_line_each(capsys, files):
     assert all("\n" not in r for r in reasons.values())
 
 
+def test_a_not_checked_file_names_the_mapping_it_was_to_be_checked_against(capsys, files):
+    code, doc = run_json(capsys, "--schema", "nxtomo", files["junk"], files["good"])
+    assert code == 2
+    assert [f["schema"] for f in doc["files"]] == ["nxtomo", "nxtomo"]
+    code, doc = run_json(capsys, files["junk"])  # no mapping named: none is claimed
+    assert doc["files"][0]["schema"] is None
+
+
 def test_two_wins_over_one_in_a_mixed_set(capsys, files):
     code, _, _ = run(capsys, files["good"], files["bad"], files["junk"])
     assert code == 2

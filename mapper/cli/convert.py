@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from mapper.cli.options import add_path_options
 from mapper.errors import WriteError
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``convert`` sub-command."""
     text = (
         "Convert a file to another format through the mappings (NeXus NXdata, HSpy, USID); "
@@ -38,20 +39,7 @@ def add_parser(sub: Any) -> None:
         metavar="KEY=VALUE",
         help="option of the reading mapping, repeatable",
     )
-    c.add_argument(
-        "--allow-dir",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="directory external links may point into",
-    )
-    c.add_argument(
-        "--mapping-path",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="extra directory of mapping files",
-    )
+    add_path_options(c)
 
 
 def run(args: argparse.Namespace, out: Any) -> int:

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mapper._version import __version__
-from mapper.cli.options import parse_options
+from mapper.cli.options import add_path_options, parse_options
 from mapper.errors import MapperError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
@@ -31,38 +31,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"mapper {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def data_cmd(name: str, help_: str) -> argparse.ArgumentParser:
-        c = sub.add_parser(name, help=help_, description=help_)
-        c.add_argument("file", help="HDF5 data file")
-        c.add_argument("--schema", "-s", help="mapping name or YAML file (default: detect)")
-        c.add_argument(
-            "--option",
-            "-o",
-            action="append",
-            default=[],
-            metavar="KEY=VALUE",
-            help="mapping option, repeatable (e.g. -o dataset_key=EDS)",
-        )
-        c.add_argument(
-            "--allow-dir",
-            action="append",
-            default=[],
-            metavar="DIR",
-            help="directory external links may point into",
-        )
-        c.add_argument(
-            "--mapping-path",
-            action="append",
-            default=[],
-            metavar="DIR",
-            help="extra directory of mapping files",
-        )
-        return c
-
-    show = data_cmd("show", "Print a readable summary of the signals a file maps to.")
+    show = _data_cmd(sub, "show", "Print a readable summary of the signals a file maps to.")
     show.add_argument("--metadata", action="store_true", help="also print the metadata tree")
-    load = data_cmd("load", "Load a file lazily and print its signals as JSON (no bulk data).")
+    load = _data_cmd(
+        sub, "load", "Load a file lazily and print its signals as JSON (no bulk data)."
+    )
     load.add_argument(
         "--original-metadata", action="store_true", help="include original_metadata in the JSON"
     )
@@ -85,6 +58,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     sch.add_argument("--mapping-path", action="append", default=[], metavar="DIR")
     return p
+
+
+def _data_cmd(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_: str
+) -> argparse.ArgumentParser:
+    """Add a command that reads one data file (``--schema``, ``--option``, directories)."""
+    c = sub.add_parser(name, help=help_, description=help_)
+    c.add_argument("file", help="HDF5 data file")
+    c.add_argument("--schema", "-s", help="mapping name or YAML file (default: detect)")
+    c.add_argument(
+        "--option",
+        "-o",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="mapping option, repeatable (e.g. -o dataset_key=EDS)",
+    )
+    add_path_options(c)
+    return c
 
 
 def _describe_axis(ax: dict[str, Any]) -> str:

@@ -1,13 +1,39 @@
-"""``--option KEY=VALUE`` pairs, typed by the options a mapping declares."""
+"""Options the commands share: ``--option KEY=VALUE`` pairs and the directory options.
+
+``--option`` pairs are typed by the options a mapping declares; ``--allow-dir``
+and ``--mapping-path`` are added alike to every command that reads files.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import argparse
+from typing import TYPE_CHECKING, Any
 
 from mapper.errors import MapperError
 
+if TYPE_CHECKING:
+    from mapper.language.model import Mapping
 
-def parse_options(pairs: list[str], mapping: Any) -> dict[str, Any]:
+
+def add_path_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--allow-dir`` and ``--mapping-path`` (repeatable directories) to ``parser``."""
+    parser.add_argument(
+        "--allow-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="directory external links may point into",
+    )
+    parser.add_argument(
+        "--mapping-path",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="extra directory of mapping files",
+    )
+
+
+def parse_options(pairs: list[str], mapping: Mapping) -> dict[str, Any]:
     """Parse ``KEY=VALUE`` pairs by the types the mapping declares for its options."""
     types = {o.name: o.type for o in mapping.options}
     out: dict[str, Any] = {}

@@ -15,17 +15,23 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from mapper._version import __version__
+from mapper.cli.options import add_path_options
 from mapper.engine.report import Report, exit_code, junit_xml, summary
 from mapper.errors import MapperError
 
 #: Version of the JSON report layout (docs/validation.md describes it).
 REPORT_FORMAT = "1"
 
+#: Directories given on the command line (``--allow-dir``, ``--mapping-path``).
+PathList: TypeAlias = list[str | os.PathLike[str]]
+#: One file to check: its path, the mapping (None: detect), allowed dirs, mapping dirs.
+Job: TypeAlias = tuple[str, str | None, PathList, PathList]
 
-def add_parser(sub: Any) -> None:
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``validate`` sub-command."""
     text = (
         "Validate files against a mapping's rules (exit 0 all valid, 1 any invalid, "
@@ -75,20 +81,7 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="print only files that are not valid, and the summary",
     )
-    v.add_argument(
-        "--allow-dir",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="directory external links may point into",
-    )
-    v.add_argument(
-        "--mapping-path",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="extra directory of mapping files",
-    )
+    add_path_options(v)
 
 
 def _jobs(text: str) -> int:
@@ -98,7 +91,7 @@ def _jobs(text: str) -> int:
     return value
 
 
-def scan_suffixes(search_path: list[str] | None = None) -> tuple[str, ...]:
+def scan_suffixes(search_path: PathList | None = None) -> tuple[str, ...]:
     """File name endings taken from a directory: plain HDF5's and every mapping's ``suffixes``."""
     from mapper.hdf5.io import HDF5_SUFFIXES
     from mapper.language.schema import available, load_mapping
@@ -148,11 +141,10 @@ def expand(paths: list[str], suffixes: tuple[str, ...] | None = None) -> list[st
             out.extend(hits or [p])
         else:
             out.append(p)
-    seen: set[str] = set()
-    return [p for p in out if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
+    return list(dict.fromkeys(out))  # first occurrences, in order
 
 
-def check_one(job: tuple[str, str | None, list[str], list[str]]) -> Report:
+def check_one(job: Job) -> Report:
     """Validate one file; never raises (an unexpected failure becomes a not-checked report)."""
     import warnings
 
@@ -179,9 +171,7 @@ def _without_name(message: str, path: str) -> str:
     return message
 
 
-def _run(
-    jobs: list[tuple[str, str | None, list[str], list[str]]], workers: int
-) -> Iterator[Report]:
+def _run(jobs: list[Job], workers: int) -> Iterator[Report]:
     if workers <= 1 or len(jobs) <= 1:
         yield from map(check_one, jobs)
         return
@@ -247,13 +237,13 @@ def run(args: argparse.Namespace, out: Any) -> int:
     files = expand(names, scan_suffixes(args.mapping_path or None))
     if not files:
         raise MapperError("no files to validate")
+    name: str | None = None
     if args.schema:  # a broken or unknown mapping is one error, not one per file
         from mapper.language.schema import load_mapping
 
         name = load_mapping(args.schema, args.mapping_path or None).name
     workers = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     jobs = [(f, args.schema, args.allow_dir, args.mapping_path) for f in files]
-    name = None
     progress = _Progress(len(files))
     reports: list[Report] = []
     try:

@@ -6,8 +6,10 @@ from typing import Any
 
 import numpy as np
 
+from mapper.errors import ResolveError
 
-class AxisValuesError(ValueError):
+
+class AxisValuesError(ResolveError):
     """Coordinates that cannot describe the dimension (wrong length, not numbers)."""
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from mapper.errors import Note
 from mapper.hdf5.resolve import Resolver
 
 
@@ -59,6 +60,10 @@ class Context:
     lazy: bool = False
     #: per-load memo for built-ins (keys are tuples starting with the built-in's name)
     memo: dict[Any, Any] = field(default_factory=dict)
+
+    def warn_at(self, path: str, message: str, consequence: str = "") -> None:
+        """Warn about the object at ``path`` (a :class:`~mapper.errors.Note`)."""
+        self.warn(Note(self.filename, path, message, consequence))
 
 
 class WriteContext:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mapper.errors import WriteError
+from mapper.language.model import Mapping
 
 PathLike = str | os.PathLike[str]
 
@@ -22,7 +23,7 @@ def convert(
     target: PathLike,
     to: str | None = None,
     *,
-    schema: str | PathLike | None = None,
+    schema: str | PathLike | Mapping | None = None,
     overwrite: bool = False,
     allow_dirs: list[PathLike] | None = None,
     search_path: list[PathLike] | None = None,

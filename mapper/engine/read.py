@@ -24,6 +24,7 @@ import h5py
 import numpy as np
 
 from mapper.engine.axes import AxisValuesError, axis_from_values, index_axis, navigate_flags
+from mapper.engine.bind import Env, bind
 from mapper.engine.context import ArrayRef, Context
 from mapper.engine.tree import TREE_STYLES, DeferredTree, merge_into, read_tree
 from mapper.errors import MapperError, NoMatchError, ResolveError
@@ -65,34 +66,10 @@ class Engine:
     # ------------------------------------------------------------------ anchors
     def bindings(self) -> list[dict[str, Any]]:
         """One environment per signal: anchor name -> path (or list of paths, or None)."""
-        envs: list[dict[str, Any]] = [{}]
-        for anchor in self.mapping.anchors:
-            following: list[dict[str, Any]] = []
-            for env in envs:
-                matches = self.anchor_matches(anchor, env)
-                if not matches:
-                    if anchor.required and len(envs) > 1:  # lenient: skip this signal only
-                        self.warn(f"signal skipped: {self._absent(anchor, env)}")
-                        continue
-                    if anchor.required:
-                        raise NoMatchError(self._absent(anchor, env))
-                    following.append({**env, anchor.name: None})
-                    continue
-                if anchor.select == "each":
-                    following.extend({**env, anchor.name: m} for m in matches)
-                elif anchor.select == "all":
-                    following.append({**env, anchor.name: matches})
-                elif anchor.select == "one" and len(matches) > 1:
-                    raise NoMatchError(
-                        f"{self.filename}: {anchor.name!r} must match one object but matches "
-                        f"{len(matches)}: {', '.join(matches[:5])} (mapping {anchor.loc})"
-                    )
-                else:
-                    following.append({**env, anchor.name: matches[0]})
-            envs = following
-        return envs
+        return bind(self.mapping.anchors, _ReadBinder(self))
 
-    def _absent(self, anchor: Anchor, env: dict[str, Any]) -> str:
+    def absent_message(self, anchor: Anchor, env: dict[str, Any]) -> str:
+        """Why an anchor matched nothing, in words, with the mapping location."""
         what = anchor.path or f"builtin {anchor.builtin}"
         for name in list(env):
             what = what.replace("{" + name + "}", str(env[name]))
@@ -496,6 +473,30 @@ class Engine:
             raise ResolveError(f"{self.filename}:{ref.path}: cannot read data ({exc})") from None
         out = apply_op(out, ref.op)
         return out if ref.shape is None else out.reshape(ref.shape)
+
+
+class _ReadBinder:
+    """Reading: a required anchor's absence raises, or skips the one signal it concerns."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def matches(self, anchor: Anchor, env: Env) -> list[str]:
+        return self.engine.anchor_matches(anchor, env)
+
+    def absent(self, anchor: Anchor, env: Env, several: bool) -> bool:
+        if not anchor.required:
+            return True
+        if several:  # lenient: skip this signal only
+            self.engine.warn(f"signal skipped: {self.engine.absent_message(anchor, env)}")
+            return False
+        raise NoMatchError(self.engine.absent_message(anchor, env))
+
+    def ambiguous(self, anchor: Anchor, matches: list[str]) -> None:
+        raise NoMatchError(
+            f"{self.engine.filename}: {anchor.name!r} must match one object but matches "
+            f"{len(matches)}: {', '.join(matches[:5])} (mapping {anchor.loc})"
+        )
 
 
 def _under_absent_anchor(expr: str, env: dict[str, Any]) -> bool:

@@ -54,7 +54,7 @@ class MappedFile:
         self,
         path: PathLike,
         allow_dirs: list[PathLike] | None = None,
-        search_path: list[PathLike] | None = None,
+        search_path: list[PathLike] | PathLike | None = None,
     ) -> None:
         self.path = str(path)
         if isinstance(search_path, (str, os.PathLike)):

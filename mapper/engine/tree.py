@@ -100,7 +100,7 @@ class _Walker:
         try:
             group.id.links.iterate(lambda name, info: out.append((name, info.type)), info=True)
         except (RuntimeError, OSError) as exc:  # pragma: no cover
-            self.ctx.warn(f"{self.ctx.filename}:{group.name}: cannot list group ({exc})")
+            self.ctx.warn_at(group.name, f"cannot list group ({exc})")
         return out
 
     def _open(
@@ -112,7 +112,7 @@ class _Walker:
                 oid = h5py.h5o.open(group.id, raw)
                 info = h5py.h5o.get_info(oid)
             except (KeyError, RuntimeError, OSError) as exc:
-                self.ctx.warn(f"{self.ctx.filename}:{path}: cannot open ({exc}); skipped")
+                self.ctx.warn_at(path, f"cannot open ({exc})", "skipped")
                 return None, None
             if info.type == h5py.h5o.TYPE_GROUP:
                 return h5py.Group(oid), info.num_attrs
@@ -168,7 +168,7 @@ class _Walker:
             try:
                 value = _clean(_read_value(obj, shape), self.ctx, path)
             except (OSError, TypeError, ValueError) as exc:
-                self.ctx.warn(f"{self.ctx.filename}:{path}: unreadable dataset skipped ({exc})")
+                self.ctx.warn_at(path, f"unreadable dataset skipped ({exc})")
                 return _SKIP
         if self.style == "plain":
             return value
@@ -180,7 +180,7 @@ class _Walker:
         return item
 
     def attrs(self, obj: h5py.HLObject, path: str) -> dict[str, Any]:
-        out = {}
+        out: dict[str, Any] = {}
         try:
             names = list(obj.attrs)
         except (OSError, RuntimeError):  # pragma: no cover
@@ -189,9 +189,8 @@ class _Walker:
             try:
                 value = obj.attrs[key]
             except (OSError, TypeError, UnicodeDecodeError) as exc:
-                self.ctx.warn(
-                    f"{self.ctx.filename}:{path}/@{key}: unreadable attribute skipped "
-                    f"({type(exc).__name__})"
+                self.ctx.warn_at(
+                    f"{path}/@{key}", f"unreadable attribute skipped ({type(exc).__name__})"
                 )
                 continue
             out[key] = _clean(value, self.ctx, f"{path}/@{key}")
@@ -215,18 +214,18 @@ def _clean(value: Any, ctx: Context, where: str) -> Any:
     """Decode strings, unwrap numpy scalars; invalid UTF-8 is kept as bytes with a warning."""
     if isinstance(value, (bytes, np.bytes_)):
         try:
-            return as_str(value, where)
+            return as_str(value)
         except ResolveError as exc:
-            ctx.warn(f"{ctx.filename}:{exc}; kept as bytes")
+            ctx.warn_at(where, str(exc), "kept as bytes")
             return bytes(value)
     if isinstance(value, np.ndarray) and value.dtype.kind in "SO":
-        items = []
+        items: list[Any] = []
         for v in value.flat:
             if isinstance(v, (bytes, np.bytes_)):
                 try:
-                    items.append(as_str(v, where))
+                    items.append(as_str(v))
                 except ResolveError as exc:
-                    ctx.warn(f"{ctx.filename}:{exc}; kept as bytes")
+                    ctx.warn_at(where, str(exc), "kept as bytes")
                     items.append(bytes(v))
             else:
                 items.append(v)

@@ -13,7 +13,7 @@ from typing import Any
 def _registry() -> Any:
     import pint
 
-    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    ureg: Any = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
     ureg.define("counts = [] = count = cts")
     ureg.define("pixel = [] = px = pixels")
     return ureg

@@ -17,13 +17,22 @@ from typing import Any
 import h5py
 import numpy as np
 
+from mapper.engine.bind import Env, bind
 from mapper.engine.constraints import UNREADABLE, Item, check
 from mapper.engine.read import Engine
 from mapper.engine.report import SEVERITIES, Finding, Report, short_loc
-from mapper.errors import MapperError
+from mapper.errors import MapperError, Note
 from mapper.hdf5.io import allowed_dirs, as_str, open_h5
 from mapper.hdf5.resolve import Resolver, Target
-from mapper.language.model import Anchor, Constraints, LayoutEntry, Mapping, Predicate, Source
+from mapper.language.model import (
+    Anchor,
+    Constraints,
+    ForEach,
+    LayoutEntry,
+    Mapping,
+    Predicate,
+    Source,
+)
 from mapper.language.paths import expand, template_names
 from mapper.registry import REGISTRY
 
@@ -78,7 +87,7 @@ def plan(m: Mapping) -> list[_Rule]:
         if spec.data is not None:
             sources.append(spec.data)
         for ax in spec.axes if isinstance(spec.axes, tuple) else ():
-            axis = getattr(ax, "axis", ax)
+            axis = ax.axis if isinstance(ax, ForEach) else ax
             sources.extend(
                 s
                 for s in (axis.values, axis.scale, axis.offset, axis.units, axis.size)
@@ -95,6 +104,7 @@ def plan(m: Mapping) -> list[_Rule]:
 
 
 def _source_rule(src: Source) -> _Rule | None:
+    alts: tuple[_Alt, ...]
     if src.kind == "path":
         alts = (_Alt(src.path or "", src.when, src.constraints),)
         judge = True
@@ -154,13 +164,13 @@ class Validator:
     def __post_init__(self) -> None:
         self._seen: set[tuple[str, str, str]] = set()
         self._vds_seen: set[Any] = set()
-        self._missing = []
+        self._missing: list[str] = []
         self.engine = Engine(
             self.mapping,
             self.resolver,
             self.filename,
             self.mapping.option_defaults(),
-            warn=self._engine_warn,
+            warn=self.engine_warn,
         )
         self.resolver = self.engine.resolver  # under the mapping's convention
         self.convention = self.engine.convention
@@ -185,13 +195,12 @@ class Validator:
             Finding(severity, rule, path, message, short_loc(loc) if loc else "", expected, found)
         )
 
-    def _engine_warn(self, message: str) -> None:
-        text = message.removeprefix(f"{self.filename}:")
-        path, _, rest = text.partition(": ")
-        if path.startswith("/") and rest:
-            self.add("warning", "read", path.split(" ")[0], rest)
-        else:
-            self.add("warning", "read", "/", text)
+    def engine_warn(self, message: str) -> None:
+        """A reader's warning as a finding: at its object when it is a :class:`Note`."""
+        if isinstance(message, Note):
+            self.add("warning", "read", message.path, message.message)
+        else:  # about the file as a whole
+            self.add("warning", "read", "/", message.removeprefix(f"{self.filename}: "))
 
     def emitter(self, rule: _Rule, path: str) -> Any:
         """The ``emit`` callback for checks of ``rule`` on the object at ``path``."""
@@ -219,46 +228,38 @@ class Validator:
     # ------------------------------------------------------------------ anchors
     def bindings(self) -> list[dict[str, Any]]:
         """One environment per ``each`` match; absent anchors become findings and None."""
-        envs: list[dict[str, Any]] = [{}]
-        for anchor in self.mapping.anchors:
-            following: list[dict[str, Any]] = []
-            for env in envs:
-                if any(env.get(n, "") is None for n in _names(anchor)):
-                    following.append({**env, anchor.name: None})  # its parent is absent: reported
-                    continue
-                matches = self._matches(anchor, env)
-                if not matches:
-                    if anchor.required and anchor.path:
-                        self._absent(anchor.path, env, anchor.loc, True, "error", None)
-                    elif anchor.required:  # found by a built-in: say what was looked for
-                        what = anchor.doc.strip().rstrip(".") or f"builtin {anchor.builtin}"
-                        self.add(
-                            "error",
-                            "required",
-                            "/",
-                            f"nothing found for {anchor.name!r}: {what[:1].lower() + what[1:]}",
-                            anchor.loc,
-                        )
-                    following.append({**env, anchor.name: None})
-                elif anchor.select == "each":
-                    following.extend({**env, anchor.name: p} for p in matches)
-                elif anchor.select == "all":
-                    following.append({**env, anchor.name: matches})
-                else:
-                    if anchor.select == "one" and len(matches) > 1:
-                        self.add(
-                            "error",
-                            "ambiguous",
-                            matches[0],
-                            f"{len(matches)} objects match {anchor.name!r} where one is "
-                            f"expected: {', '.join(matches[:5])}",
-                            anchor.loc,
-                            expected=1,
-                            found=len(matches),
-                        )
-                    following.append({**env, anchor.name: matches[0]})
-            envs = following
-        return envs
+        return bind(self.mapping.anchors, self)
+
+    def matches(self, anchor: Anchor, env: Env) -> list[str]:
+        """The anchor's matches; none under an absent parent (that absence is reported)."""
+        if any(env.get(n, "") is None for n in _names(anchor)):
+            return []
+        return self._matches(anchor, env)
+
+    def absent(self, anchor: Anchor, env: Env, several: bool) -> bool:
+        """Report a required anchor that matches nothing; its sources are then skipped."""
+        if any(env.get(n, "") is None for n in _names(anchor)) or not anchor.required:
+            return True  # under an absent parent (reported), or optional
+        if anchor.path:
+            self._absent(anchor.path, env, anchor.loc, True, "error", None)
+        else:  # found by a built-in: say what was looked for
+            what = anchor.doc.strip().rstrip(".") or f"builtin {anchor.builtin}"
+            message = f"nothing found for {anchor.name!r}: {what[:1].lower() + what[1:]}"
+            self.add("error", "required", "/", message, anchor.loc)
+        return True
+
+    def ambiguous(self, anchor: Anchor, matches: list[str]) -> None:
+        """Report a ``select: one`` anchor with several matches (the first is checked)."""
+        self.add(
+            "error",
+            "ambiguous",
+            matches[0],
+            f"{len(matches)} objects match {anchor.name!r} where one is "
+            f"expected: {', '.join(matches[:5])}",
+            anchor.loc,
+            expected=1,
+            found=len(matches),
+        )
 
     def _matches(self, anchor: Anchor, env: dict[str, Any]) -> list[str]:
         try:
@@ -288,7 +289,7 @@ class Validator:
         rules = plan(self.mapping)
         for env in self.bindings():
             symbols: dict[str, tuple[int, str]] = {}
-            self._missing: list[str] = []
+            self._missing = []
             for rule in rules:
                 try:
                     self.apply(rule, env, symbols)
@@ -594,11 +595,11 @@ def validate_file(
         v = Validator(m, resolver, filename)
         v.run()
         for message in collected:
-            v._engine_warn(message)
+            v.engine_warn(message)
     return Report(filename, m.name, v.findings)
 
 
-def _as_list(search_path: Any) -> list[Any] | None:
+def _as_list(search_path: PathLike | list[PathLike] | None) -> list[PathLike] | None:
     if isinstance(search_path, (str, os.PathLike)):
         return [search_path]
     return search_path

@@ -33,7 +33,7 @@ from mapper.hdf5.write import (
     write_facts,
 )
 from mapper.language import schema as _schema
-from mapper.language.model import Anchor, AxisSpec, Constraints, Mapping, Source
+from mapper.language.model import Anchor, AxisSpec, Constraints, Mapping, SignalSpec, Source
 from mapper.language.paths import (
     PathSyntaxError,
     Segment,
@@ -216,6 +216,7 @@ def writer_for(target: Path, search_path: list[PathLike] | None = None) -> str:
 def _plan_signal(
     m: Mapping, sig: dict[str, Any], index: int, count: int, plan: _Plan, opts: WriteOptions
 ) -> None:
+    """Add one signal to the plan: every value where its rule says, checked first."""
     where = f"signal {index}" if count > 1 else "the signal"
     if not isinstance(sig, dict) or sig.get("data") is None:
         plan.problems.append(f"{where} is not a signal dict with 'data'")
@@ -232,118 +233,162 @@ def _plan_signal(
         return
     problems_before = len(plan.problems)
     ctx = WriteContext(plan, sig, where, {"write_dataset": opts.write_dataset})
-    symbols: dict[str, tuple[int, str]] = {}
-    data = sig["data"]
-    axes = sig.get("axes") or []
-    navigate = (
-        [bool(ax.get("navigate", True)) if isinstance(ax, dict) else True for ax in axes]
-        if len(axes) == np.ndim(data)
-        else None
-    )
-    units_of: dict[str, str] = {}
-    todo: list[tuple[Source, Any, str]] = []
-    if data_src.kind == "builtin":
-        known = set(plan.bulk)
-        _call_writer(data_src, data, env, names, plan, ctx, "data")
-        for path in plan.bulk - known:
-            plan.navigate.setdefault(path, navigate)  # type: ignore[arg-type]
-    else:
-        todo.append((data_src, data, "data"))
-        bulk = _concrete(data_src.path or "", env, names, plan, "data")
-        if bulk:
-            plan.bulk.add(bulk)
-            if navigate is not None:
-                plan.navigate[bulk] = navigate
-    if isinstance(spec.axes, Source):
-        axes_src = _writable(spec.axes)
-        if axes_src is not None and axes_src.kind == "builtin":
-            _call_writer(axes_src, axes, env, names, plan, ctx, "axes")
-    specs = spec.axes if isinstance(spec.axes, tuple) else ()
-    for i, ax_spec in enumerate(specs):
-        if not isinstance(ax_spec, AxisSpec):
-            continue
-        if i >= len(axes):
-            values = ax_spec.values
-            if isinstance(values, Source) and values.required is True:
-                plan.problems.append(
-                    f"axes[{i}] ({ax_spec.name or 'an axis'}) is required by "
-                    f"{m.name} ({short_loc(values.loc)}) but the signal has "
-                    f"{len(axes)} axes"
-                )
-            continue
-        todo.extend(
-            _axis_values(
-                ax_spec,
-                axes[i],
-                np.shape(data)[i] if i < np.ndim(data) else None,
-                f"axes[{i}]",
-                units_of,
-                env,
-                names,
-                plan,
-            )
-        )
-    for key, src in spec.metadata:
-        path_src = _writable(src)
-        if path_src is None:
-            continue
-        meta = sig.get("metadata") or {}
-        value = meta if key == "." else _dotted(meta, key)
-        if path_src.kind == "builtin":
-            _call_writer(path_src, value, env, names, plan, ctx, f"metadata.{key}")
-            continue
-        if value is None:
-            if _required_here(path_src, src, m.anchors):
-                plan.problems.append(
-                    f"metadata.{key} is required by {m.name} ({short_loc(src.loc)})"
-                )
-            continue
-        todo.append(
-            (path_src, _encode(path_src, value, plan, f"metadata.{key}"), f"metadata.{key}")
-        )
-    extra = list(spec.extra)
-    if spec.original_metadata is not None:
-        extra.insert(0, ("original_metadata", spec.original_metadata))
-    for key, src in extra:
-        path_src = _writable(src)
-        if path_src is None:
-            continue
-        if path_src.kind == "builtin":
-            _call_writer(path_src, sig.get(key), env, names, plan, ctx, key)
-        elif sig.get(key) is not None and key != "original_metadata":
-            todo.append((path_src, _encode(path_src, sig[key], plan, key), key))
-    for src, value, label in todo:
-        if value is None:
-            continue
-        dest = _concrete(src.path or "", env, names, plan, label)
-        if dest is None:
-            continue
-        if "/@" in dest:
-            obj, attr = dest.rsplit("/@", 1)
-            plan.attrs[(obj, attr)] = value
-            if attr == "units":
-                units_of[obj] = str(value)
-            continue
-        plan.datasets[dest] = value
-    # check every value against its rule, with the units it will carry
-    for src, value, label in todo:
-        if value is None or src.constraints == Constraints():
-            continue
-        dest = _concrete(src.path or "", env, names, plan, label)
-        if dest is None or "/@" in dest:
-            continue
-        _precheck(label, dest, value, units_of.get(dest), src.constraints, symbols, plan)
+    planner = _SignalPlanner(m, spec, sig, env, names, plan, ctx)
+    planner.data(data_src)
+    planner.axes()
+    planner.metadata()
+    planner.extra()
+    planner.place()
     if len(plan.problems) > problems_before:
         return
     _plan_layout(m, env, names, plan)
     if m.write and m.write.default:
         dest = _concrete(m.write.default, env, names, plan, "write.default")
-        if dest:
-            node = dest
-            while node != "/":
-                parent = posixpath.dirname(node)
-                plan.defaults.setdefault(parent, posixpath.basename(node))
-                node = parent
+        node = dest or "/"
+        while node != "/":
+            parent = posixpath.dirname(node)
+            plan.defaults.setdefault(parent, posixpath.basename(node))
+            node = parent
+
+
+class _SignalPlanner:
+    """The parts of one signal, each sent where its source says (or to its built-in's writer)."""
+
+    def __init__(
+        self,
+        m: Mapping,
+        spec: SignalSpec,
+        sig: dict[str, Any],
+        env: dict[str, Any],
+        names: dict[str, str],
+        plan: _Plan,
+        ctx: WriteContext,
+    ) -> None:
+        self.m, self.spec, self.sig, self.env = m, spec, sig, env
+        self.names, self.plan, self.ctx = names, plan, ctx
+        #: (source, value, label) of every value written at a path
+        self.todo: list[tuple[Source, Any, str]] = []
+        #: object path -> the units written as its @units
+        self.units_of: dict[str, str] = {}
+        self.axes_list: list[Any] = list(sig.get("axes") or [])
+
+    def call(self, src: Source, value: Any, label: str) -> None:
+        """Hand a value to a built-in's writer."""
+        _call_writer(src, value, self.env, self.names, self.plan, self.ctx, label)
+
+    def data(self, data_src: Source) -> None:
+        """The signal's data: bulk, chunked by its navigation flags."""
+        data, axes = self.sig["data"], self.axes_list
+        navigate = (
+            [bool(ax.get("navigate", True)) if isinstance(ax, dict) else True for ax in axes]
+            if len(axes) == np.ndim(data)
+            else None
+        )
+        if data_src.kind == "builtin":
+            known = set(self.plan.bulk)
+            self.call(data_src, data, "data")
+            for path in self.plan.bulk - known:
+                if navigate is not None:
+                    self.plan.navigate.setdefault(path, navigate)
+            return
+        self.todo.append((data_src, data, "data"))
+        bulk = _concrete(data_src.path or "", self.env, self.names, self.plan, "data")
+        if bulk:
+            self.plan.bulk.add(bulk)
+            if navigate is not None:
+                self.plan.navigate[bulk] = navigate
+
+    def axes(self) -> None:
+        """The axes: through a built-in's writer, or each axis's coordinates, scale and units."""
+        spec, axes, data = self.spec, self.axes_list, self.sig["data"]
+        if isinstance(spec.axes, Source):
+            axes_src = _writable(spec.axes)
+            if axes_src is not None and axes_src.kind == "builtin":
+                self.call(axes_src, axes, "axes")
+        specs = spec.axes if isinstance(spec.axes, tuple) else ()
+        for i, ax_spec in enumerate(specs):
+            if not isinstance(ax_spec, AxisSpec):
+                continue
+            if i >= len(axes):
+                values = ax_spec.values
+                if isinstance(values, Source) and values.required is True:
+                    self.plan.problems.append(
+                        f"axes[{i}] ({ax_spec.name or 'an axis'}) is required by "
+                        f"{self.m.name} ({short_loc(values.loc)}) but the signal has "
+                        f"{len(axes)} axes"
+                    )
+                continue
+            size = np.shape(data)[i] if i < np.ndim(data) else None
+            self.todo.extend(
+                _axis_values(
+                    ax_spec,
+                    axes[i],
+                    size,
+                    f"axes[{i}]",
+                    self.units_of,
+                    self.env,
+                    self.names,
+                    self.plan,
+                )
+            )
+
+    def metadata(self) -> None:
+        """Each ``metadata`` key where its source says; a required one absent is a problem."""
+        meta = self.sig.get("metadata") or {}
+        for key, src in self.spec.metadata:
+            path_src = _writable(src)
+            if path_src is None:
+                continue
+            value = meta if key == "." else _dotted(meta, key)
+            label = f"metadata.{key}"
+            if path_src.kind == "builtin":
+                self.call(path_src, value, label)
+            elif value is not None:
+                self.todo.append((path_src, _encode(path_src, value, self.plan, label), label))
+            elif _required_here(path_src, src, self.m.anchors):
+                self.plan.problems.append(
+                    f"{label} is required by {self.m.name} ({short_loc(src.loc)})"
+                )
+
+    def extra(self) -> None:
+        """``original_metadata`` and the further keys of the signal dict."""
+        extra = list(self.spec.extra)
+        if self.spec.original_metadata is not None:
+            extra.insert(0, ("original_metadata", self.spec.original_metadata))
+        for key, src in extra:
+            path_src = _writable(src)
+            if path_src is None:
+                continue
+            if path_src.kind == "builtin":
+                self.call(path_src, self.sig.get(key), key)
+            elif self.sig.get(key) is not None and key != "original_metadata":
+                value = _encode(path_src, self.sig[key], self.plan, key)
+                self.todo.append((path_src, value, key))
+
+    def place(self) -> None:
+        """Put every value at its path, then check each against its rule, with its units."""
+        for src, value, label in self.todo:
+            if value is None:
+                continue
+            dest = _concrete(src.path or "", self.env, self.names, self.plan, label)
+            if dest is None:
+                continue
+            if "/@" in dest:
+                obj, attr = dest.rsplit("/@", 1)
+                self.plan.attrs[(obj, attr)] = value
+                if attr == "units":
+                    self.units_of[obj] = str(value)
+                continue
+            self.plan.datasets[dest] = value
+        symbols: dict[str, tuple[int, str]] = {}
+        for src, value, label in self.todo:
+            if value is None or src.constraints == Constraints():
+                continue
+            dest = _concrete(src.path or "", self.env, self.names, self.plan, label)
+            if dest is None or "/@" in dest:
+                continue
+            units = self.units_of.get(dest)
+            _precheck(label, dest, value, units, src.constraints, symbols, self.plan)
 
 
 def _call_writer(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,8 @@ def _short(msg: str) -> str:
 
 
 def allowed_dirs(
-    file_path: str | os.PathLike[str], extra: list[Any] | None = None
+    file_path: str | os.PathLike[str],
+    extra: Sequence[str | os.PathLike[str]] | str | os.PathLike[str] | None = None,
 ) -> tuple[Path, ...]:
     """Directories external links may point into: the file's own, ``extra``, and the env var.
 

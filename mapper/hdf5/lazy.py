@@ -201,7 +201,7 @@ def lazy_array(
     name = "mapper-" + tokenize(
         filename, path, field, dataset.shape, str(dataset.dtype), _mtime(filename)
     )
-    arr = da.from_array(
+    arr = da.from_array(  # type: ignore[no-untyped-call]  # dask leaves from_array unannotated
         proxy,
         chunks=chunks,
         name=name,

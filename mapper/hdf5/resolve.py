@@ -172,10 +172,10 @@ class Resolver:
             return None
         key = (_key(obj), "\0class\0" + name)
         try:
-            return self._attrs[key]  # type: ignore[no-any-return]
+            cached: str | None = self._attrs[key]  # stored by class_attr below
         except KeyError:
-            value = self._attrs[key] = class_attr(obj, name)
-            return value
+            cached = self._attrs[key] = class_attr(obj, name)
+        return cached
 
     def why_absent(self, path: str) -> str | None:
         """Why :meth:`get` found nothing at ``path`` (or an ancestor): outside, missing, cycle."""
@@ -317,8 +317,7 @@ class Resolver:
                     if seg.cls is not None and self.group_class(obj) != seg.cls:
                         continue
                     out.append(cp)
-        seen: set[str] = set()
-        return [p for p in out if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
+        return list(dict.fromkeys(out))  # first occurrences, in order
 
 
 _HARD = h5py.HardLink()

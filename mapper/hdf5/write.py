@@ -12,11 +12,13 @@ bar, and never leaving a half-written file behind.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 import os
 import posixpath
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -129,27 +131,8 @@ def is_dask(value: Any) -> bool:
 # ---------------------------------------------------------------------------- the plan -> file
 def apply_plan(h5: Any, plan: Any, root_attrs: dict[str, Any], opts: WriteOptions) -> None:
     """Write everything ``plan`` holds into the open file ``h5``."""
-    import h5py
-
     made: dict[str, Any] = {"/": h5}
-
-    def group(path: str) -> Any:
-        if path in made:
-            return made[path]
-        parent = group(posixpath.dirname(path))
-        name = posixpath.basename(path)
-        g = parent.get(name)
-        if g is None:  # in creation order: lists of signals and metadata keep their order
-            g = parent.create_group(name, track_order=True)
-        elif not isinstance(g, h5py.Group):
-            raise WriteError(f"{path}: the mapping writes both a dataset and a group here")
-        cls = plan.classes.get(path)
-        attr = plan.convention.class_attr  # the mapping's convention types groups (or not)
-        if cls and attr and attr not in g.attrs:
-            g.attrs[attr] = cls
-        made[path] = g
-        return g
-
+    group = functools.partial(_group, made, plan)
     if not opts.write_dataset:
         _keep_bulk(h5, plan)
         for path in [*plan.owned, *(p for p in plan.datasets if p not in plan.bulk)]:
@@ -157,6 +140,38 @@ def apply_plan(h5: Any, plan: Any, root_attrs: dict[str, Any], opts: WriteOption
                 del h5[path]  # rewritten below
     for g in plan.groups:
         group(g)
+    _datasets(plan, opts, group)
+    _links(h5, plan, group)
+    _attrs(h5, plan, made, group)
+    for path, child in plan.defaults.items():
+        group(path).attrs["default"] = child
+    for k, v in root_attrs.items():
+        h5.attrs[k] = attr_value(v)
+
+
+def _group(made: dict[str, Any], plan: Any, path: str) -> Any:
+    """The group at ``path``, created with its parents (and typed) when new; cached in ``made``."""
+    import h5py
+
+    if path in made:
+        return made[path]
+    parent = _group(made, plan, posixpath.dirname(path))
+    name = posixpath.basename(path)
+    g = parent.get(name)
+    if g is None:  # in creation order: lists of signals and metadata keep their order
+        g = parent.create_group(name, track_order=True)
+    elif not isinstance(g, h5py.Group):
+        raise WriteError(f"{path}: the mapping writes both a dataset and a group here")
+    cls = plan.classes.get(path)
+    attr = plan.convention.class_attr  # the mapping's convention types groups (or not)
+    if cls and attr and attr not in g.attrs:
+        g.attrs[attr] = cls
+    made[path] = g
+    return g
+
+
+def _datasets(plan: Any, opts: WriteOptions, group: Callable[[str], Any]) -> None:
+    """Create the plan's data sets; the signal's data streams last, in one dask graph."""
     stores: list[tuple[Any, Any]] = []
     for path, value in plan.datasets.items():
         if path in plan.bulk and not opts.write_dataset:
@@ -173,6 +188,12 @@ def apply_plan(h5: Any, plan: Any, root_attrs: dict[str, Any], opts: WriteOption
             _dataset(parent, name, value, plan.ds_opts.get(path, {}), opts)
     if stores:
         _store(stores, opts)
+
+
+def _links(h5: Any, plan: Any, group: Callable[[str], Any]) -> None:
+    """Create the plan's soft links whose targets exist (and their ``@target`` attributes)."""
+    import h5py
+
     for at, to, target_attr in plan.links:
         if to not in h5:
             continue  # the target was optional and is absent
@@ -181,6 +202,10 @@ def apply_plan(h5: Any, plan: Any, root_attrs: dict[str, Any], opts: WriteOption
             parent[posixpath.basename(at)] = h5py.SoftLink(to)
         if target_attr:
             h5[to].attrs["target"] = to
+
+
+def _attrs(h5: Any, plan: Any, made: dict[str, Any], group: Callable[[str], Any]) -> None:
+    """Set the plan's attributes, object references resolved, on objects that exist."""
     for (path, name), value in plan.attrs.items():
         obj = made.get(path)
         if obj is None:
@@ -194,10 +219,6 @@ def apply_plan(h5: Any, plan: Any, root_attrs: dict[str, Any], opts: WriteOption
         if isinstance(value, ObjectRef):
             value = h5[value.path].ref
         obj.attrs[name] = attr_value(value)
-    for path, child in plan.defaults.items():
-        group(path).attrs["default"] = child
-    for k, v in root_attrs.items():
-        h5.attrs[k] = attr_value(v)
 
 
 def _keep_bulk(h5: Any, plan: Any) -> None:
@@ -230,7 +251,7 @@ def _bulk(
     if ds_opts.get("dtype") is not None:  # ragged (vlen) data: written whole, no filters
         _dataset(parent, name, value, ds_opts, opts)
         return []
-    arr = value if is_dask(value) else np.asarray(value)
+    arr: Any = value if is_dask(value) else np.asarray(value)  # dask or numpy
     if arr.ndim == 0 or arr.size == 0:
         parent.create_dataset(name, data=np.asarray(arr))
         return []
@@ -272,9 +293,10 @@ def _store(stores: list[tuple[Any, Any]], opts: WriteOptions) -> None:
         show = sys.stderr.isatty()
     ctx: Any = contextlib.nullcontext()
     if show:
-        from dask.diagnostics import ProgressBar
+        from dask.diagnostics.progress import ProgressBar
 
-        ctx = ProgressBar(out=sys.stderr)
+        # dask leaves ProgressBar.__init__ unannotated
+        ctx = ProgressBar(out=sys.stderr)  # type: ignore[no-untyped-call]
     with ctx:
         da.store([s for s, _ in stores], [d for _, d in stores], lock=threading.Lock())
 

@@ -10,29 +10,20 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mapper.errors import MappingError, did_you_mean
+from mapper.errors import MappingError, Problem, did_you_mean
+from mapper.language.locations import Locations, Pointer
 from mapper.language.model import SOURCE_KINDS
 from mapper.language.paths import PathSyntaxError, parse_path, template_names
 from mapper.registry import REGISTRY, Convention
-
-Pointer = tuple[Any, ...]
-
-
-def _loc_key(msg: str) -> tuple[int, int, str]:
-    try:
-        _, line, col, _rest = msg.split(":", 3)
-        return int(line), int(col), msg
-    except ValueError:
-        return 0, 0, msg
 
 
 class _Checker:
     """Collects semantic problems with locations."""
 
-    def __init__(self, data: dict[str, Any], locs: dict[Pointer, str]) -> None:
+    def __init__(self, data: dict[str, Any], locations: Locations) -> None:
         self.data = data
-        self.locs = locs
-        self.problems: list[str] = []
+        self.locations = locations
+        self.problems: list[Problem] = []
         self.options = set((data.get("options") or {}).keys())
         self.option_types = {
             k: v.get("type") for k, v in (data.get("options") or {}).items() if isinstance(v, dict)
@@ -47,14 +38,9 @@ class _Checker:
             self.add(("convention",), str(exc))
             return None
 
-    def loc(self, ptr: Pointer) -> str:
-        p = tuple(ptr)
-        while p and p not in self.locs:
-            p = p[:-1]
-        return self.locs.get(p, "<mapping>:1:1")
-
     def add(self, ptr: Pointer, msg: str) -> None:
-        self.problems.append(f"{self.loc(ptr)}: /{'/'.join(map(str, ptr))}: {msg}")
+        pointer = "/" + "/".join(map(str, ptr))
+        self.problems.append(Problem(self.locations.where(ptr), pointer, msg))
 
     def path(self, ptr: Pointer, expr: str | None, names: set[str]) -> None:
         if expr is None:
@@ -113,38 +99,9 @@ class _Checker:
             for i, alt in enumerate(src["first"]):
                 self.source((*ptr, "first", i), alt, names)
         if kind == "builtin":
-            name = src["builtin"]
-            found = REGISTRY.find("builtin", name)
-            if found is None:
-                hint = did_you_mean(name, REGISTRY.names("builtin"))
-                self.add((*ptr, "builtin"), f"unknown builtin {name!r}{hint}")
-            elif found.kind != "value":
-                self.add((*ptr, "builtin"), f"builtin {name!r} gives paths, use it in an anchor")
-            else:
-                self.call(ptr, found.func, src, takes_at=True)
+            self.builtin(ptr, src, "value")
         if kind == "tree":
-            from mapper.engine.tree import TREE_STYLES, read_tree
-
-            self.call(ptr, read_tree, src, takes_at=False, skip=2)
-            targs = src.get("args") or {}
-            style = targs.get("style", "value_attrs")
-            if style not in TREE_STYLES and not isinstance(style, dict):
-                self.add(
-                    (*ptr, "args", "style"),
-                    f"tree style must be one of {', '.join(TREE_STYLES)}, not {style!r}",
-                )
-            for key, kinds in (
-                ("max_array_size", (int,)),
-                ("skip_arrays", (bool,)),
-                ("include_root_attrs", (bool,)),
-                ("key_filter", (str, list)),
-            ):
-                value = targs.get(key)
-                if value is None or isinstance(value, dict):  # absent, or {option: NAME}
-                    continue
-                if not isinstance(value, kinds) or (int in kinds and isinstance(value, bool)):
-                    want = " or ".join(k.__name__ for k in kinds)
-                    self.add((*ptr, "args", key), f"{key} must be {want}, not {value!r}")
+            self.tree(ptr, src)
         if kind == "option" and src["option"] not in self.options:
             self.add((*ptr, "option"), f"undeclared option {src['option']!r}")
         for k, v in (src.get("args") or {}).items():
@@ -159,6 +116,45 @@ class _Checker:
         if "when" in src:
             self.predicate((*ptr, "when"), src["when"], names)
         self.constraints(ptr, src)
+
+    def builtin(self, ptr: Pointer, src: dict[str, Any], kind: str) -> None:
+        """A built-in named by a source (``value``) or an anchor (``paths``), and its arguments."""
+        name = src["builtin"]
+        found = REGISTRY.find("builtin", name)
+        if found is None:
+            hint = did_you_mean(name, REGISTRY.names("builtin"))
+            self.add((*ptr, "builtin"), f"unknown builtin {name!r}{hint}")
+        elif found.kind != kind and kind == "value":
+            self.add((*ptr, "builtin"), f"builtin {name!r} gives paths, use it in an anchor")
+        elif found.kind != kind:
+            self.add((*ptr, "builtin"), f"builtin {name!r} gives values, not paths")
+        else:
+            self.call(ptr, found.func, src, takes_at=kind == "value")
+
+    def tree(self, ptr: Pointer, src: dict[str, Any]) -> None:
+        """A tree source: its arguments and their types."""
+        from mapper.engine.tree import TREE_STYLES, read_tree
+
+        self.call(ptr, read_tree, src, takes_at=False, skip=2)
+        targs = src.get("args") or {}
+        style = targs.get("style", "value_attrs")
+        if style not in TREE_STYLES and not isinstance(style, dict):
+            self.add(
+                (*ptr, "args", "style"),
+                f"tree style must be one of {', '.join(TREE_STYLES)}, not {style!r}",
+            )
+        for key, kinds in (
+            ("max_array_size", (int,)),
+            ("skip_arrays", (bool,)),
+            ("include_root_attrs", (bool,)),
+            ("key_filter", (str, list)),
+        ):
+            value = targs.get(key)
+            if value is None or isinstance(value, dict):  # absent, or {option: NAME}
+                continue
+            if not isinstance(value, kinds) or (int in kinds and isinstance(value, bool)):
+                want = " or ".join(k.__name__ for k in kinds)
+                self.add((*ptr, "args", key), f"{key} must be {want}, not {value!r}")
 
     def constraints(self, ptr: Pointer, d: dict[str, Any]) -> None:
         """Symbols declared, unit categories and example units known, shape and rank agree."""
@@ -285,69 +281,131 @@ class _Checker:
         if "values" in axis and ({"scale", "offset"} & set(axis)):
             self.add(ptr, "give either values or scale/offset, not both")
 
+    def anchor(self, name: str, anchor: dict[str, Any], names: set[str]) -> None:
+        """One anchor, checked against the anchors before it (``names``)."""
+        ptr = ("anchors", name)
+        if ("path" in anchor) == ("builtin" in anchor):
+            self.add(ptr, "an anchor needs exactly one of path or builtin")
+        self.path((*ptr, "path"), anchor.get("path"), names)
+        if "builtin" in anchor:
+            self.builtin(ptr, anchor, "paths")
+            for k, v in (anchor.get("args") or {}).items():
+                if isinstance(v, str):
+                    self.path((*ptr, "args", k), v, names) if "{" in v else None
+        if "where" in anchor:
+            self.predicate((*ptr, "where"), anchor["where"], names | {"."})
+        self.path((*ptr, "write_path"), anchor.get("write_path"), names | {"index", "number"})
+        self.write_name(ptr, anchor)
+        for i, f in enumerate(anchor.get("filters") or ()):
+            if f["option"] not in self.options:
+                self.add((*ptr, "filters", i, "option"), f"undeclared option {f['option']!r}")
+            elif self.option_types.get(f["option"]) not in ("string", "string_list"):
+                self.add(
+                    (*ptr, "filters", i, "option"),
+                    f"filter option {f['option']!r} must be a string or string_list option",
+                )
+        pref = anchor.get("prefer")
+        if pref:
+            if pref["option"] not in self.options:
+                self.add((*ptr, "prefer", "option"), f"undeclared option {pref['option']!r}")
+            if pref["anchor"] not in names:
+                self.add(
+                    (*ptr, "prefer", "anchor"),
+                    f"prefer names {pref['anchor']!r}, which is not an earlier anchor",
+                )
+
+    def write_name(self, ptr: Pointer, anchor: dict[str, Any]) -> None:
+        """An anchor's ``write_name``: its transform must exist and encode."""
+        wname = anchor.get("write_name") or {}
+        if "transform" in wname:
+            transforms = REGISTRY.names("transform")
+            if wname["transform"] not in transforms:
+                self.add(
+                    (*ptr, "write_name", "transform"),
+                    f"unknown transform "
+                    f"{wname['transform']!r}{did_you_mean(wname['transform'], transforms)}",
+                )
+            elif transforms[wname["transform"]].encode is None:
+                self.add(
+                    (*ptr, "write_name", "transform"),
+                    f"transform {wname['transform']!r} has no encode",
+                )
+
+    def signal(self, signal: dict[str, Any] | None, names: set[str]) -> None:
+        """The signal section: data, axes, metadata, original_metadata, extra keys."""
+        if signal is None:
+            self.add(
+                (), "no signal section (a mapping, or one it extends, must define signal.data)"
+            )
+        else:
+            if "data" not in signal:
+                self.add(("signal",), "signal.data is required")
+            else:
+                self.source(("signal", "data"), signal["data"], names)
+            self.axes(signal.get("axes"), names)
+            for key, src in (signal.get("metadata") or {}).items():
+                if key != "." and not all(part.isidentifier() for part in key.split(".")):
+                    self.add(
+                        ("signal", "metadata", key), f"bad metadata key {key!r} (dotted names)"
+                    )
+                self.source(("signal", "metadata", key), src, names)
+            if "original_metadata" in signal:
+                self.source(("signal", "original_metadata"), signal["original_metadata"], names)
+            for key, src in (signal.get("extra") or {}).items():
+                self.source(("signal", "extra", key), src, names)
+
+    def axes(self, axes: Any, names: set[str]) -> None:
+        """The signal's axes: a source, or a list of axes and for-each axes."""
+        if isinstance(axes, dict):
+            self.source(("signal", "axes"), axes, names)
+        elif isinstance(axes, list):
+            for i, ax in enumerate(axes):
+                if "for_each" in ax:
+                    fe = ax["for_each"]
+                    kinds = [k for k in ("range", "list", "glob") if k in fe]
+                    if len(kinds) != 1:
+                        self.add(
+                            ("signal", "axes", i, "for_each"),
+                            "for_each needs exactly one of range, list, glob",
+                        )
+                    var = fe.get("as", "i")
+                    self.field(("signal", "axes", i, "for_each", "range"), fe.get("range"), names)
+                    if "list" in fe:
+                        self.source(("signal", "axes", i, "for_each", "list"), fe["list"], names)
+                    self.path(("signal", "axes", i, "for_each", "glob"), fe.get("glob"), names)
+                    self.axis(("signal", "axes", i, "axis"), ax["axis"], names | {var})
+                else:
+                    self.axis(("signal", "axes", i), ax, names)
+
+    def write(self, write: dict[str, Any], names: set[str]) -> None:
+        """The write section: the default path and the root attribute placeholders."""
+        self.path(("write", "default"), write.get("default"), names)
+        from mapper.hdf5.write import FACTS
+
+        for key, value in (write.get("root_attrs") or {}).items():
+            for fact in re.findall(r"\{(\w+)\}", value) if isinstance(value, str) else ():
+                if fact not in FACTS:
+                    self.add(
+                        ("write", "root_attrs", key),
+                        f"unknown placeholder {{{fact}}}"
+                        f"{did_you_mean(fact, FACTS, fmt='{{{}}}')}; known: "
+                        f"{', '.join('{' + f + '}' for f in FACTS)}",
+                    )
+
 
 def _having(test: Any) -> str:
     """The names of the registered conventions that pass ``test``."""
     return ", ".join(sorted(n for n, c in REGISTRY.conventions().items() if test(c))) or "none"
 
 
-def semantic(data: dict[str, Any], locs: dict[Pointer, str]) -> list[str]:
+def semantic(data: dict[str, Any], locations: Locations) -> list[Problem]:
     """Every meaning problem of a mapping document (the JSON Schema checks the structure)."""
-    c = _Checker(data, locs)
+    c = _Checker(data, locations)
     names: set[str] = set()
     anchors = data.get("anchors") or {}
-    for aname, anchor in anchors.items():
-        ptr = ("anchors", aname)
-        if ("path" in anchor) == ("builtin" in anchor):
-            c.add(ptr, "an anchor needs exactly one of path or builtin")
-        c.path((*ptr, "path"), anchor.get("path"), names)
-        if "builtin" in anchor:
-            b = REGISTRY.find("builtin", anchor["builtin"])
-            if b is None:
-                hint = did_you_mean(anchor["builtin"], REGISTRY.names("builtin"))
-                c.add((*ptr, "builtin"), f"unknown builtin {anchor['builtin']!r}{hint}")
-            elif b.kind != "paths":
-                c.add((*ptr, "builtin"), f"builtin {anchor['builtin']!r} gives values, not paths")
-            else:
-                c.call(ptr, b.func, anchor, takes_at=False)
-            for k, v in (anchor.get("args") or {}).items():
-                if isinstance(v, str):
-                    c.path((*ptr, "args", k), v, names) if "{" in v else None
-        if "where" in anchor:
-            c.predicate((*ptr, "where"), anchor["where"], names | {"."})
-        c.path((*ptr, "write_path"), anchor.get("write_path"), names | {"index", "number"})
-        wname = anchor.get("write_name") or {}
-        if "transform" in wname:
-            transforms = REGISTRY.names("transform")
-            if wname["transform"] not in transforms:
-                c.add(
-                    (*ptr, "write_name", "transform"),
-                    f"unknown transform "
-                    f"{wname['transform']!r}{did_you_mean(wname['transform'], transforms)}",
-                )
-            elif transforms[wname["transform"]].encode is None:
-                c.add(
-                    (*ptr, "write_name", "transform"),
-                    f"transform {wname['transform']!r} has no encode",
-                )
-        for i, f in enumerate(anchor.get("filters") or ()):
-            if f["option"] not in c.options:
-                c.add((*ptr, "filters", i, "option"), f"undeclared option {f['option']!r}")
-            elif c.option_types.get(f["option"]) not in ("string", "string_list"):
-                c.add(
-                    (*ptr, "filters", i, "option"),
-                    f"filter option {f['option']!r} must be a string or string_list option",
-                )
-        pref = anchor.get("prefer")
-        if pref:
-            if pref["option"] not in c.options:
-                c.add((*ptr, "prefer", "option"), f"undeclared option {pref['option']!r}")
-            if pref["anchor"] not in names:
-                c.add(
-                    (*ptr, "prefer", "anchor"),
-                    f"prefer names {pref['anchor']!r}, which is not an earlier anchor",
-                )
-        names.add(aname)
+    for name, anchor in anchors.items():
+        c.anchor(name, anchor, names)
+        names.add(name)
     # save() writes one place per signal: one written anchor may multiply signals; a
     # built-in anchor without write_path only splits a match further (fields of a dataset)
     eaches = [
@@ -363,56 +421,8 @@ def semantic(data: dict[str, Any], locs: dict[Pointer, str]) -> list[str]:
     if "match" in data:
         # match runs before any anchor is resolved: it may use absolute paths only
         c.predicate(("match",), data["match"], set())
-    signal = data.get("signal")
-    if signal is None:
-        c.add((), "no signal section (a mapping, or one it extends, must define signal.data)")
-    else:
-        if "data" not in signal:
-            c.add(("signal",), "signal.data is required")
-        else:
-            c.source(("signal", "data"), signal["data"], names)
-        axes = signal.get("axes")
-        if isinstance(axes, dict):
-            c.source(("signal", "axes"), axes, names)
-        elif isinstance(axes, list):
-            for i, ax in enumerate(axes):
-                if "for_each" in ax:
-                    fe = ax["for_each"]
-                    kinds = [k for k in ("range", "list", "glob") if k in fe]
-                    if len(kinds) != 1:
-                        c.add(
-                            ("signal", "axes", i, "for_each"),
-                            "for_each needs exactly one of range, list, glob",
-                        )
-                    var = fe.get("as", "i")
-                    c.field(("signal", "axes", i, "for_each", "range"), fe.get("range"), names)
-                    if "list" in fe:
-                        c.source(("signal", "axes", i, "for_each", "list"), fe["list"], names)
-                    c.path(("signal", "axes", i, "for_each", "glob"), fe.get("glob"), names)
-                    c.axis(("signal", "axes", i, "axis"), ax["axis"], names | {var})
-                else:
-                    c.axis(("signal", "axes", i), ax, names)
-        for key, src in (signal.get("metadata") or {}).items():
-            if key != "." and not all(part.isidentifier() for part in key.split(".")):
-                c.add(("signal", "metadata", key), f"bad metadata key {key!r} (dotted names)")
-            c.source(("signal", "metadata", key), src, names)
-        if "original_metadata" in signal:
-            c.source(("signal", "original_metadata"), signal["original_metadata"], names)
-        for key, src in (signal.get("extra") or {}).items():
-            c.source(("signal", "extra", key), src, names)
+    c.signal(data.get("signal"), names)
     for key, entry in (data.get("layout") or {}).items():
         c.layout(key, entry, names)
-    write = data.get("write") or {}
-    c.path(("write", "default"), write.get("default"), names)
-    from mapper.hdf5.write import FACTS
-
-    for key, value in (write.get("root_attrs") or {}).items():
-        for fact in re.findall(r"\{(\w+)\}", value) if isinstance(value, str) else ():
-            if fact not in FACTS:
-                c.add(
-                    ("write", "root_attrs", key),
-                    f"unknown placeholder {{{fact}}}"
-                    f"{did_you_mean(fact, FACTS, fmt='{{{}}}')}; known: "
-                    f"{', '.join('{' + f + '}' for f in FACTS)}",
-                )
-    return sorted(set(c.problems), key=_loc_key)
+    c.write(data.get("write") or {}, names)
+    return sorted(set(c.problems), key=lambda p: p.sort_key)

@@ -34,7 +34,9 @@ def shipped_dir() -> Path:
     raise MappingError(f"shipped schemas not found next to {here}")  # pragma: no cover
 
 
-def search_path(extra: list[str | os.PathLike[str]] | None = None) -> list[Path]:
+def search_path(
+    extra: list[str | os.PathLike[str]] | str | os.PathLike[str] | None = None,
+) -> list[Path]:
     """Directories searched for ``NAME.yaml``, in order.
 
     The order is: ``extra`` (argument), :data:`ENV_PATH`, entry points of the

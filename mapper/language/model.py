@@ -7,10 +7,20 @@ that read warnings and validation findings can name the mapping rule.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
-#: Keys of a value source that say where the value comes from (exactly one per source).
-SOURCE_KINDS = ("path", "const", "first", "builtin", "tree", "name_of", "option")
+#: Where a value source takes its value from (exactly one key per source).
+SourceKind = Literal["path", "const", "first", "builtin", "tree", "name_of", "option"]
+#: Keys of a value source that say where the value comes from.
+SOURCE_KINDS: tuple[SourceKind, ...] = get_args(SourceKind)
+#: What a predicate tests.
+PredicateKind = Literal["exists", "compare", "any", "all", "not", "option"]
+#: What several matches of an anchor mean.
+Select = Literal["one", "first", "each", "all"]
+#: How bad a finding is, most severe first.
+Severity = Literal["error", "warning", "info"]
+#: The type of a load option a mapping declares.
+OptionType = Literal["string", "string_list", "boolean", "integer", "number"]
 
 
 @dataclass(frozen=True)
@@ -20,7 +30,7 @@ class Predicate:
     ``kind`` is one of ``exists``, ``compare``, ``any``, ``all``, ``not``, ``option``.
     """
 
-    kind: str
+    kind: PredicateKind
     loc: str
     path: str | None = None
     equals: Any = None
@@ -54,7 +64,7 @@ class Constraints:
 class Source:
     """Where a value comes from; ``kind`` is one of :data:`SOURCE_KINDS`."""
 
-    kind: str
+    kind: SourceKind
     loc: str
     path: str | None = None
     const: Any = None
@@ -69,7 +79,7 @@ class Source:
     default: Any = None
     has_default: bool = False
     constraints: Constraints = field(default_factory=Constraints)
-    severity: str = "error"
+    severity: Severity = "error"
     rule: str | None = None
     option: str | None = None
 
@@ -137,7 +147,7 @@ class Anchor:
     args: tuple[tuple[str, Any], ...] = ()
     ancestor: str | None = None
     where: Predicate | None = None
-    select: str = "one"
+    select: Select = "one"
     required: bool = True
     filters: tuple[Filter, ...] = ()
     prefer_option: str | None = None
@@ -155,7 +165,7 @@ class OptionSpec:
     """A keyword option of load() declared by the mapping."""
 
     name: str
-    type: str
+    type: OptionType
     default: Any = None
     doc: str = ""
 
@@ -180,7 +190,7 @@ class LayoutEntry:
     attrs: tuple[tuple[str, Any], ...] = ()
     checks: tuple[str, ...] = ()
     constraints: Constraints = field(default_factory=Constraints)
-    severity: str = "error"
+    severity: Severity = "error"
     rule: str | None = None
     doc: str = ""
 

@@ -17,10 +17,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from mapper.errors import MapperError, MappingError, NoMatchError, did_you_mean
+from mapper.errors import MapperError, MappingError, NoMatchError, Problem, did_you_mean
 from mapper.language import yaml_loader as _yaml
 from mapper.language.build import build
-from mapper.language.check import _loc_key, semantic
+from mapper.language.check import semantic
 from mapper.language.find import (
     ENTRY_POINT_GROUP,
     ENV_PATH,
@@ -30,6 +30,7 @@ from mapper.language.find import (
     search_path,
     shipped_dir,
 )
+from mapper.language.locations import Locations
 from mapper.language.model import SOURCE_KINDS, Mapping
 
 __all__ = [
@@ -54,7 +55,10 @@ def _language_validator() -> Any:
     return jsonschema.Draft7Validator(schema)
 
 
-def load_mapping(name_or_path: str | os.PathLike[str], extra: list[Any] | None = None) -> Mapping:
+def load_mapping(
+    name_or_path: str | os.PathLike[str],
+    extra: list[Any] | str | os.PathLike[str] | None = None,
+) -> Mapping:
     """Load, check and extend a mapping; raise :class:`MappingError` listing every problem."""
     if isinstance(extra, (str, os.PathLike)):
         extra = [extra]  # one directory, not one per character
@@ -72,11 +76,10 @@ def _mtime(path: Path) -> float:
 @cache
 def _load_cached(path: str, extra: tuple[str, ...], _mtime_key: float) -> Mapping:
     located, parents = _merged(Path(path), list(extra), ())
-    locs = {**located.keys, **located.values}
-    problems = semantic(located.data, locs)
+    problems = semantic(located.data, located.locations)
     if problems:
-        raise MappingError(problems[0] if len(problems) == 1 else _summary(problems), problems)
-    return build(located.data, locs, Path(path), parents)
+        raise _error(problems)
+    return build(located.data, located.locations, Path(path), parents)
 
 
 def check_file(path: str | os.PathLike[str], extra: list[Any] | None = None) -> list[str]:
@@ -84,38 +87,32 @@ def check_file(path: str | os.PathLike[str], extra: list[Any] | None = None) -> 
     try:
         load_mapping(path, extra)
     except MappingError as exc:
-        return list(exc.problems)
+        return [str(p) for p in exc.problems] or [str(exc)]
     except MapperError as exc:
         return [str(exc)]
     return []
 
 
-def _summary(problems: list[str]) -> str:
-    return f"{len(problems)} problems in mapping; first: {problems[0]}"
+def _error(problems: list[Problem]) -> MappingError:
+    """One error for every problem of a file, in file order; its message names the first."""
+    problems = sorted(set(problems), key=lambda p: p.sort_key)
+    first = str(problems[0])
+    message = (
+        first if len(problems) == 1 else f"{len(problems)} problems in mapping; first: {first}"
+    )
+    return MappingError(message, problems)
 
 
 class _Located:
-    """Mapping data with ``file:line:col`` for its values and keys (after ``extends``)."""
+    """Mapping data and where each of its values and keys is (after ``extends``)."""
 
-    def __init__(
-        self, data: Any, values: dict[Pointer, str], keys: dict[Pointer, str], source: str
-    ) -> None:
+    def __init__(self, data: Any, locations: Locations) -> None:
         self.data = data
-        self.values = values
-        self.keys = keys
-        self.source = source
+        self.locations = locations
 
     def where(self, pointer: Pointer, key: bool = False) -> str:
-        p = tuple(pointer)
-        while p:
-            if key and p in self.keys:
-                return self.keys[p]
-            if not key and p in self.values:
-                return self.values[p]
-            if not key and p in self.keys:
-                return self.keys[p]
-            p = p[:-1]
-        return self.values.get((), f"{self.source}:1:1")
+        """``file:line:col`` of the value (or key) at ``pointer``."""
+        return str(self.locations.where(pointer, key))
 
 
 def _merged(
@@ -129,12 +126,7 @@ def _merged(
         raise MappingError(
             f"{doc.where(())}: a mapping file must be a YAML mapping at the top level"
         )
-    mine = _Located(
-        doc.data,
-        {p: f"{doc.source}:{line}:{col}" for p, (line, col) in doc.marks.items()},
-        {p: f"{doc.source}:{line}:{col}" for p, (line, col) in doc.key_marks.items()},
-        doc.source,
-    )
+    mine = _Located(doc.data, doc.locations)
     parents: tuple[str, ...] = ()
     parent_name = doc.data.get("extends")
     if isinstance(parent_name, str) and parent_name:
@@ -148,21 +140,18 @@ def _merged(
         parent, pparents = _merged(parent_path, extra, (*seen, str(path)))
         data = _deep_merge(parent.data, doc.data)
         data.pop("extends", None)
-        mine = _Located(
-            data, {**parent.values, **mine.values}, {**parent.keys, **mine.keys}, doc.source
-        )
+        mine = _Located(data, mine.locations.under(parent.locations))
         parents = (str(parent.data.get("name")), *pparents)
     problems, bad = _schema_problems(mine)
     if problems:
         # report the meaning problems too, where the structure allows checking them
         try:
-            extra = semantic(mine.data, {**mine.keys, **mine.values})
+            extra = semantic(mine.data, mine.locations)
         except (KeyError, TypeError, AttributeError, IndexError):
             extra = []
         # a place the schema already rejected gets no second, derived message
-        problems += [p for p in extra if not _covered(_pointer_of(p), bad)]
-        problems = sorted(set(problems), key=_loc_key)
-        raise MappingError(problems[0] if len(problems) == 1 else _summary(problems), problems)
+        problems += [p for p in extra if not _covered(p.pointer, bad)]
+        raise _error(problems)
     return mine, parents
 
 
@@ -192,9 +181,9 @@ def _deep_merge(base: Any, over: Any) -> Any:
 _KIND_KEYS = set(SOURCE_KINDS) | {"exists", "any", "all", "not", "link_to", "class"}
 
 
-def _schema_problems(doc: _Located) -> tuple[list[str], list[str]]:
-    """Schema problems as messages, and the JSON pointers of the places they reject."""
-    out = []
+def _schema_problems(doc: _Located) -> tuple[list[Problem], list[str]]:
+    """Schema problems, and the JSON pointers of the places they reject."""
+    out: list[Problem] = []
     bad: list[str] = []
     seen_type: set[tuple[Any, ...]] = set()
     errors = sorted(
@@ -207,14 +196,14 @@ def _schema_problems(doc: _Located) -> tuple[list[str], list[str]]:
             continue  # one message per place: the type error says it all
         if err.validator == "type":
             seen_type.add(ptr)
-        out.append(_format_schema_error(doc, err))
+        out.extend(_format_schema_error(doc, err))
         if err.validator == "additionalProperties" and isinstance(err.instance, dict):
             allowed = err.schema.get("properties", {})
             bad += ["/" + "/".join(map(str, (*ptr, k))) for k in err.instance if k not in allowed]
             bad.append("=/" + "/".join(map(str, ptr)))  # the object itself, not its children
         else:
             bad.append("/" + "/".join(map(str, ptr)))
-    return sorted(set(out), key=_loc_key), bad
+    return out, bad
 
 
 def _covered(pointer: str, bad: list[str]) -> bool:
@@ -228,32 +217,26 @@ def _covered(pointer: str, bad: list[str]) -> bool:
     return False
 
 
-def _pointer_of(msg: str) -> str:
-    """The ``/json/pointer`` part of a ``file:line:col: /pointer: message`` problem."""
-    for part in msg.split(": ")[1:]:  # the first part is file:line:col
-        if part.startswith("/") and " " not in part:
-            return part
-    return "/"
-
-
-def _format_schema_error(doc: _Located, err: Any) -> str:
+def _format_schema_error(doc: _Located, err: Any) -> list[Problem]:
+    """The problems one JSON Schema error stands for (one per unknown key)."""
     ptr = tuple(err.absolute_path)
     where = "/" + "/".join(str(p) for p in ptr)
     if err.validator == "additionalProperties":
         allowed = list(err.schema.get("properties", {}))
-        extra = [k for k in err.instance if k not in allowed]
-        msgs = []
-        for key in extra:
-            hint = did_you_mean(key, allowed)
-            loc = doc.where((*ptr, key), key=True)
-            msgs.append(f"{loc}: {where}: unknown key {key!r}{hint}")
-        return "\n".join(msgs) if len(msgs) > 1 else msgs[0]
-    loc = doc.where(ptr)
+        return [
+            Problem(
+                doc.locations.where((*ptr, key), key=True),
+                where,
+                f"unknown key {key!r}{did_you_mean(key, allowed)}",
+            )
+            for key in err.instance
+            if key not in allowed
+        ]
     if err.validator in ("oneOf", "anyOf"):
         best = _best_sub_error(err)
         if best is not None:
             return _format_schema_error(doc, best)
-    return f"{loc}: {where}: {_plain_message(err)}"
+    return [Problem(doc.locations.where(ptr), where, _plain_message(err))]
 
 
 def _best_sub_error(err: Any) -> Any:
@@ -287,7 +270,7 @@ def _plain_message(err: Any) -> str:
     if err.validator == "enum":
         return f"{inst!r} is not one of {', '.join(repr(v) for v in err.validator_value)}"
     if err.validator == "required":
-        return err.message.replace("is a required property", "is required")
+        return str(err.message).replace("is a required property", "is required")
     if err.validator == "oneOf":
         kinds = []
         for e in err.context:
@@ -301,4 +284,4 @@ def _plain_message(err: Any) -> str:
         if kinds:
             return f"{inst!r} is not a {' or a '.join(dict.fromkeys(kinds))}"
         return f"{inst!r} is neither a literal nor a value source"
-    return err.message
+    return str(err.message)

@@ -21,6 +21,7 @@ from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from mapper.errors import MappingError, MissingFileError
+from mapper.language.locations import Locations
 
 #: Most alias expansions a mapping file may use (anchors are legitimate, bombs are not).
 MAX_ALIASES = 100
@@ -56,20 +57,14 @@ class Document:
     marks: dict[Pointer, tuple[int, int]] = field(default_factory=dict)
     key_marks: dict[Pointer, tuple[int, int]] = field(default_factory=dict)
 
+    @property
+    def locations(self) -> Locations:
+        """The marks as :class:`~mapper.language.locations.Locations`."""
+        return Locations.from_marks(self.source, self.marks, self.key_marks)
+
     def where(self, pointer: Pointer, key: bool = False) -> str:
         """Return ``source:line:col`` for the deepest known prefix of ``pointer``."""
-        table = self.key_marks if key else self.marks
-        p = tuple(pointer)
-        while p:
-            if p in table:
-                line, col = table[p]
-                return f"{self.source}:{line}:{col}"
-            if not key and p in self.key_marks:
-                line, col = self.key_marks[p]
-                return f"{self.source}:{line}:{col}"
-            p = p[:-1]
-        line, col = self.marks.get((), (1, 1))
-        return f"{self.source}:{line}:{col}"
+        return str(self.locations.where(pointer, key))
 
 
 class _Loader(yaml.SafeLoader):
@@ -81,11 +76,11 @@ class _Loader(yaml.SafeLoader):
         self.alias_count = 0
         self.node_count = 0
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(yaml.AliasEvent):
             self.alias_count += 1
             if self.alias_count > MAX_ALIASES:
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]  # untyped stub
                 raise MappingError(
                     f"{self.source}:{mark.line + 1}:{mark.column + 1}: more than "
                     f"{MAX_ALIASES} YAML aliases; refusing to expand (alias bomb?)"
@@ -132,8 +127,9 @@ def _construct(loader: _Loader, node: Node, pointer: Pointer, doc: Document) -> 
                 )
             merged_keys.discard(key) if index >= n_merged else None
             first_line[key] = line
-            doc.key_marks[(*pointer, key)] = (line, key_node.start_mark.column + 1)
-            out[key] = _construct(loader, value_node, (*pointer, key), doc)
+            child: Pointer = (*pointer, key)
+            doc.key_marks[child] = (line, key_node.start_mark.column + 1)
+            out[key] = _construct(loader, value_node, child, doc)
         return out
     if isinstance(node, SequenceNode):
         return [_construct(loader, item, (*pointer, i), doc) for i, item in enumerate(node.value)]

@@ -14,6 +14,7 @@ rules backwards.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import Any
 
 import h5py
@@ -62,7 +63,8 @@ def file_version(ctx: Context) -> tuple[int, ...]:
                 f"{'.'.join(map(str, NEWEST))}; reading it as {'.'.join(map(str, NEWEST))}"
             )
         ctx.memo[key] = version
-    return ctx.memo[key]  # type: ignore[no-any-return]
+    cached: tuple[int, ...] = ctx.memo[key]
+    return cached
 
 
 @functools.lru_cache(maxsize=64)
@@ -306,7 +308,12 @@ def read_signal_group(ctx: Context, group: h5py.Group) -> dict[str, Any]:
     sig["package"] = as_str(group.attrs.get("package", ""))
     sig["package_version"] = as_str(group.attrs.get("package_version", ""))
     d = data(ctx, group)
-    sig["data"] = ctx.resolver.get(d.path)[()] if isinstance(d, ArrayRef) else d
+    if isinstance(d, ArrayRef):
+        ds = ctx.resolver.get(d.path)
+        if ds is None:
+            raise ResolveError(f"{ctx.filename}:{d.path}: not a dataset")
+        d = ds[()]
+    sig["data"] = d
     sig["axes"] = axes(ctx, group) or []
     return sig
 
@@ -360,7 +367,8 @@ def write_axes(
     """One ``axis-{i}`` group per axis; a non-uniform axis keeps its values as a dataset."""
     enc = _encoder(ctx)
     if shape is None:
-        shape = tuple(np.shape(ctx.signal.get("data")))
+        data: Any = ctx.signal.get("data")  # absent: np.shape(None) is ()
+        shape = tuple(np.shape(data))
     axes = list(value or ())
     if not axes:  # index axes, the navigation/signal split HyperSpy would choose
         nav = navigate_flags(len(shape), None)
@@ -433,7 +441,7 @@ def write_models(ctx: WriteContext, at: str, value: Any, root: str = "/Analysis/
         ctx.attr(path, "_signal", at)
 
 
-def write_signal_group(ctx: WriteContext, path: str, sig: dict[str, Any], label: str) -> None:
+def write_signal_group(ctx: WriteContext, path: str, sig: Mapping[str, Any], label: str) -> None:
     """A signal inside metadata (a ``_sig_`` group), written like a top-level one."""
     ctx.group(path)
     if sig.get("package"):

@@ -298,7 +298,7 @@ class Encoder:
     def __init__(
         self,
         sink: Sink,
-        write_signal: Callable[[str, dict[str, Any], str], None] | None = None,
+        write_signal: Callable[[str, AbcMapping[str, Any], str], None] | None = None,
         dataset_options: dict[str, Any] | None = None,
         hide_nx_class: bool = False,
     ) -> None:
@@ -385,7 +385,7 @@ class Encoder:
             self.array(item, where, label)
         elif isinstance(item, (bool, np.bool_)):
             sink.attr(path, key, np.bool_(item))
-        elif isinstance(item, int) and not isinstance(item, np.integer):
+        elif isinstance(item, int):  # numpy integers are not int: np.number below
             if _INT64[0] <= item <= _INT64[1]:
                 sink.attr(path, key, np.int64(item))
             elif 0 <= item < (1 << 64):

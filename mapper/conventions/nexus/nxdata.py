@@ -143,7 +143,7 @@ def _signal(group: h5py.Group, ctx: Context | None) -> tuple[str, h5py.Dataset]:
             ctx.memo[key] = _find_signal(group, ctx)
         except ResolveError as exc:
             ctx.memo[key] = exc
-    found = ctx.memo[key]
+    found: tuple[str, h5py.Dataset] | ResolveError = ctx.memo[key]
     if isinstance(found, ResolveError):
         raise found
     return found

@@ -59,7 +59,8 @@ def write_signal(ctx: WriteContext, at: str, value: Any) -> None:
 def write_axes(ctx: WriteContext, at: str, value: Any) -> None:
     """``@axes``, ``AXISNAME_indices`` and one coordinate field per named axis."""
     axes = list(value or ())
-    shape = np.shape(ctx.signal.get("data"))
+    data: Any = ctx.signal.get("data")  # absent: np.shape(None) is ()
+    shape = np.shape(data)
     if axes and len(axes) != len(shape):
         ctx.problem(f"axes: {len(axes)} axes for {len(shape)}-D data")
         return

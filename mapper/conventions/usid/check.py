@@ -10,10 +10,12 @@ some broken files).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import h5py
 import numpy as np
 
-from mapper.conventions.usid.layout import inconsistent, names, side_form
+from mapper.conventions.usid.layout import SIDE_KINDS, SideKind, inconsistent, names, side_form
 from mapper.conventions.usid.read import REFS, ancillary, string_list
 from mapper.engine.context import Context, Emit
 from mapper.registry import check
@@ -40,24 +42,16 @@ def main_dataset(ctx: Context, path: str, emit: Emit) -> None:
                 why,
                 expected="an object reference to a dataset in this file",
             )
-    for kind in ("Position", "Spectroscopic"):
+    for kind in SIDE_KINDS:
         inds, vals = found[f"{kind}_Indices"], found[f"{kind}_Values"]
         if inds is None or vals is None:
             continue
         _side(kind, inds, vals, emit)
 
 
-def _side(kind: str, inds: h5py.Dataset, vals: h5py.Dataset, emit: Emit) -> None:
-    for attr in ("labels", "units"):
-        a, b = string_list(inds, attr), string_list(vals, attr)
-        if a is not None and b is not None and a != b:
-            emit(
-                f"usid.{attr}",
-                f"{vals.name}/@{attr}",
-                f"is {b} but the indices have {a}",
-                expected=a,
-                found=b,
-            )
+def _side(kind: SideKind, inds: h5py.Dataset, vals: h5py.Dataset, emit: Emit) -> None:
+    """Check one side: names and shapes of the two arrays, the indices, the N-D form."""
+    _same_names(inds, vals, emit)
     if inds.shape != vals.shape:
         emit(
             "usid.shape",
@@ -78,17 +72,7 @@ def _side(kind: str, inds: h5py.Dataset, vals: h5py.Dataset, emit: Emit) -> None
         ind, val = ind.T, val.T
     labels = names(string_list(inds, "labels"), ind.shape[1], f"{kind[:4]}_Dim")
     if ind.dtype.kind in "iu" and ind.size:
-        if np.any(ind < 0):
-            emit("usid.indices", inds.name, "holds negative indices", expected=">= 0")
-        else:
-            late = [lab for lab, m in zip(labels, ind.min(axis=0), strict=True) if m != 0]
-            if late:
-                emit(
-                    "usid.indices",
-                    inds.name,
-                    f"the indices of {', '.join(late)} do not start at 0",
-                    expected=0,
-                )
+        _start_at_zero(inds.name, ind, labels, emit)
     for message in inconsistent(ind, val, labels):
         emit(
             "usid.values",
@@ -109,4 +93,33 @@ def _side(kind: str, inds: h5py.Dataset, vals: h5py.Dataset, emit: Emit) -> None
             inds.name,
             f"no N-D form: {side.reason}; the main dataset loads as its 2-D form",
             severity="info",
+        )
+
+
+def _same_names(inds: h5py.Dataset, vals: h5py.Dataset, emit: Emit) -> None:
+    """Report ``@labels`` or ``@units`` that differ between the indices and the values."""
+    for attr in ("labels", "units"):
+        a, b = string_list(inds, attr), string_list(vals, attr)
+        if a is not None and b is not None and a != b:
+            emit(
+                f"usid.{attr}",
+                f"{vals.name}/@{attr}",
+                f"is {b} but the indices have {a}",
+                expected=a,
+                found=b,
+            )
+
+
+def _start_at_zero(path: str, ind: np.ndarray, labels: Sequence[str], emit: Emit) -> None:
+    """Report negative integer indices, or dimensions whose indices do not start at 0."""
+    if np.any(ind < 0):
+        emit("usid.indices", path, "holds negative indices", expected=">= 0")
+        return
+    late = [lab for lab, m in zip(labels, ind.min(axis=0), strict=True) if m != 0]
+    if late:
+        emit(
+            "usid.indices",
+            path,
+            f"the indices of {', '.join(late)} do not start at 0",
+            expected=0,
         )

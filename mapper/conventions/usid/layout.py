@@ -24,8 +24,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal, TypeAlias
 
 import numpy as np
+
+#: The two sides of a main dataset, as the ancillary dataset names spell them.
+SideKind: TypeAlias = Literal["Position", "Spectroscopic"]
+SIDE_KINDS: tuple[SideKind, SideKind] = ("Position", "Spectroscopic")
 
 
 @dataclass(frozen=True)
@@ -185,7 +190,8 @@ def grid(sizes: Sequence[int]) -> np.ndarray:
     dtype = np.uint32 if max(sizes, default=1) < 2**32 else np.uint64
     if n == 0:
         return np.zeros((1, 0), dtype=dtype)
-    return np.indices(tuple(sizes), dtype=dtype).reshape(n, total).T.copy()
+    out: np.ndarray = np.indices(tuple(sizes), dtype=dtype).reshape(n, total).T.copy()
+    return out
 
 
 def build_side(dims: Sequence[Dim]) -> tuple[np.ndarray, np.ndarray]:

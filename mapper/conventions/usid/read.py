@@ -19,7 +19,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from mapper.conventions.usid.layout import Dim, Side, names, side_form
+from mapper.conventions.usid.layout import Dim, Side, SideKind, names, side_form
 from mapper.engine.axes import AxisValuesError, axis_from_values, index_axis
 from mapper.engine.context import ArrayRef, Context
 from mapper.engine.tree import merge_into
@@ -134,7 +134,7 @@ def string_list(obj: Any, name: str) -> list[str] | None:
     return None
 
 
-def _side(ds: h5py.Dataset, kind: str, count: int, notes: list[str]) -> Side | str:
+def _side(ds: h5py.Dataset, kind: SideKind, count: int, notes: list[str]) -> Side | str:
     """Read one side (``Position`` or ``Spectroscopic``) of ``ds``; a string says why not.
 
     ``notes`` collects what is off but does not prevent the N-D form.
@@ -179,7 +179,8 @@ def layout(ctx: Context, path: str) -> Layout:
     """The N-D form of the main dataset at ``path`` (memoised; warns once when 2-D)."""
     key = ("usid.layout", path)
     if key in ctx.memo:
-        return ctx.memo[key]  # type: ignore[no-any-return]
+        cached: Layout = ctx.memo[key]
+        return cached
     ds = ctx.resolver.get(path)
     if not isinstance(ds, h5py.Dataset) or ds.shape is None:
         raise ResolveError(f"{ctx.filename}:{path}: not a dataset with a shape")
@@ -241,7 +242,9 @@ def data(ctx: Context, at: Any, field: str | None = None) -> ArrayRef:
     """The main dataset in its N-D form (one ``field`` of a compound dtype)."""
     path = _main(ctx, at)
     lay = layout(ctx, path)
-    ds = ctx.resolver.get(path)
+    ds = ctx.resolver.get(path)  # a dataset with a shape: layout() checked it
+    if ds is None:  # pragma: no cover
+        raise ResolveError(f"{ctx.filename}:{path}: not a dataset with a shape")
     if field and (ds.dtype.names is None or field not in ds.dtype.names):
         raise ResolveError(f"{ctx.filename}:{path}: has no field {field!r}")
     return ArrayRef(

@@ -53,7 +53,8 @@ def split(ctx: WriteContext) -> Split | None:
     """The positions and spectroscopic dimensions of the signal being written (once)."""
     if "usid.split" not in ctx.memo:
         ctx.memo["usid.split"] = _split(ctx)
-    return ctx.memo["usid.split"]  # type: ignore[no-any-return]
+    cached: Split | None = ctx.memo["usid.split"]
+    return cached
 
 
 def _split(ctx: WriteContext) -> Split | None:
