@@ -1,4 +1,4 @@
-"""Type-strict deep equality for signal dicts, shared by the HSpy tests."""
+"""Type-strict deep equality for signal dicts, and HyperSpy axis dicts, for the HSpy tests."""
 
 from __future__ import annotations
 
@@ -70,3 +70,21 @@ def assert_same(a: Any, b: Any, where: str = "") -> None:
         assert a == b, f"{where}: {a!r} != {b!r}"
         if isinstance(a, (dt.datetime, dt.time)):
             assert a.tzinfo == b.tzinfo, f"{where}: {a!r} != {b!r}"
+
+
+def axes_for(shape: tuple[int, ...], navigate: list[bool] | None = None) -> list[dict[str, Any]]:
+    """Full HyperSpy axis dicts (the keys RosettaSciIO's writer expects, as hspy reads them)."""
+    navigate = navigate or [i < len(shape) - 1 for i in range(len(shape))]
+    return [
+        {
+            "name": f"ax{i}",
+            "units": "nm" if nav else "eV",
+            "navigate": nav,
+            "size": n,
+            "scale": 0.5 + i,
+            "offset": -1.0 * i,
+            "is_binned": False,
+            "_type": "UniformDataAxis",
+        }
+        for i, (n, nav) in enumerate(zip(shape, navigate, strict=True))
+    ]

@@ -3,7 +3,8 @@
 ``write_nxtomo(path)`` writes a valid NXtomo file the way facility software
 does (hard-linked NXdata, ``@target``, ``@default`` chain). Keyword arguments
 change one thing each, so that every fault of formats.md section 4 (and a few
-more) is a one-line call.
+more) is a one-line call. ``scratch_signal()`` is a signal dict made in memory,
+for ``mapper.save`` (shared by test_save_nxtomo.py and test_roundtrip.py).
 """
 
 from __future__ import annotations
@@ -120,6 +121,44 @@ def write_nxtomo(
         if extra is not None:
             extra(f)
     return path
+
+
+def scratch_signal(frames: int = 4, name: str = "scratch sample") -> dict[str, Any]:
+    """A signal made in memory, not read from a file."""
+    return {
+        "data": np.arange(frames * 3 * 5, dtype=np.uint16).reshape(frames, 3, 5),
+        "axes": [
+            {
+                "name": "rotation_angle",
+                "units": "degree",
+                "navigate": True,
+                "size": frames,
+                "offset": 0.0,
+                "scale": 15.0,
+            },
+            {
+                "name": "y",
+                "units": "mm",
+                "navigate": False,
+                "size": 3,
+                "offset": 0.0,
+                "scale": 0.01,
+            },
+            {
+                "name": "x",
+                "units": "mm",
+                "navigate": False,
+                "size": 5,
+                "offset": 0.0,
+                "scale": 0.02,
+            },
+        ],
+        "metadata": {
+            "General": {"title": "made in memory"},
+            "Sample": {"name": name},
+            "Tomography": {"image_key": np.array([2, 1] + [0] * (frames - 2))},
+        },
+    }
 
 
 #: The nine faults of formats.md section 4: name -> (keyword arguments, rule id expected).

@@ -1,4 +1,8 @@
-"""mapper.convert and `mapper convert`: NeXus NXdata <-> HSpy, and NXdata writing."""
+"""mapper.convert and `mapper convert`: NeXus NXdata <-> HSpy, and NXdata writing.
+
+The generic save/load round trip of the nxdata mapping is TestNXdataRoundTrip
+in test_roundtrip.py.
+"""
 
 from __future__ import annotations
 
@@ -67,9 +71,9 @@ def test_hspy_to_nxdata_and_back_keeps_data_axes_and_metadata(tmp_path):
     assert s["original_metadata"] == {"vendor": {"NX_class": "NXdata", "x": 1}}
 
 
-def test_nxdata_written_is_valid_nexus_and_has_no_stray_nxdata(tmp_path):
+def test_nxdata_written_has_no_stray_nxdata(tmp_path):
+    """The layout; that it validates and loads back is TestNXdataRoundTrip (test_roundtrip.py)."""
     nxs = mapper.save(tmp_path / "a.nxs", spectrum_image(), schema="nxdata")
-    assert mapper.validate(nxs).ok
     with h5py.File(nxs) as f:
         classes: list[tuple[str, object]] = []
         f.visititems(lambda n, o: classes.append((n, o.attrs.get("NX_class"))))
@@ -98,8 +102,6 @@ def test_several_signals_get_one_entry_each(tmp_path):
     nxs = mapper.save(tmp_path / "m.nxs", [a, b], schema="nxdata")
     with h5py.File(nxs) as f:
         assert sorted(f) == ["entry0000", "entry0001"]
-    titles = [s["metadata"]["General"]["title"] for s in mapper.load(nxs)]
-    assert sorted(titles) == ["map", "other"]
 
 
 def test_convert_refuses_to_write_over_its_source(tmp_path):

@@ -3,8 +3,10 @@
 Also where the mapper's codec is deliberately better than RosettaSciIO's (list
 order, mixed lists, dates, ``"_None_"``, bytes, non-ASCII string arrays), that
 unstorable values are reported before anything is written, a property-based
-round trip of arbitrary metadata, and the save options (chunks, filters, dask,
-progress bar, ``write_dataset=False``, ``overwrite``, experiment names).
+round trip of arbitrary metadata, and the save options (chunks, filters, dask
+chunks, progress bar, ``write_dataset=False``, experiment names). The generic
+round trip (eager and lazy, lists, dask streaming, validation, ``overwrite``,
+atomic writes) is ``TestHSpyRoundTrip`` in test_roundtrip.py.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 import h5py
 import numpy as np
 import pytest
-from hspy_compare import assert_same
+from hspy_compare import assert_same, axes_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -57,24 +59,6 @@ def test_comparison_helper_tells_types_apart():
 
 
 # ---------------------------------------------------------------------------- helpers
-def axes_for(shape: tuple[int, ...], navigate: list[bool] | None = None) -> list[dict[str, Any]]:
-    """Full HyperSpy axis dicts (the keys RosettaSciIO's writer expects)."""
-    navigate = navigate or [i < len(shape) - 1 for i in range(len(shape))]
-    return [
-        {
-            "name": f"ax{i}",
-            "units": "nm" if nav else "eV",
-            "navigate": nav,
-            "size": n,
-            "scale": 0.5 + i,
-            "offset": -1.0 * i,
-            "is_binned": False,
-            "_type": "UniformDataAxis",
-        }
-        for i, (n, nav) in enumerate(zip(shape, navigate, strict=True))
-    ]
-
-
 def make_signal(
     data: Any = None,
     title: str = "sig",
@@ -596,23 +580,11 @@ def test_unknown_h5py_option_is_an_option_error(tmp_path):
     assert leftovers(tmp_path) == []
 
 
-def test_dask_data_is_written_chunk_by_chunk(tmp_path, monkeypatch):
-    computed: list[tuple[int, ...]] = []
-
-    def block(x, block_info=None):
-        computed.append(tuple(block_info[0]["chunk-location"]))
-        return x
-
-    lazy = da.from_array(BIG, chunks=(10, 32, 64)).map_blocks(block, dtype=BIG.dtype)
-
-    def no_whole_array(self, *args, **kwargs):
-        raise AssertionError("the dask array was materialised whole")
-
-    monkeypatch.setattr(da.Array, "__array__", no_whole_array)
+def test_dask_chunks_become_the_file_chunks(tmp_path):
+    """That the blocks are computed once each, never the whole array: test_roundtrip.py."""
+    lazy = da.from_array(BIG, chunks=(10, 32, 64))
     path = tmp_path / "dask.hspy"
     mapper.save(path, big_signal(lazy))
-    monkeypatch.undo()
-    assert sorted(computed) == sorted(itertools.product(range(5), range(2), range(1)))
     with data_ds(path) as ds:
         assert ds.chunks == (10, 32, 64)  # the dask chunks are kept
         np.testing.assert_array_equal(ds[()], BIG)
@@ -675,33 +647,7 @@ def test_write_dataset_false_checks_values_before_opening(tmp_path):
     assert path.read_bytes() == before
 
 
-# ---------------------------------------------------------------------------- (f) overwrite
-def test_existing_file_is_kept_without_overwrite(tmp_path):
-    path = tmp_path / "e.hspy"
-    mapper.save(path, make_signal(title="first"))
-    before = path.read_bytes()
-    with pytest.raises(WriteError, match="overwrite"):
-        mapper.save(path, make_signal(title="second"))
-    assert path.read_bytes() == before
-    assert leftovers(tmp_path) == ["e.hspy"]
-    mapper.save(path, make_signal(title="second"), overwrite=True)
-    assert load_one(path)["metadata"]["General"]["title"] == "second"
-    assert leftovers(tmp_path) == ["e.hspy"]
-
-
-def test_lazy_signal_saved_over_its_own_file(tmp_path):
-    path = tmp_path / "self.hspy"
-    mapper.save(path, big_signal())
-    lazy = load_one(path, lazy=True)
-    lazy["metadata"]["General"]["note"] = "rewritten"
-    mapper.save(path, lazy, overwrite=True)  # reads the old file while writing the new one
-    back = load_one(path)
-    np.testing.assert_array_equal(back["data"], BIG)
-    assert back["metadata"]["General"]["note"] == "rewritten"
-    assert leftovers(tmp_path) == ["self.hspy"]
-
-
-# ---------------------------------------------------------------------------- (g) names
+# ---------------------------------------------------------------------------- (f) names
 @pytest.mark.parametrize(
     "title, group",
     [("a/b", "a-b"), ("", "__unnamed__"), ("plain title", "plain title"), (".", "-")],

@@ -1,11 +1,13 @@
 """mapper.save with the usid mapping: the write side of USID.
 
-What save writes must load back as the signal given (data, axes, metadata),
-be a USID main dataset by pyUSID's own test and read the same in pyUSID and
-RosettaSciIO (the oracles); files RosettaSciIO's USID writer makes must load
-in mapper. Unstorable values are refused before anything is written, written
-files validate, and the save options (chunks, filters, dask, overwrite) reach
-the main dataset.
+The generic round trip (every layout of ``usid_files.CASES`` loads back, eager
+and lazy, validates, streams from dask, refuses to overwrite, leaves nothing on
+a refused value) is ``TestUSIDRoundTrip`` in test_roundtrip.py. Here: the USID
+specifics. What save writes is a USID main dataset by pyUSID's own test and
+reads the same in pyUSID and RosettaSciIO (the oracles); files RosettaSciIO's
+USID writer makes load in mapper; the file layout, metadata encoding and
+documented conversions; every unstorable value is refused before anything is
+written; the save options (chunks, filters) reach the main dataset.
 
 pyUSID 0.0.12 and RosettaSciIO's USID writer (which calls pyUSID) need
 ``numpy.product``, removed in numpy 2: the tests that let them WRITE a file
@@ -18,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import math
 import os
 import warnings
 from collections.abc import Callable, Iterator
@@ -29,10 +30,22 @@ import h5py
 import numpy as np
 import pytest
 from hspy_compare import assert_same
-from usid_files import main_paths, pyusid_shim, rsciio_read
+from usid_files import (
+    CASES,
+    RNG,
+    assert_axes,
+    ax,
+    floats,
+    main_paths,
+    make,
+    nav_first,
+    nonuniform,
+    pyusid_shim,
+    rsciio_read,
+    values_of,
+)
 
 import mapper
-from mapper.cli import main as cli_main
 from mapper.errors import WriteError
 
 da = pytest.importorskip("dask.array")
@@ -40,119 +53,9 @@ pytest.importorskip("pyUSID")
 pytest.importorskip("rsciio.usid")
 
 GROUP = "/Measurement_000/Channel_000"
-RNG = np.random.default_rng(20240611)
 
 
 # ---------------------------------------------------------------------------- helpers
-def ax(
-    name: str, size: int, navigate: bool, scale: float = 1.0, offset: float = 0.0, units: str = "nm"
-) -> dict[str, Any]:
-    """A uniform axis."""
-    return {
-        "name": name,
-        "units": units,
-        "navigate": navigate,
-        "size": size,
-        "scale": scale,
-        "offset": offset,
-    }
-
-
-def nonuniform(name: str, values: Any, navigate: bool, units: str = "V") -> dict[str, Any]:
-    """A non-uniform axis (its values given)."""
-    values = np.asarray(values, dtype=np.float64)
-    return {"name": name, "units": units, "navigate": navigate, "size": len(values), "axis": values}
-
-
-def values_of(axis: dict[str, Any]) -> np.ndarray:
-    """The coordinate of every index of an axis dict."""
-    if "axis" in axis:
-        return np.asarray(axis["axis"], dtype=np.float64)
-    return float(axis.get("offset", 0.0)) + float(axis.get("scale", 1.0)) * np.arange(
-        int(axis["size"])
-    )
-
-
-def assert_axes(got: list[dict[str, Any]], expected: list[dict[str, Any]]) -> None:
-    """Same names, units, navigate flags, sizes, values and uniformity, axis by axis."""
-    assert [a["name"] for a in got] == [a["name"] for a in expected]
-    for g, e in zip(got, expected, strict=True):
-        where = g["name"]
-        assert g["units"] == e["units"], where
-        assert g["navigate"] is e["navigate"], where
-        assert g["size"] == e["size"], where
-        assert ("axis" in g) == ("axis" in e), f"{where}: uniform/non-uniform changed"
-        np.testing.assert_allclose(
-            values_of(g), values_of(e), rtol=1e-12, atol=1e-12, err_msg=where
-        )
-
-
-def make(
-    data: Any,
-    axes: list[dict[str, Any]],
-    title: str | None = None,
-    metadata: dict[str, Any] | None = None,
-    original_metadata: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    md = dict(metadata or {})
-    if title is not None:
-        md.setdefault("General", {})["title"] = title
-    return {
-        "data": data,
-        "axes": axes,
-        "metadata": md,
-        "original_metadata": original_metadata or {},
-    }
-
-
-def floats(*shape: int, dtype: Any = np.float64) -> np.ndarray:
-    return RNG.standard_normal(shape).astype(dtype)
-
-
-# One builder per layout; each gives a fresh signal (nothing shared between tests).
-CASES: dict[str, Callable[[], dict[str, Any]]] = {
-    # no navigation axis: one placeholder position
-    "spectrum": lambda: make(floats(7), [ax("Energy", 7, False, 0.1, 2.0, "eV")]),
-    "spectrum_nonuniform": lambda: make(
-        floats(5), [nonuniform("Bias", [1.0, 2.0, 4.0, 8.0, 16.0], False)]
-    ),
-    # all axes signal axes: one placeholder position, two spectroscopic dims
-    "image_signal": lambda: make(
-        floats(3, 4, dtype=np.float32), [ax("y", 3, False, 0.5, -1.0), ax("x", 4, False, 0.25, 3.0)]
-    ),
-    # all axes navigation axes: a placeholder spectroscopic step
-    "image_navigation": lambda: make(
-        floats(3, 4), [ax("Y", 3, True, 2.0, 0.0, "um"), ax("X", 4, True, 1.5, 10.0, "um")]
-    ),
-    # uniform and non-uniform (increasing and decreasing) dims on both sides
-    "cube": lambda: make(
-        floats(3, 4, 6, dtype=np.float32),
-        [
-            ax("Y", 3, True, 0.5, 1.0),
-            nonuniform("X", [0.0, 1.0, 3.0, 7.0], True, "nm"),
-            nonuniform("Bias", [5.0, 4.0, 2.0, 1.0, 0.5, 0.1], False),
-        ],
-    ),
-    "4d": lambda: make(
-        RNG.integers(0, 60000, (2, 3, 4, 5)).astype(np.uint16),
-        [
-            ax("y", 2, True, 1.0, 0.0),
-            ax("x", 3, True, 2.0, -3.0),
-            ax("ky", 4, False, 0.01, -0.02, "1/nm"),
-            ax("kx", 5, False, 0.01, -0.025, "1/nm"),
-        ],
-    ),
-    "complex": lambda: make(
-        (floats(4, 3) + 1j * floats(4, 3)).astype(np.complex64),
-        [ax("t", 4, True, 1e-3, 0.0, "s"), ax("f", 3, False, 50.0, 0.0, "Hz")],
-    ),
-    "int32": lambda: make(
-        RNG.integers(-(2**31), 2**31 - 1, (5, 2), dtype=np.int32),
-        [ax("row", 5, True), ax("channel", 2, False, units="")],
-    ),
-}
-
-
 def save(path: Path, signal: Any, **kw: Any) -> Path:
     return mapper.save(path, signal, schema="usid", **kw)
 
@@ -161,15 +64,6 @@ def load_one(path: Path, **kw: Any) -> dict[str, Any]:
     signals = mapper.load(path, defer_metadata=False, **kw)
     assert len(signals) == 1
     return signals[0]
-
-
-def nav_first(signal: dict[str, Any]) -> tuple[np.ndarray, list[dict[str, Any]]]:
-    """The data and axes as USID stores them: navigation axes first, each group in order."""
-    axes = signal["axes"]
-    order = [i for i, a in enumerate(axes) if a["navigate"]] + [
-        i for i, a in enumerate(axes) if not a["navigate"]
-    ]
-    return np.asarray(signal["data"]).transpose(order), [axes[i] for i in order]
 
 
 @contextlib.contextmanager
@@ -198,18 +92,6 @@ def listing(folder: Path) -> list[str]:
 
 
 # ---------------------------------------------------------------------------- round trip
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_round_trip_data_and_axes(tmp_path, case):
-    sig = CASES[case]()
-    path = save(tmp_path / "out.h5", sig)
-    got = load_one(path)
-    data, axes = nav_first(sig)
-    assert isinstance(got["data"], np.ndarray)
-    assert got["data"].dtype == data.dtype
-    np.testing.assert_array_equal(got["data"], data)
-    assert_axes(got["axes"], axes)
-
-
 def test_interleaved_navigate_flags_are_transposed_navigation_first(tmp_path):
     data = np.arange(2 * 3 * 4 * 5, dtype=np.int16).reshape(2, 3, 4, 5)
     axes = [
@@ -235,20 +117,16 @@ def test_unnamed_axes_get_usid_default_labels(tmp_path):
     assert [a["units"] for a in got["axes"]] == ["nm", ""]
 
 
-def test_dask_data_is_streamed_block_by_block(tmp_path):
+def test_dask_data_is_written_as_the_2d_main_in_whole_spectrum_chunks(tmp_path):
+    """Blocks of a dask array are rows of the 2-D main that need not be contiguous.
+
+    That each block is computed once and the array never whole is checked for
+    every mapping in test_roundtrip.py (``TestUSIDRoundTrip.stream_chunks``).
+    """
     full = floats(6, 8, 16, dtype=np.float32)
-    blocks: list[tuple[int, ...]] = []
-
-    def record(x: np.ndarray) -> np.ndarray:
-        blocks.append(x.shape)
-        return x
-
-    lazy = da.from_array(full, chunks=(2, 4, 16)).map_blocks(
-        record, dtype=full.dtype, meta=np.empty((0, 0, 0), "f4")
-    )
+    lazy = da.from_array(full, chunks=(2, 4, 16))
     axes = [ax("y", 6, True), ax("x", 8, True), ax("E", 16, False, units="eV")]
     path = save(tmp_path / "out.h5", make(lazy, axes, title="lazy"))
-    assert len(blocks) >= 2 and max(math.prod(b) for b in blocks) < full.size, blocks
     with h5py.File(path, "r") as f:
         main = f[f"{GROUP}/lazy"]
         assert main.shape == (48, 16)
@@ -749,47 +627,6 @@ def test_mixed_list_in_metadata_is_refused(tmp_path):
     with pytest.raises(WriteError, match=r"metadata\.Acq\.mixed"):
         save(tmp_path / "bad.h5", sig)
     assert listing(tmp_path) == []
-
-
-def test_no_overwrite_refuses_and_leaves_the_file_byte_identical(tmp_path):
-    path = save(tmp_path / "out.h5", base_signal())
-    before = path.read_bytes()
-    other = make(np.ones((4, 5)), [ax("p", 4, True), ax("q", 5, False)], title="other")
-    with pytest.raises(WriteError, match="exists"):
-        save(path, other)
-    assert path.read_bytes() == before
-    assert listing(tmp_path) == ["out.h5"]
-    # a refused signal does not touch the file even with overwrite=True
-    bad = base_signal()
-    bad["metadata"]["Acq"] = {"tags": {"x"}}
-    with pytest.raises(WriteError, match="a value of type set cannot be stored"):
-        save(path, bad, overwrite=True)
-    assert path.read_bytes() == before
-    assert listing(tmp_path) == ["out.h5"]
-    # overwrite=True replaces it
-    save(path, other, overwrite=True)
-    assert main_paths(path) == [f"{GROUP}/other"]
-    np.testing.assert_array_equal(load_one(path)["data"], np.ones((4, 5)))
-    assert listing(tmp_path) == ["out.h5"]
-
-
-# ---------------------------------------------------------------------------- validation
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_written_files_validate(tmp_path, case):
-    path = save(tmp_path / "out.h5", CASES[case]())
-    assert mapper.detect(path) == "usid"
-    report = mapper.validate(path, schema="usid")
-    assert report.ok
-    assert [f for f in report.findings if f.severity in ("error", "warning")] == []
-
-
-def test_cli_validate_says_written_files_are_valid(tmp_path, capsys):
-    paths = [save(tmp_path / f"{case}.h5", CASES[case]()) for case in ("cube", "spectrum")]
-    paths.append(save(tmp_path / "list.h5", [CASES["4d"](), CASES["image_navigation"]()]))
-    code = cli_main(["validate", "--schema", "usid", "--strict", *map(str, paths)])
-    out = capsys.readouterr().out
-    assert code == 0, out
-    assert "3 valid, 0 invalid" in out
 
 
 # ---------------------------------------------------------------------------- storage options

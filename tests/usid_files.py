@@ -18,6 +18,10 @@ pyUSID 0.0.12 (its last release) cannot write under numpy 2 because it calls
 ``np.product``, which numpy 2 removed; :func:`pyusid_shim` puts it back
 (``numpy.product = numpy.prod``) for as long as pyUSID writes, and silences
 pyUSID's and sidpy's own warnings (pytest runs with ``filterwarnings=error``).
+
+The signal dicts that ``mapper.save(..., schema="usid")`` is given (:data:`CASES`, one per
+layout, and the :func:`make`, :func:`ax`, :func:`nonuniform` builders) live here too:
+the write tests and the round-trip suite (``test_roundtrip.py``) share them.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from __future__ import annotations
 import contextlib
 import math
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -356,20 +360,154 @@ def main_paths(path: str | Path) -> list[str]:
     return found
 
 
+# ---------------------------------------------------------------------------- signal dicts
+#: Random values of the signal dicts below (a fixed seed: runs are repeatable).
+RNG = np.random.default_rng(20240611)
+
+
+def ax(
+    name: str, size: int, navigate: bool, scale: float = 1.0, offset: float = 0.0, units: str = "nm"
+) -> dict[str, Any]:
+    """A uniform axis."""
+    return {
+        "name": name,
+        "units": units,
+        "navigate": navigate,
+        "size": size,
+        "scale": scale,
+        "offset": offset,
+    }
+
+
+def nonuniform(name: str, values: Any, navigate: bool, units: str = "V") -> dict[str, Any]:
+    """A non-uniform axis (its values given)."""
+    values = np.asarray(values, dtype=np.float64)
+    return {"name": name, "units": units, "navigate": navigate, "size": len(values), "axis": values}
+
+
+def values_of(axis: dict[str, Any]) -> np.ndarray:
+    """The coordinate of every index of an axis dict."""
+    if "axis" in axis:
+        return np.asarray(axis["axis"], dtype=np.float64)
+    return float(axis.get("offset", 0.0)) + float(axis.get("scale", 1.0)) * np.arange(
+        int(axis["size"])
+    )
+
+
+def assert_axes(got: list[dict[str, Any]], expected: list[dict[str, Any]]) -> None:
+    """Same names, units, navigate flags, sizes, values and uniformity, axis by axis."""
+    assert [a["name"] for a in got] == [a["name"] for a in expected]
+    for g, e in zip(got, expected, strict=True):
+        where = g["name"]
+        assert g["units"] == e["units"], where
+        assert g["navigate"] is e["navigate"], where
+        assert g["size"] == e["size"], where
+        assert ("axis" in g) == ("axis" in e), f"{where}: uniform/non-uniform changed"
+        np.testing.assert_allclose(
+            values_of(g), values_of(e), rtol=1e-12, atol=1e-12, err_msg=where
+        )
+
+
+def make(
+    data: Any,
+    axes: list[dict[str, Any]],
+    title: str | None = None,
+    metadata: dict[str, Any] | None = None,
+    original_metadata: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A signal dict (``title`` goes to ``metadata.General.title``)."""
+    md = dict(metadata or {})
+    if title is not None:
+        md.setdefault("General", {})["title"] = title
+    return {
+        "data": data,
+        "axes": axes,
+        "metadata": md,
+        "original_metadata": original_metadata or {},
+    }
+
+
+def floats(*shape: int, dtype: Any = np.float64) -> np.ndarray:
+    """Random normal values of the given shape and dtype."""
+    return RNG.standard_normal(shape).astype(dtype)
+
+
+def nav_first(signal: dict[str, Any]) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """The data and axes as USID stores them: navigation axes first, each group in order."""
+    axes = signal["axes"]
+    order = [i for i, a in enumerate(axes) if a["navigate"]] + [
+        i for i, a in enumerate(axes) if not a["navigate"]
+    ]
+    return np.asarray(signal["data"]).transpose(order), [axes[i] for i in order]
+
+
+#: One builder per layout the usid mapping writes; each gives a fresh signal.
+CASES: dict[str, Callable[[], dict[str, Any]]] = {
+    # no navigation axis: one placeholder position
+    "spectrum": lambda: make(floats(7), [ax("Energy", 7, False, 0.1, 2.0, "eV")]),
+    "spectrum_nonuniform": lambda: make(
+        floats(5), [nonuniform("Bias", [1.0, 2.0, 4.0, 8.0, 16.0], False)]
+    ),
+    # all axes signal axes: one placeholder position, two spectroscopic dims
+    "image_signal": lambda: make(
+        floats(3, 4, dtype=np.float32), [ax("y", 3, False, 0.5, -1.0), ax("x", 4, False, 0.25, 3.0)]
+    ),
+    # all axes navigation axes: a placeholder spectroscopic step
+    "image_navigation": lambda: make(
+        floats(3, 4), [ax("Y", 3, True, 2.0, 0.0, "um"), ax("X", 4, True, 1.5, 10.0, "um")]
+    ),
+    # uniform and non-uniform (increasing and decreasing) dims on both sides
+    "cube": lambda: make(
+        floats(3, 4, 6, dtype=np.float32),
+        [
+            ax("Y", 3, True, 0.5, 1.0),
+            nonuniform("X", [0.0, 1.0, 3.0, 7.0], True, "nm"),
+            nonuniform("Bias", [5.0, 4.0, 2.0, 1.0, 0.5, 0.1], False),
+        ],
+    ),
+    "4d": lambda: make(
+        RNG.integers(0, 60000, (2, 3, 4, 5)).astype(np.uint16),
+        [
+            ax("y", 2, True, 1.0, 0.0),
+            ax("x", 3, True, 2.0, -3.0),
+            ax("ky", 4, False, 0.01, -0.02, "1/nm"),
+            ax("kx", 5, False, 0.01, -0.025, "1/nm"),
+        ],
+    ),
+    "complex": lambda: make(
+        (floats(4, 3) + 1j * floats(4, 3)).astype(np.complex64),
+        [ax("t", 4, True, 1e-3, 0.0, "s"), ax("f", 3, False, 50.0, 0.0, "Hz")],
+    ),
+    "int32": lambda: make(
+        RNG.integers(-(2**31), 2**31 - 1, (5, 2), dtype=np.int32),
+        [ax("row", 5, True), ax("channel", 2, False, units="")],
+    ),
+}
+
+
 __all__ = [
+    "CASES",
     "GROUP",
     "REFS",
+    "RNG",
     "add_main",
     "apply_numpy_shim",
+    "assert_axes",
+    "ax",
     "dim_sizes",
     "dim_values",
+    "floats",
     "grid",
     "main_paths",
+    "make",
     "measurement_of",
+    "nav_first",
+    "nonuniform",
     "pyusid_nd",
     "pyusid_shim",
     "rsciio_read",
     "to_2d",
+    "values_of",
     "write_by_hand",
     "write_pyusid",
 ]
