@@ -112,7 +112,16 @@ class NoMatchError(MapperError, LookupError):
 
 
 class ResolveError(MapperError, ValueError):
-    """A path, link or value in the data file cannot be resolved as the mapping asks."""
+    """A path, link or value in the data file cannot be resolved as the mapping asks.
+
+    Raised with ``path=``, the HDF5 path it is about is kept apart
+    (:attr:`path`, :attr:`reason`); the message is ``path: reason``.
+    """
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(f"{path}: {message}" if path else message)
+        self.path = path
+        self.reason = message
 
 
 class OptionError(MapperError, TypeError):

@@ -95,6 +95,8 @@ def _describe_axis(ax: dict[str, Any]) -> str:
 def _jsonable(value: Any) -> Any:
     import numpy as np
 
+    from mapper.hdf5.write import is_dask
+
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -109,7 +111,7 @@ def _jsonable(value: Any) -> Any:
         return None if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if isinstance(value, bytes):
         return value.decode("utf-8", "backslashreplace")
-    if hasattr(value, "dask") and hasattr(value, "shape"):
+    if is_dask(value):
         return f"<dask array {tuple(value.shape)} {value.dtype}>"
     return value
 

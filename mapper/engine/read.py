@@ -31,6 +31,7 @@ from mapper.errors import MapperError, NoMatchError, ResolveError
 from mapper.hdf5.io import as_str, decode
 from mapper.hdf5.resolve import Resolver, Target
 from mapper.language.model import Anchor, AxisSpec, ForEach, Mapping, Predicate, Source
+from mapper.language.paths import expand, template_names
 from mapper.registry import REGISTRY
 
 #: Datasets read through a value source above this size stay bulk arrays (lazy when lazy=True).
@@ -70,9 +71,9 @@ class Engine:
 
     def absent_message(self, anchor: Anchor, env: dict[str, Any]) -> str:
         """Why an anchor matched nothing, in words, with the mapping location."""
-        what = anchor.path or f"builtin {anchor.builtin}"
-        for name in list(env):
-            what = what.replace("{" + name + "}", str(env[name]))
+        what = expand(
+            anchor.path or f"builtin {anchor.builtin}", {k: str(v) for k, v in env.items()}
+        )
         if anchor.filters and any(self.options.get(f.option) for f in anchor.filters):
             opts = {
                 f.option: self.options.get(f.option)
@@ -205,11 +206,7 @@ class Engine:
         return value
 
     def _describe(self, src: Source, env: dict[str, Any]) -> str:
-        text = src.path or src.at or src.builtin or src.kind
-        for name, value in env.items():
-            if isinstance(value, str):
-                text = text.replace("{" + name + "}", value)
-        return text
+        return expand(src.path or src.at or src.builtin or src.kind, env)
 
     def _raw(self, src: Source, env: dict[str, Any], bulk: bool) -> Any:
         kind = src.kind
@@ -500,7 +497,6 @@ class _ReadBinder:
 
 
 def _under_absent_anchor(expr: str, env: dict[str, Any]) -> bool:
-    from mapper.language.paths import template_names
 
     return any(name in env and env[name] is None for name in template_names(expr))
 

@@ -123,22 +123,20 @@ def as_str(value: Any, where: str = "") -> str:
     """
     if isinstance(value, np.ndarray):
         if value.size != 1:
-            raise ResolveError(f"{_at(where)}expected one string, found an array of {value.size}")
+            raise ResolveError(
+                f"expected one string, found an array of {value.size}", where or None
+            )
         value = value.reshape(-1)[0]
     if isinstance(value, (bytes, np.bytes_)):
         try:
             return bytes(value).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ResolveError(
-                f"{_at(where)}invalid UTF-8 (byte {exc.start} of {bytes(value)!r})"
+                f"invalid UTF-8 (byte {exc.start} of {bytes(value)!r})", where or None
             ) from None
     if isinstance(value, (str, np.str_)):
         return str(value)
-    raise ResolveError(f"{_at(where)}expected a string, found {type(value).__name__} {value!r}")
-
-
-def _at(where: str) -> str:
-    return f"{where}: " if where else ""
+    raise ResolveError(f"expected a string, found {type(value).__name__} {value!r}", where or None)
 
 
 def str_list(value: Any, where: str = "") -> list[str]:

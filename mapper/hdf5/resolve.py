@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import h5py
 
-from mapper.errors import ResolveError
+from mapper.errors import Note, ResolveError
 from mapper.hdf5.io import attr as _h5_attr
 from mapper.hdf5.io import class_attr, external_target, is_within
 from mapper.language.paths import Segment, child_path, parse_path
@@ -86,11 +86,11 @@ class Resolver:
         return other
 
     # -- objects
-    def warn_once(self, key: str, message: str) -> None:
-        """Warn once per key."""
+    def warn_once(self, key: str, path: str, message: str) -> None:
+        """Warn once per key about the object at ``path`` (a :class:`~mapper.errors.Note`)."""
         if key not in self._warned:
             self._warned.add(key)
-            self._warn(message)
+            self._warn(Note(self.filename, path, message))
 
     def get(self, path: str) -> h5py.Group | h5py.Dataset | None:
         """The object at an absolute path, or None when absent, dangling or not allowed."""
@@ -124,7 +124,8 @@ class Resolver:
                 self.reasons[path] = "outside"
                 self.warn_once(
                     path,
-                    f"{self.filename}:{path}: external link to {link.filename} "
+                    path,
+                    f"external link to {link.filename} "
                     "points outside the allowed directories; not followed "
                     "(allow it with allow_dirs= or MAPPER_ALLOWED_DIRS)",
                 )
@@ -132,9 +133,7 @@ class Resolver:
             if not target.exists():
                 self.reasons[path] = "an external link to a missing file"
                 self.warn_once(
-                    path,
-                    f"{self.filename}:{path}: external link to missing file "
-                    f"{link.filename}; skipped",
+                    path, path, f"external link to missing file {link.filename}; skipped"
                 )
                 return None
         try:
@@ -142,14 +141,14 @@ class Resolver:
         except RuntimeError as exc:
             if "too many links" in str(exc).lower():
                 self.reasons[path] = "cycle"
-                self.warn_once(path, f"{self.filename}:{path}: soft-link cycle; skipped")
+                self.warn_once(path, path, "soft-link cycle; skipped")
                 return None
             raise ResolveError(f"{self.filename}:{path}: cannot open ({exc})") from None
         except (KeyError, OSError) as exc:
             kind = "soft" if isinstance(link, h5py.SoftLink) else "external"
             if isinstance(link, (h5py.SoftLink, h5py.ExternalLink)):
                 self.reasons[path] = f"a dangling {kind} link"
-                self.warn_once(path, f"{self.filename}:{path}: dangling {kind} link; skipped")
+                self.warn_once(path, path, f"dangling {kind} link; skipped")
                 return None
             raise ResolveError(f"{self.filename}:{path}: cannot open ({exc})") from None
 
@@ -203,7 +202,9 @@ class Resolver:
                 )
             self.warn_once(
                 f"vds:{dataset.name}:{source}",
-                f"{where} {source} is {reason}; that part of the data reads as the fill value",
+                dataset.name,
+                f"virtual dataset source {source} is {reason}; that part of the data reads as "
+                "the fill value",
             )
 
     def virtual_problems(self, dataset: h5py.Dataset) -> list[tuple[str, str]]:

@@ -25,6 +25,7 @@ from mapper.engine.axes import navigate_flags
 from mapper.engine.context import ArrayRef, Context, WriteContext
 from mapper.errors import ResolveError
 from mapper.hdf5.io import as_str
+from mapper.hdf5.write import is_dask
 from mapper.registry import builtin, transform, writer
 
 #: The newest format version this reader knows; newer files load with a warning.
@@ -115,7 +116,7 @@ def data(ctx: Context, at: Any, key: str = "data") -> Any:
         shapes = member(group, "ragged_shapes")
     if isinstance(shapes, h5py.Dataset):
         if ctx.lazy:
-            ctx.warn(f"{ctx.filename}:{ds.name}: ragged data is read eagerly")
+            ctx.warn_at(ds.name, "ragged data is read eagerly")
         return read_ragged(ds, shapes)
     return ArrayRef(ds.name)
 
@@ -218,7 +219,7 @@ def axes(ctx: Context, at: Any, key: str = "data") -> list[dict[str, Any]] | Non
     if len(out) != rank:
         old = member(group, f"_list_{rank}_axes")
         if not isinstance(old, h5py.Group):
-            ctx.warn(f"{ctx.filename}:{group.name}: {len(out)} axis groups for {rank}-D data")
+            ctx.warn_at(group.name, f"{len(out)} axis groups for {rank}-D data")
             return None
         out = [_clean_axis(a) for a in dec.items(old)]
     if any("navigate" not in a for a in out):
@@ -449,7 +450,7 @@ def write_signal_group(ctx: WriteContext, path: str, sig: Mapping[str, Any], lab
         ctx.attr(path, "package_version", str(sig.get("package_version", "")))
     enc = _encoder(ctx)
     enc.array(
-        np.asarray(sig["data"]) if not hasattr(sig["data"], "dask") else sig["data"],
+        sig["data"] if is_dask(sig["data"]) else np.asarray(sig["data"]),
         child(path, "data"),
         f"{label}.data",
     )

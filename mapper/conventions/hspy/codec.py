@@ -44,6 +44,7 @@ import h5py
 import numpy as np
 
 from mapper.hdf5.io import as_str
+from mapper.hdf5.write import is_dask
 
 NONE = "_None_"
 #: Marker attributes (ignored by RosettaSciIO, which skips attributes named ``_sig_*``).
@@ -423,7 +424,7 @@ class Encoder:
     def array(self, value: Any, path: str, label: str, **options: Any) -> None:
         """Write an array (numpy or dask) as a dataset; object arrays as ragged data."""
         dtype = getattr(value, "dtype", None)
-        if dtype is not None and dtype.kind == "O" and not hasattr(value, "dask"):
+        if dtype is not None and dtype.kind == "O" and not is_dask(value):
             self._ragged(np.asarray(value), path, label, **options)
             return
         if dtype is not None and dtype.kind == "U":
@@ -465,7 +466,7 @@ class Encoder:
 
 
 def _is_array(item: Any) -> bool:
-    return isinstance(item, np.ndarray) or (hasattr(item, "dask") and hasattr(item, "dtype"))
+    return isinstance(item, np.ndarray) or is_dask(item)
 
 
 def _utf8_bytes(arr: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ import h5py
 
 from mapper.conventions.nexus.classes import nx_class
 from mapper.engine.context import Context, Emit
-from mapper.errors import MapperError
+from mapper.errors import MapperError, Note, ResolveError
 from mapper.registry import check
 
 
@@ -22,14 +22,14 @@ def _collect(ctx: Context) -> tuple[Context, list[str]]:
     return Context(ctx.resolver, ctx.filename, ctx.options, said.append, memo=ctx.memo), said
 
 
-def _strip_file(ctx: Context, message: str) -> str:
-    prefix = f"{ctx.filename}:"
-    return message[len(prefix) :] if message.startswith(prefix) else message
-
-
 @check("nxdata")
 def nxdata(ctx: Context, path: str, emit: Emit) -> None:
-    """The NXdata rules of the nxdata mapping: a signal is found, axes and errors fit it."""
+    """The NXdata rules of the nxdata mapping: a signal is found, axes and errors fit it.
+
+    The reader's warnings are :class:`~mapper.errors.Note` records: each
+    becomes a finding at its object, with what is wrong (not what the reader
+    did about it).
+    """
     from mapper.conventions.nexus import nxdata as nx
 
     quiet, said = _collect(ctx)
@@ -43,7 +43,7 @@ def nxdata(ctx: Context, path: str, emit: Emit) -> None:
         emit(
             "nxdata.signal",
             path,
-            f"no usable signal: {_strip_file(ctx, str(exc))}",
+            f"no usable signal: {exc}",
             expected="@signal naming a field",
             found=None,
         )
@@ -59,20 +59,18 @@ def nxdata(ctx: Context, path: str, emit: Emit) -> None:
         before = len(said)
         try:
             func(quiet, path)
-        except MapperError as exc:
-            emit(what, path, _strip_file(ctx, str(exc)))
+        except ResolveError as exc:
+            emit(what, exc.path or path, exc.reason)
             continue
-        for message in said[before:]:
-            text = _strip_file(ctx, message)
-            where, _, rest = text.partition(": ")
-            for tail in ("; index axis used", "; index axes used"):
-                rest = rest.removesuffix(tail)
-            emit(
-                what,
-                where if where.startswith("/") and rest else path,
-                rest or text,
-                severity="error" if what == "nxdata.axes" else "warning",
-            )
+        except MapperError as exc:
+            emit(what, path, str(exc))
+            continue
+        severity = "error" if what == "nxdata.axes" else "warning"
+        for note in said[before:]:
+            if isinstance(note, Note):
+                emit(what, note.path, note.message, severity=severity)
+            else:  # pragma: no cover - every NXdata warning is a Note
+                emit(what, path, note, severity=severity)
 
 
 @check("default_chain")

@@ -68,7 +68,7 @@ def groups(ctx: Context) -> list[str]:
         try:
             signal_field(obj, ctx)
         except ResolveError as exc:
-            ctx.warn(f"{ctx.filename}:{path}: NXdata without a usable signal, skipped ({exc})")
+            ctx.warn_at(path, f"NXdata without a usable signal, skipped ({exc})")
             continue
         out.append(path)
     default = default_group(ctx)
@@ -81,9 +81,7 @@ def groups(ctx: Context) -> list[str]:
             signal_field(obj, ctx)
             out.insert(0, default[0])
         except ResolveError as exc:
-            ctx.warn(
-                f"{ctx.filename}:{default[0]}: NXdata without a usable signal, skipped ({exc})"
-            )
+            ctx.warn_at(default[0], f"NXdata without a usable signal, skipped ({exc})")
     return out
 
 
@@ -114,15 +112,13 @@ def _default_chain(ctx: Context) -> list[str]:
                 continue
             return []
         try:
-            name = as_str(value, f"{ctx.filename}:{path.rstrip('/')}/@default")
+            name = as_str(value, f"{path.rstrip('/')}/@default")
         except ResolveError as exc:
-            ctx.warn(str(exc))
+            ctx.warn_at(exc.path or path, exc.reason)
             return []
         nxt = name if name.startswith("/") else posixpath.join(path, name)
         if r.get(nxt) is None:
-            ctx.warn(
-                f"{ctx.filename}:{path.rstrip('/')}/@default: names {name!r}, which does not exist"
-            )
+            ctx.warn_at(f"{path.rstrip('/')}/@default", f"names {name!r}, which does not exist")
             return []
         path = nxt
     return []  # pragma: no cover
@@ -161,11 +157,11 @@ def _find_signal(group: h5py.Group, ctx: Context | None) -> tuple[str, h5py.Data
             obj = _child(ctx, group, name)
             if obj is None:
                 raise ResolveError(
-                    f"{where}/@signal: names {name!r}, which is not in the group "
-                    "(or cannot be opened)"
+                    f"names {name!r}, which is not in the group (or cannot be opened)",
+                    f"{where}/@signal",
                 )
             if not isinstance(obj, h5py.Dataset):
-                raise ResolveError(f"{where}/@signal: names {name!r}, which is not a dataset")
+                raise ResolveError(f"names {name!r}, which is not a dataset", f"{where}/@signal")
             return name, obj
     candidates = []
     for name in group:
@@ -188,7 +184,7 @@ def _find_signal(group: h5py.Group, ctx: Context | None) -> tuple[str, h5py.Data
     obj = _child(ctx, group, "data")
     if isinstance(obj, h5py.Dataset):
         return "data", obj
-    raise ResolveError(f"{where}: no @signal, no field with signal=1 and no 'data' field")
+    raise ResolveError("no @signal, no field with signal=1 and no 'data' field", where)
 
 
 @builtin("nxdata.signal", "value")
@@ -237,7 +233,7 @@ def _indices(ctx: Context, group: h5py.Group, name: str, default: int, rank: int
     try:
         dims = [int(v) for v in np.asarray(value).reshape(-1)]
     except (TypeError, ValueError):
-        raise ResolveError(f"{group.name}/@{name}_indices: not integers ({value!r})") from None
+        raise ResolveError(f"not integers ({value!r})", f"{group.name}/@{name}_indices") from None
     return [d + rank if d < 0 else d for d in dims]
 
 
@@ -264,7 +260,7 @@ def _units(ctx: Context, obj: h5py.HLObject) -> str:
                 raw = np.asarray(value).reshape(-1)[0] if isinstance(value, np.ndarray) else value
                 if isinstance(raw, (bytes, np.bytes_)):
                     text = bytes(raw).decode("latin-1")
-                    ctx.warn(f"{ctx.filename}:{exc}; read as Latin-1 {text!r}")
+                    ctx.warn_at(exc.path or obj.name, exc.reason, f"read as Latin-1 {text!r}")
                     return text
                 return ""
     return ""
@@ -284,7 +280,7 @@ def axes(ctx: Context, at: Any) -> list[dict[str, Any]]:
     try:
         return _axes(ctx, group, sig, nav)
     except ResolveError as exc:
-        ctx.warn(f"{ctx.filename}:{exc}; index axes used")
+        ctx.warn_at(exc.path or group.name, exc.reason, "index axes used")
         return [index_axis(n, navigate=nav[d]) for d, n in enumerate(shape)]
 
 
@@ -307,24 +303,24 @@ def _axes(
         if pos is None and field is None:
             continue
         if not isinstance(field, h5py.Dataset):
-            ctx.warn(
-                f"{ctx.filename}:{group.name}/@axes: axis {name!r} is not a field; index axis used"
-            )
+            ctx.warn_at(f"{group.name}/@axes", f"axis {name!r} is not a field", "index axis used")
             continue
         wanted = _indices(ctx, group, name, pos if pos is not None else -1, rank)
         dims = [d for d in wanted if 0 <= d < rank]
         if not dims:
             if pos is not None or wanted != [-1 + rank]:
-                ctx.warn(
-                    f"{ctx.filename}:{group.name}/@{name}_indices: {wanted} is outside the "
-                    f"signal's {rank} dimensions; axis ignored"
+                ctx.warn_at(
+                    f"{group.name}/@{name}_indices",
+                    f"{wanted} is outside the signal's {rank} dimensions",
+                    "axis ignored",
                 )
             continue
         reduced = _reduce_to_1d(np.asarray(read_small(field)), dims, shape)
         if reduced is None:
-            ctx.warn(
-                f"{ctx.filename}:{field.name}: coordinate varies along several "
-                "dimensions; kept in original_metadata, index axis used"
+            ctx.warn_at(
+                field.name,
+                "coordinate varies along several dimensions",
+                "kept in original_metadata, index axis used",
             )
             continue
         values, dim = reduced
@@ -335,7 +331,7 @@ def _axes(
                 values, name=name, units=_units(ctx, field), navigate=nav[dim], size=shape[dim]
             )
         except AxisValuesError as exc:
-            ctx.warn(f"{ctx.filename}:{group.name}/{name}: {exc}; index axis used")
+            ctx.warn_at(f"{group.name}/{name}", str(exc), "index axis used")
             continue
         chosen[dim] = ax
     out = []
@@ -377,15 +373,11 @@ def errors(ctx: Context, at: Any) -> ArrayRef | None:
         obj = _child(ctx, group, name)
         if isinstance(obj, h5py.Dataset):
             if obj.dtype.kind not in "iufc":
-                ctx.warn(
-                    f"{ctx.filename}:{obj.name}: uncertainties are {obj.dtype}, not "
-                    "numbers; ignored"
-                )
+                ctx.warn_at(obj.name, f"uncertainties are {obj.dtype}, not numbers", "ignored")
                 return None
             if obj.shape != sig.shape:
-                ctx.warn(
-                    f"{ctx.filename}:{obj.name}: shape {obj.shape} differs from the "
-                    f"signal's {sig.shape}; ignored"
+                ctx.warn_at(
+                    obj.name, f"shape {obj.shape} differs from the signal's {sig.shape}", "ignored"
                 )
                 return None
             return ArrayRef(child_path(str(at), name), op="square")
@@ -404,12 +396,13 @@ def auxiliary_signals(ctx: Context, at: Any) -> dict[str, ArrayRef] | None:
     for name in str_list(value, f"{group.name}/@auxiliary_signals"):
         obj = _child(ctx, group, name)
         if not isinstance(obj, h5py.Dataset):
-            ctx.warn(f"{ctx.filename}:{group.name}/@auxiliary_signals: {name!r} is not a field")
+            ctx.warn_at(f"{group.name}/@auxiliary_signals", f"{name!r} is not a field")
             continue
         if obj.shape != sig.shape:
-            ctx.warn(
-                f"{ctx.filename}:{obj.name}: auxiliary signal shape {obj.shape} differs "
-                f"from the signal's {sig.shape}; ignored"
+            ctx.warn_at(
+                obj.name,
+                f"auxiliary signal shape {obj.shape} differs from the signal's {sig.shape}",
+                "ignored",
             )
             continue
         out[name] = ArrayRef(child_path(str(at), name))

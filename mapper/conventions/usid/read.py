@@ -53,7 +53,7 @@ def mains(ctx: Context, attributes: list[str] | tuple[str, ...] = REFS) -> list[
                     if wanted & set(obj.attrs):
                         found.append(obj.name)
                 except (OSError, RuntimeError, KeyError):  # an unreadable attribute table
-                    ctx.warn(f"{ctx.filename}:{obj.name}: attributes cannot be listed")
+                    ctx.warn_at(obj.name, "attributes cannot be listed")
 
         try:
             ctx.resolver.file.visititems(visit)
@@ -192,7 +192,7 @@ def layout(ctx: Context, path: str) -> Layout:
         pos = _side(ds, "Position", shape[0], notes)
         spec = _side(ds, "Spectroscopic", shape[1], notes)
     for note in notes:
-        ctx.warn(f"{ctx.filename}:{path}: {note}")
+        ctx.warn_at(path, note)
     reasons = [s if isinstance(s, str) else s.reason for s in (pos, spec)]
     reason = "; ".join(dict.fromkeys(r for r in reasons if r))
     p = pos if isinstance(pos, Side) else None
@@ -201,7 +201,7 @@ def layout(ctx: Context, path: str) -> Layout:
         dims = [(d, True) for d in p.shape_dims] + [(d, False) for d in s.shape_dims]
         out = Layout(tuple(d.size for d, _ in dims), [_axis(d, nav) for d, nav in dims], "", p, s)
     else:
-        ctx.warn(f"{ctx.filename}:{path}: no N-D form ({reason}); loaded as its 2-D form {shape}")
+        ctx.warn_at(path, f"no N-D form ({reason})", f"loaded as its 2-D form {shape}")
         if len(shape) == 2:
             axes = [
                 _flat_axis(p, shape[0], True, "Positions"),
@@ -322,9 +322,10 @@ def attributes(ctx: Context, path: str) -> dict[str, Any]:
             if value is not _SKIP:
                 out[name] = value
         if bad:  # one line for a damaged attribute table, not one per attribute
-            ctx.warn(
-                f"{ctx.filename}:{path}: {len(bad)} attribute(s) cannot be read and are "
-                f"left out ({', '.join(bad[:5])}{', ...' if len(bad) > 5 else ''})"
+            ctx.warn_at(
+                path,
+                f"{len(bad)} attribute(s) cannot be read and are "
+                f"left out ({', '.join(bad[:5])}{', ...' if len(bad) > 5 else ''})",
             )
     ctx.memo[key] = out
     return dict(out)

@@ -27,6 +27,7 @@ from mapper.conventions.usid.layout import Dim, build_side
 from mapper.conventions.usid.read import PLACEHOLDER, ancestor, split_descriptor
 from mapper.engine.context import WriteContext
 from mapper.errors import MapperWarning
+from mapper.hdf5.write import is_dask
 from mapper.registry import writer
 
 _INT64 = (-(2**63), 2**63 - 1)
@@ -108,7 +109,7 @@ def write_data(ctx: WriteContext, at: str, value: Any, **_: Any) -> None:
     s = split(ctx)
     if s is None:
         return
-    arr = value if hasattr(value, "dask") else np.asarray(value)
+    arr = value if is_dask(value) else np.asarray(value)
     if s.order != tuple(range(len(s.order))):
         arr = arr.transpose(s.order)
     ctx.dataset(at, arr.reshape(s.shape), bulk=True, navigate=[True, False])
