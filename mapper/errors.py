@@ -8,9 +8,10 @@ Each message is one line that says what went wrong and where.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Iterable
 
 __all__ = [
     "FileFormatError",
@@ -29,18 +30,34 @@ __all__ = [
 ]
 
 
-class Location(NamedTuple):
-    """A place in a mapping file, 1-based: ``file:line:col``."""
+class Location:
+    """A place in a mapping file, 1-based: ``file:line:col``.
 
-    file: str
-    line: int
-    col: int
+    (Plain classes, not dataclasses: ``import mapper`` imports this module
+    and must stay fast.)
+    """
+
+    __slots__ = ("col", "file", "line")
+
+    def __init__(self, file: str, line: int, col: int) -> None:
+        self.file, self.line, self.col = file, line, col
+
+    def _key(self) -> tuple[str, int, int]:
+        return self.file, self.line, self.col
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Location) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Location({self.file!r}, {self.line}, {self.col})"
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}"
 
 
-@dataclass(frozen=True)
 class Problem:
     """One problem of a mapping: where (file, line, column), the JSON pointer, and what.
 
@@ -48,9 +65,22 @@ class Problem:
     ``file:line:col: /pointer: message``; nothing parses the text back.
     """
 
-    location: Location
-    pointer: str
-    message: str
+    __slots__ = ("location", "message", "pointer")
+
+    def __init__(self, location: Location, pointer: str, message: str) -> None:
+        self.location, self.pointer, self.message = location, pointer, message
+
+    def _key(self) -> tuple[Location, str, str]:
+        return self.location, self.pointer, self.message
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Problem) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Problem({self.location!r}, {self.pointer!r}, {self.message!r})"
 
     def __str__(self) -> str:
         where = f"{self.location}: {self.pointer}" if self.pointer else str(self.location)

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from mapper.errors import Note
 from mapper.hdf5.resolve import Resolver
+from mapper.hdf5.write import WritePlan
 
 
 class Emit(Protocol):
@@ -75,7 +76,7 @@ class WriteContext:
     """
 
     def __init__(
-        self, plan: Any, signal: dict[str, Any], label: str, options: dict[str, Any]
+        self, plan: WritePlan, signal: dict[str, Any], label: str, options: dict[str, Any]
     ) -> None:
         self.plan = plan
         self.signal = signal

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import h5py
 import numpy as np
@@ -45,6 +45,21 @@ _REASONS = {
     "outside": "an external link outside the allowed directories",
     "cycle": "a soft-link cycle",
 }
+
+
+class RuleEmit(Protocol):
+    """How a rule reports about the object it checks (``where``: another object)."""
+
+    def __call__(
+        self,
+        kind: str,
+        message: str,
+        severity: str = "error",
+        expected: Any = None,
+        found: Any = None,
+        where: str | None = None,
+    ) -> None:
+        """Report one finding."""
 
 
 @dataclass(frozen=True)
@@ -202,7 +217,7 @@ class Validator:
         else:  # about the file as a whole
             self.add("warning", "read", "/", message.removeprefix(f"{self.filename}: "))
 
-    def emitter(self, rule: _Rule, path: str) -> Any:
+    def emitter(self, rule: _Rule, path: str) -> RuleEmit:
         """The ``emit`` callback for checks of ``rule`` on the object at ``path``."""
 
         def emit(
@@ -379,7 +394,7 @@ class Validator:
                 ),
             )
 
-    def _virtual_sources(self, obj: h5py.Dataset, emit: Any) -> None:
+    def _virtual_sources(self, obj: h5py.Dataset, emit: RuleEmit) -> None:
         """Report the unusable sources of a virtual dataset, once per object."""
         problems = [] if obj.id in self._vds_seen else self.resolver.virtual_problems(obj)
         self._vds_seen.add(obj.id)  # once per object, not once per link to it
@@ -395,7 +410,7 @@ class Validator:
                 found=source,
             )
 
-    def _class_ok(self, cls: str, obj: Any, path: str, emit: Any) -> bool:
+    def _class_ok(self, cls: str, obj: Any, path: str, emit: RuleEmit) -> bool:
         """Check the class of the object a layout entry types; False when it is no group."""
         rule = self.convention.class_rule
         if not isinstance(obj, h5py.Group):
@@ -421,7 +436,7 @@ class Validator:
         attr = self.convention.class_attr or "class"
         return f"has no (readable) {attr}" if found is None else f"has {attr} {found!r}"
 
-    def _dataset_item(self, obj: h5py.Dataset, where: str, emit: Any) -> Item:
+    def _dataset_item(self, obj: h5py.Dataset, where: str, emit: RuleEmit) -> Item:
         kind = obj.dtype.kind
         if kind == "O" and h5py.check_string_dtype(obj.dtype) is not None:
             kind = "T"
@@ -450,7 +465,7 @@ class Validator:
 
         return Item(where, kind, str(obj.dtype), obj.shape, units, read, int(obj.size or 0))
 
-    def _link(self, obj: Any, rule: _Rule, env: dict[str, Any], emit: Any) -> None:
+    def _link(self, obj: Any, rule: _Rule, env: dict[str, Any], emit: RuleEmit) -> None:
         if any(env.get(n, "") is None for n in template_names(rule.link_to or "")):
             return  # the target's group is absent: that is the finding
         to = expand(rule.link_to or "", env)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from mapper.engine.report import short_loc
 from mapper.errors import MapperError, MissingFileError, WriteError
 from mapper.hdf5.write import (
     WriteOptions,
+    WritePlan,
     apply_plan,
     atomic_write,
     fill,
@@ -42,42 +42,10 @@ from mapper.language.paths import (
     parse_path,
     template_names,
 )
-from mapper.registry import GENERIC, REGISTRY, Convention
+from mapper.registry import REGISTRY
 
 PathLike = str | os.PathLike[str]
 _GLOB = re.compile(r"[*?\[]")
-
-
-@dataclass
-class _Plan:
-    """Everything one file will hold, decided before the file is opened."""
-
-    convention: Convention = GENERIC  # the mapping's: group classes and names
-    classes: dict[str, str] = field(default_factory=dict)  # group path -> its class
-    groups: list[str] = field(default_factory=list)  # groups to create (in order)
-    datasets: dict[str, Any] = field(default_factory=dict)  # path -> value
-    attrs: dict[tuple[str, str], Any] = field(default_factory=dict)  # (path, name) -> value
-    links: list[tuple[str, str, bool]] = field(default_factory=list)  # (at, to, @target?)
-    defaults: dict[str, str] = field(default_factory=dict)  # group -> @default child
-    bulk: set[str] = field(default_factory=set)  # the signals' data paths
-    problems: list[str] = field(default_factory=list)
-    ds_opts: dict[str, dict[str, Any]] = field(default_factory=dict)  # path -> h5py options
-    navigate: dict[str, list[bool]] = field(default_factory=dict)  # data path -> flags
-    owned: list[str] = field(default_factory=list)  # replaced whole on update
-    used_names: set[tuple[str, str]] = field(default_factory=set)  # (scope, name)
-
-    def add_group(self, path: str) -> None:
-        """A group to create (with its parents)."""
-        if path not in self.groups:
-            self.groups.append(path)
-
-    def add_dataset(self, path: str, value: Any, *, bulk: bool = False, **options: Any) -> None:
-        """A dataset to write; ``bulk`` marks a signal's data."""
-        self.datasets[path] = value
-        if options:
-            self.ds_opts[path] = options
-        if bulk:
-            self.bulk.add(path)
 
 
 #: ``save(compression=...)`` not given: use the mapping's ``write.compression``.
@@ -171,7 +139,7 @@ def save(
         raise MissingFileError(
             f"{target}: no such file (write_dataset=False updates an existing file)"
         )
-    plan = _Plan(convention=REGISTRY.convention(m.convention))
+    plan = WritePlan(convention=REGISTRY.convention(m.convention))
     for i, sig in enumerate(signals):
         before = len(plan.problems)
         _plan_signal(m, sig, i, len(signals), plan, opts)
@@ -214,7 +182,7 @@ def writer_for(target: Path, search_path: list[PathLike] | None = None) -> str:
 
 # ---------------------------------------------------------------------------- planning
 def _plan_signal(
-    m: Mapping, sig: dict[str, Any], index: int, count: int, plan: _Plan, opts: WriteOptions
+    m: Mapping, sig: dict[str, Any], index: int, count: int, plan: WritePlan, opts: WriteOptions
 ) -> None:
     """Add one signal to the plan: every value where its rule says, checked first."""
     where = f"signal {index}" if count > 1 else "the signal"
@@ -261,7 +229,7 @@ class _SignalPlanner:
         sig: dict[str, Any],
         env: dict[str, Any],
         names: dict[str, str],
-        plan: _Plan,
+        plan: WritePlan,
         ctx: WriteContext,
     ) -> None:
         self.m, self.spec, self.sig, self.env = m, spec, sig, env
@@ -396,7 +364,7 @@ def _call_writer(
     value: Any,
     env: dict[str, Any],
     names: dict[str, str],
-    plan: _Plan,
+    plan: WritePlan,
     ctx: WriteContext,
     label: str,
 ) -> None:
@@ -418,7 +386,7 @@ def _anchor_paths(
     index: int,
     count: int,
     names: dict[str, str],
-    plan: _Plan,
+    plan: WritePlan,
 ) -> dict[str, Any]:
     # "{index}" in a write_path: where the number of each signal goes (none for one signal);
     # "{number}": the signal's number with three digits, always (USID's Measurement_000)
@@ -449,7 +417,7 @@ def _anchor_paths(
     return env
 
 
-def _write_name(a: Anchor, sig: dict[str, Any], plan: _Plan, scope: str) -> str:
+def _write_name(a: Anchor, sig: dict[str, Any], plan: WritePlan, scope: str) -> str:
     """The name an anchor's glob segment gets from the signal, unique within ``scope``."""
     value = _dotted(sig, a.write_name_from or "")
     if a.write_name_transform:
@@ -468,7 +436,7 @@ def _concrete(
     expr: str,
     env: dict[str, Any],
     names: dict[str, str],
-    plan: _Plan,
+    plan: WritePlan,
     label: str,
     glob_name: str | None = None,
 ) -> str | None:
@@ -500,7 +468,7 @@ def _segment_name(
     expr: str,
     env: dict[str, Any],
     names: dict[str, str],
-    plan: _Plan,
+    plan: WritePlan,
     label: str,
     glob_name: str | None,
 ) -> str | None:
@@ -548,7 +516,7 @@ def _required_here(path_src: Source, src: Source, anchors: tuple[Anchor, ...]) -
     return not any(n in optional for n in template_names(path_src.path or ""))
 
 
-def _encode(src: Source, value: Any, plan: _Plan, label: str) -> Any:
+def _encode(src: Source, value: Any, plan: WritePlan, label: str) -> Any:
     if not src.transform:
         return value
     tr = REGISTRY.transform(src.transform)
@@ -571,7 +539,7 @@ def _axis_values(
     units_of: dict[str, str],
     env: dict[str, Any],
     names: dict[str, str],
-    plan: _Plan,
+    plan: WritePlan,
 ) -> list[tuple[Source, Any, str]]:
     """The values an axis writes: its coordinates, its scale, its units."""
     out: list[tuple[Source, Any, str]] = []
@@ -618,7 +586,7 @@ def _precheck(
     units: str | None,
     cons: Constraints,
     symbols: dict[str, tuple[int, str]],
-    plan: _Plan,
+    plan: WritePlan,
 ) -> None:
     def emit(rule: str, message: str, severity: str = "error", **_: Any) -> None:
         if severity == "error":
@@ -628,7 +596,7 @@ def _precheck(
     check(item, cons, symbols, emit, convention=plan.convention)
 
 
-def _plan_layout(m: Mapping, env: dict[str, Any], names: dict[str, str], plan: _Plan) -> None:
+def _plan_layout(m: Mapping, env: dict[str, Any], names: dict[str, str], plan: WritePlan) -> None:
     for e in m.layout:
         if any(env.get(n) is None for n in template_names(e.path)):
             continue

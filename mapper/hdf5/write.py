@@ -21,12 +21,16 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mapper._version import __version__
 from mapper.errors import OptionError, WriteError
+from mapper.registry import GENERIC, Convention
+
+if TYPE_CHECKING:  # pragma: no cover - h5py is imported when a file is written
+    import h5py
 
 #: Keyword options of h5py's ``create_dataset`` that ``save(**h5py_options)`` passes on.
 H5PY_OPTIONS = frozenset(
@@ -128,8 +132,45 @@ def is_dask(value: Any) -> bool:
     return hasattr(value, "dask") and hasattr(value, "compute")
 
 
+@dataclass
+class WritePlan:
+    """Everything one file will hold, decided before the file is opened.
+
+    The engine fills it (every value checked first); :func:`apply_plan` writes it.
+    """
+
+    convention: Convention = GENERIC  # the mapping's: group classes and names
+    classes: dict[str, str] = field(default_factory=dict)  # group path -> its class
+    groups: list[str] = field(default_factory=list)  # groups to create (in order)
+    datasets: dict[str, Any] = field(default_factory=dict)  # path -> value
+    attrs: dict[tuple[str, str], Any] = field(default_factory=dict)  # (path, name) -> value
+    links: list[tuple[str, str, bool]] = field(default_factory=list)  # (at, to, @target?)
+    defaults: dict[str, str] = field(default_factory=dict)  # group -> @default child
+    bulk: set[str] = field(default_factory=set)  # the signals' data paths
+    problems: list[str] = field(default_factory=list)
+    ds_opts: dict[str, dict[str, Any]] = field(default_factory=dict)  # path -> h5py options
+    navigate: dict[str, list[bool]] = field(default_factory=dict)  # data path -> flags
+    owned: list[str] = field(default_factory=list)  # replaced whole on update
+    used_names: set[tuple[str, str]] = field(default_factory=set)  # (scope, name)
+
+    def add_group(self, path: str) -> None:
+        """A group to create (with its parents)."""
+        if path not in self.groups:
+            self.groups.append(path)
+
+    def add_dataset(self, path: str, value: Any, *, bulk: bool = False, **options: Any) -> None:
+        """A dataset to write; ``bulk`` marks a signal's data."""
+        self.datasets[path] = value
+        if options:
+            self.ds_opts[path] = options
+        if bulk:
+            self.bulk.add(path)
+
+
 # ---------------------------------------------------------------------------- the plan -> file
-def apply_plan(h5: Any, plan: Any, root_attrs: dict[str, Any], opts: WriteOptions) -> None:
+def apply_plan(
+    h5: h5py.File, plan: WritePlan, root_attrs: dict[str, Any], opts: WriteOptions
+) -> None:
     """Write everything ``plan`` holds into the open file ``h5``."""
     made: dict[str, Any] = {"/": h5}
     group = functools.partial(_group, made, plan)
@@ -149,7 +190,7 @@ def apply_plan(h5: Any, plan: Any, root_attrs: dict[str, Any], opts: WriteOption
         h5.attrs[k] = attr_value(v)
 
 
-def _group(made: dict[str, Any], plan: Any, path: str) -> Any:
+def _group(made: dict[str, Any], plan: WritePlan, path: str) -> Any:
     """The group at ``path``, created with its parents (and typed) when new; cached in ``made``."""
     import h5py
 
@@ -170,7 +211,7 @@ def _group(made: dict[str, Any], plan: Any, path: str) -> Any:
     return g
 
 
-def _datasets(plan: Any, opts: WriteOptions, group: Callable[[str], Any]) -> None:
+def _datasets(plan: WritePlan, opts: WriteOptions, group: Callable[[str], Any]) -> None:
     """Create the plan's data sets; the signal's data streams last, in one dask graph."""
     stores: list[tuple[Any, Any]] = []
     for path, value in plan.datasets.items():
@@ -190,7 +231,7 @@ def _datasets(plan: Any, opts: WriteOptions, group: Callable[[str], Any]) -> Non
         _store(stores, opts)
 
 
-def _links(h5: Any, plan: Any, group: Callable[[str], Any]) -> None:
+def _links(h5: Any, plan: WritePlan, group: Callable[[str], Any]) -> None:
     """Create the plan's soft links whose targets exist (and their ``@target`` attributes)."""
     import h5py
 
@@ -204,7 +245,7 @@ def _links(h5: Any, plan: Any, group: Callable[[str], Any]) -> None:
             h5[to].attrs["target"] = to
 
 
-def _attrs(h5: Any, plan: Any, made: dict[str, Any], group: Callable[[str], Any]) -> None:
+def _attrs(h5: Any, plan: WritePlan, made: dict[str, Any], group: Callable[[str], Any]) -> None:
     """Set the plan's attributes, object references resolved, on objects that exist."""
     for (path, name), value in plan.attrs.items():
         obj = made.get(path)
@@ -221,7 +262,7 @@ def _attrs(h5: Any, plan: Any, made: dict[str, Any], group: Callable[[str], Any]
         obj.attrs[name] = attr_value(value)
 
 
-def _keep_bulk(h5: Any, plan: Any) -> None:
+def _keep_bulk(h5: h5py.File, plan: WritePlan) -> None:
     """``write_dataset=False``: the data already in the file must be what the signal holds."""
     for path in plan.bulk:
         value = plan.datasets.get(path)
@@ -231,7 +272,7 @@ def _keep_bulk(h5: Any, plan: Any) -> None:
                 f"{path}: no data set to keep (write_dataset=False updates the "
                 "metadata of a signal already in the file)"
             )
-        shape = tuple(getattr(value, "shape", np.shape(value)))
+        shape = tuple(np.shape(value)) if value is not None else ()
         if tuple(ds.shape or ()) != shape:
             raise WriteError(
                 f"{path}: the file holds shape {tuple(ds.shape or ())}, the "
@@ -366,7 +407,7 @@ def fill(value: Any, facts: dict[str, str]) -> Any:
 _H5_ERRORS = (OSError, ValueError, TypeError, UnicodeError, KeyError, RuntimeError)
 
 
-def atomic_write(target: Path, overwrite: bool, fill_file: Any) -> None:
+def atomic_write(target: Path, overwrite: bool, fill_file: Callable[[h5py.File], None]) -> None:
     """Write through a temporary file in the same directory, then move it into place.
 
     The temporary file is created with the process umask (like any new file),
@@ -411,7 +452,7 @@ def atomic_write(target: Path, overwrite: bool, fill_file: Any) -> None:
             tmp.unlink()
 
 
-def update_in_place(target: Path, fill_file: Any) -> None:
+def update_in_place(target: Path, fill_file: Callable[[h5py.File], None]) -> None:
     """``write_dataset=False``: rewrite metadata in an existing file, keeping its data.
 
     The plan was checked in full before the file is opened; what is replaced
