@@ -16,7 +16,6 @@ import functools
 import math
 import os
 import posixpath
-import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ import numpy as np
 
 from mapper._version import __version__
 from mapper.errors import OptionError, WriteError
+from mapper.language.paths import expand
 from mapper.registry import GENERIC, Convention
 
 if TYPE_CHECKING:  # pragma: no cover - h5py is imported when a file is written
@@ -400,7 +400,7 @@ def fill(value: Any, facts: dict[str, str]) -> Any:
     """``{file_name}`` and the other :data:`FACTS` in a string replaced (no other templating)."""
     if not isinstance(value, str):
         return value
-    return re.sub(r"\{(\w+)\}", lambda mt: facts.get(mt.group(1), mt.group(0)), value)
+    return expand(value, facts)
 
 
 # ---------------------------------------------------------------------------- files
