@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import h5py
 
-from mapper.conventions.nexus.classes import nx_class
+from mapper.conventions.nexus.default_chain import MAX_STEPS, walk
 from mapper.engine.context import Context, Emit
 from mapper.errors import MapperError, Note, ResolveError
 from mapper.registry import check
@@ -76,43 +76,20 @@ def nxdata(ctx: Context, path: str, emit: Emit) -> None:
 @check("default_chain")
 def default_chain(ctx: Context, path: str, emit: Emit) -> None:
     """Every ``@default`` from ``path`` down names an existing child, ending at an NXdata."""
-    from mapper.hdf5.io import as_str
-
-    r = ctx.resolver
-    here = path
-    for _ in range(16):
-        obj = r.get(here)
-        if not isinstance(obj, h5py.Group):
-            return
-        if nx_class(r, obj) == "NXdata" and here != path:
-            return
-        value = r.attr(obj, "default")
-        at = f"{here.rstrip('/')}/@default"
-        if value is None:
-            if here != path:
-                emit(
-                    "default",
-                    at,
-                    f"the @default chain stops at {nx_class(r, obj) or 'a group'} "
-                    f"{here}, before reaching an NXdata group",
-                    expected="NXdata",
-                    found=nx_class(r, obj),
-                )
-            return
-        try:
-            name = as_str(value, at)
-        except MapperError:
-            emit("default", at, f"is not a string ({value!r})", expected="a child name")
-            return
-        nxt = name if name.startswith("/") else f"{here.rstrip('/')}/{name}"
-        if r.get(nxt) is None:
-            emit(
-                "default",
-                at,
-                f"names {name!r}, which does not exist",
-                expected="a child group",
-                found=name,
-            )
-            return
-        here = nxt
-    emit("default", path, "the @default chain is longer than 16 steps (a cycle?)")
+    chain = walk(ctx.resolver, path)
+    if chain.end == "no_default" and chain.last != path:
+        emit(
+            "default",
+            chain.at,
+            f"the @default chain stops at {chain.nx_class or 'a group'} "
+            f"{chain.last}, before reaching an NXdata group",
+            expected="NXdata",
+            found=chain.nx_class,
+        )
+    elif chain.end == "not_text":
+        emit("default", chain.at, f"is not a string ({chain.value!r})", expected="a child name")
+    elif chain.end == "dangling":
+        emit("default", chain.at, chain.reason, expected="a child group", found=chain.name)
+    elif chain.end == "too_long":
+        emit("default", path, f"the @default chain is longer than {MAX_STEPS} steps (a cycle?)")
+    # "nxdata": the chain is fine; "not_group", or no @default at the start: nothing to check

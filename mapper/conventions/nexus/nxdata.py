@@ -8,13 +8,13 @@ Implements section 1.3 of the NeXus rules: the ``@default`` chain, ``@signal``,
 
 from __future__ import annotations
 
-import posixpath
 from typing import Any
 
 import h5py
 import numpy as np
 
 from mapper.conventions.nexus.classes import nx_class
+from mapper.conventions.nexus.default_chain import walk
 from mapper.engine.axes import AxisValuesError, axis_from_values, index_axis, navigate_flags
 from mapper.engine.context import ArrayRef, Context
 from mapper.errors import ResolveError
@@ -94,34 +94,13 @@ def default_group(ctx: Context) -> list[str]:
 
 
 def _default_chain(ctx: Context) -> list[str]:
-    r = ctx.resolver
-    path = "/"
-    for _ in range(16):
-        obj = r.get(path)
-        if obj is None:
-            return []
-        if isinstance(obj, h5py.Group) and nx_class(r, obj) == "NXdata" and path != "/":
-            return [path]
-        value = _attr(ctx, obj, "default")
-        if value is None:
-            if path == "/":
-                entries = [p for p, o in r.children("/") if nx_class(r, o) == "NXentry"]
-                if not entries:
-                    return []
-                path = entries[0]
-                continue
-            return []
-        try:
-            name = as_str(value, f"{path.rstrip('/')}/@default")
-        except ResolveError as exc:
-            ctx.warn_at(exc.path or path, exc.reason)
-            return []
-        nxt = name if name.startswith("/") else posixpath.join(path, name)
-        if r.get(nxt) is None:
-            ctx.warn_at(f"{path.rstrip('/')}/@default", f"names {name!r}, which does not exist")
-            return []
-        path = nxt
-    return []  # pragma: no cover
+    """Walk the chain from the root (else from its first NXentry); warn where it breaks."""
+    chain = walk(ctx.resolver, "/", entry_fallback=True)
+    if chain.end == "nxdata":
+        return [chain.last]
+    if chain.end in ("not_text", "dangling"):
+        ctx.warn_at(chain.at, chain.reason)
+    return []  # no @default, a field, or a cycle: no default, silently
 
 
 def signal_field(group: h5py.Group, ctx: Context | None = None) -> h5py.Dataset:
