@@ -59,3 +59,22 @@ def parse_options(pairs: list[str], mapping: Mapping) -> dict[str, Any]:
             raise MapperError(f"--option {key} given twice")
         out[key] = value
     return out
+
+
+def add_data_command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_: str
+) -> argparse.ArgumentParser:
+    """Add a command that reads one data file (``--schema``, ``--option``, directories)."""
+    c = sub.add_parser(name, help=help_, description=help_)
+    c.add_argument("file", help="HDF5 data file")
+    c.add_argument("--schema", "-s", help="mapping name or YAML file (default: detect)")
+    c.add_argument(
+        "--option",
+        "-o",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="mapping option, repeatable (e.g. -o dataset_key=EDS)",
+    )
+    add_path_options(c)
+    return c

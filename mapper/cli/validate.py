@@ -181,7 +181,7 @@ def _run(jobs: list[Job], workers: int) -> Iterator[Report]:
     # loaded mappings instead of paying for them each (about 0.4 s per worker)
     from mapper import api  # noqa: F401
     from mapper.engine import validate as _validate  # noqa: F401
-    from mapper.engine.units import parse
+    from mapper.language.units import parse
     from mapper.registry import REGISTRY
 
     parse("m")

@@ -1,0 +1,32 @@
+"""``mapper schemas``: the mappings that can be used, with their titles and files."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from mapper.cli.codes import EXIT_OK
+from mapper.errors import MapperError
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``schemas`` command."""
+    sch = sub.add_parser(
+        "schemas",
+        help="List the mappings that can be used.",
+        description="List the mappings that can be used.",
+    )
+    sch.add_argument("--mapping-path", action="append", default=[], metavar="DIR")
+
+
+def run(args: argparse.Namespace, out: Any) -> int:
+    """The ``schemas`` command; returns the exit code."""
+    from mapper.language.schema import available, load_mapping
+
+    for name, path in sorted(available(args.mapping_path).items()):
+        try:
+            title = load_mapping(path, args.mapping_path).title
+        except MapperError as exc:
+            title = f"(invalid: {exc})"
+        print(f"{name:12s} {title}  [{path}]", file=out)
+    return EXIT_OK
