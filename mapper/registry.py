@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable, Iterator, Mapping
+import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
-from mapper.errors import MapperError
+from mapper.errors import MapperError, MapperWarning, MappingError, did_you_mean
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -85,10 +86,17 @@ class Builtin:
 
     @property
     def func(self) -> Callable[..., Any]:
-        """The reading function (every built-in and transform has one)."""
-        if self.read is None:  # pragma: no cover - registration guarantees it
-            raise MapperError(f"built-in {self.name!r} cannot read")
+        """The reading function (a writer registered before its built-in has none yet)."""
+        if self.read is None:
+            raise MapperError(f"built-in {self.name!r} has a writer but no reading function")
         return self.read
+
+    @property
+    def run_check(self) -> Callable[..., None]:
+        """A named check's function."""
+        if self.check is None:
+            raise MapperError(f"{self.kind} {self.name!r} is not a check")
+        return self.check
 
     def decode(self, value: Any) -> Any:
         """A transform's decode (after reading)."""
@@ -117,7 +125,8 @@ class Convention:
         a layout entry's ``class:`` and the writer's group classes use it.
     class_pattern
         A regular expression for class names; a bare path segment that matches
-        it is a class (``NXentry`` matches every child of that class).
+        it is a class (``NXentry`` matches every child of that class). Without
+        one, classes of any name are written ``name:Class`` (or ``*:Class``).
     class_example
         How a class name looks, for messages (``NXsomething``).
     group_name
@@ -132,6 +141,16 @@ class Convention:
         ``in_category(units, category)``: does a unit belong to a category.
     unitless
         Categories whose values carry no unit (``@units`` is then optional).
+    default_attr
+        The group attribute that names the child to plot (NeXus: ``default``);
+        ``write.default`` writes the chain of it from the root down.
+    link_attr
+        The attribute a link carries with its target's path (NeXus: ``target``),
+        asked for by a layout entry's ``target_attr``.
+    hint_unqualified
+        A mapping without a ``convention:`` whose bare path segment looks like
+        one of this convention's classes gets a problem from ``mapper check``
+        suggesting the convention. Set it only for a distinctive class pattern.
     """
 
     name: str
@@ -144,6 +163,9 @@ class Convention:
     unit_categories: Mapping[str, str | None] = field(default_factory=dict)
     in_category: Callable[[str, str], bool] | None = None
     unitless: frozenset[str] = frozenset()
+    default_attr: str | None = None
+    link_attr: str | None = None
+    hint_unqualified: bool = False
 
     @property
     def class_rule(self) -> str:
@@ -179,7 +201,12 @@ class Registry:
 
     # ------------------------------------------------------------------ registering
     def register(self, entry: Builtin | Convention) -> None:
-        """Add ``entry``; a built-in's facets (read, write, check) merge into one object."""
+        """Add ``entry``; a built-in's facets (read, write, check) merge into one object.
+
+        A later registration of a name replaces the facets it gives (and the
+        kind, when it gives the reading function). An entry that lacks the
+        facet its kind needs is refused with a :class:`ValueError`.
+        """
         if isinstance(entry, Convention):
             self._conventions[entry.name] = entry
             return
@@ -188,11 +215,15 @@ class Registry:
         if old is not None:
             entry = replace(
                 old,
+                kind=entry.kind if entry.read is not None else old.kind,
                 doc=entry.doc or old.doc,
                 read=entry.read or old.read,
                 write=entry.write or old.write,
                 check=entry.check or old.check,
             )
+        needs = "check" if entry.kind == "check" else "read"
+        if getattr(entry, needs) is None and old is None and entry.write is None:
+            raise ValueError(f"{entry.kind} {entry.name!r} registered without its {needs} function")
         self._entries[key] = entry
 
     # ------------------------------------------------------------------ looking up
@@ -207,10 +238,6 @@ class Registry:
             try:
                 ep.load()
             except Exception as exc:  # a broken plug-in must not break every load
-                import warnings
-
-                from mapper.errors import MapperWarning
-
                 warnings.warn(
                     f"mapper plug-in {ep.name!r} ({ep.value}) failed to load: {exc}",
                     MapperWarning,
@@ -231,8 +258,6 @@ class Registry:
         """The entry ``name`` of a namespace; a one-line error when there is none."""
         found = self.find(namespace, name)
         if found is None:
-            from mapper.errors import MappingError, did_you_mean
-
             hint = did_you_mean(name, self.names(namespace))
             raise MappingError(f"unknown {namespace} {name!r}{hint}")
         return found
@@ -260,17 +285,13 @@ class Registry:
             return GENERIC
         found = self.conventions().get(name)
         if found is None:
-            from mapper.errors import MappingError, did_you_mean
-
             hint = did_you_mean(name, self._conventions)
+            known = ", ".join(sorted(self._conventions))
             raise MappingError(
-                f"unknown convention {name!r}{hint}; known: {', '.join(sorted(self._conventions))}"
+                f"unknown convention {name!r}{hint}; known: {known} (a convention of "
+                "another package is known once that package is installed)"
             )
         return found
-
-    def __iter__(self) -> Iterator[Builtin]:
-        self._load()
-        return iter(list(self._entries.values()))
 
 
 #: The registry every part of the package uses.
@@ -295,9 +316,7 @@ def writer(name: str) -> Callable[[F], F]:
     """Register the decorated function as the ``write`` of built-in ``name``."""
 
     def deco(func: F) -> F:
-        old = REGISTRY._entries.get(("builtin", name))
-        kind: BuiltinKind = old.kind if old is not None else "value"
-        REGISTRY.register(Builtin(name, kind, write=func))
+        REGISTRY.register(Builtin(name, "value", write=func))  # joins the built-in's kind
         return func
 
     return deco

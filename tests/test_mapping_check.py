@@ -1161,7 +1161,7 @@ def test_missing_mapping_path_is_missing_file_error(tmp_path):
 
 
 def test_classes_need_a_convention(tmp_path):
-    _, probs = problems(
+    p, probs = problems(
         tmp_path,
         """
         mapping: "1"
@@ -1176,9 +1176,12 @@ def test_classes_need_a_convention(tmp_path):
     """,
     )
     text = "\n".join(probs)
-    assert "'NXentry' in '/NXentry' looks like a nexus class" in text
-    assert "add 'convention: nexus'" in text
-    assert "':NXentry' types a segment by its group class" in text
+    # one problem for every class-looking segment, naming the convention to add
+    assert (
+        f"{p}:1:1: /: the paths use nexus group classes (NXentry) but the mapping names no "
+        "convention: add 'convention: nexus'" in probs
+    )
+    assert "types a segment by its group class" not in text  # not once per path
     assert "units_category 'NX_LENGTH' needs a convention with unit categories" in text
     assert "class 'NXdata' needs a convention whose groups have classes" in text
 
@@ -1196,5 +1199,49 @@ def test_unknown_convention(tmp_path):
     )
     assert probs == [
         f"{p}:3:13: /convention: unknown convention 'nexsu' (did you mean 'nexus'?); "
-        "known: generic, nexus"
+        "known: generic, nexus (a convention of another package is known once that package "
+        "is installed)"
     ]
+
+
+def test_classes_and_convention_attributes_are_checked(tmp_path):
+    _, probs = problems(
+        tmp_path,
+        """
+        mapping: "1"
+        name: t
+        convention: nexus
+        anchors:
+          entry: {path: "/NXentry", ancestor: Entry}
+        signal:
+          data: {path: "{entry}/d"}
+        layout:
+          "/g": {class: Nxdata}
+        write:
+          names: {NXentry: e, Entry: f}
+    """,
+    )
+    text = "\n".join(probs)
+    assert "/anchors/entry/ancestor: 'Entry' is not a nexus class name (NXsomething)" in text
+    assert "/layout//g/class: 'Nxdata' is not a nexus class name (NXsomething)" in text
+    assert "/write/names/Entry: 'Entry' is not a nexus class name" in text
+    assert "/write/names/NXentry" not in text
+
+
+def test_links_with_target_and_default_chains_need_a_convention_that_names_them(tmp_path):
+    _, probs = problems(
+        tmp_path,
+        """
+        mapping: "1"
+        name: t
+        signal:
+          data: {path: "/d"}
+        layout:
+          "/x": {link_to: "/d", target_attr: true}
+        write:
+          default: /g
+    """,
+    )
+    text = "\n".join(probs)
+    assert "/layout//x/target_attr: needs a convention that names the link target attribute" in text
+    assert "/write/default: needs a convention that names the default-plot attribute" in text

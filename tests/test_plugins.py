@@ -100,3 +100,71 @@ def test_a_broken_plugin_warns_and_the_rest_works(tmp_path):
     assert result.stdout.startswith("True ")
     assert "mapper plug-in 'mapper_broken_plugin'" in result.stdout
     assert "no licence server" in result.stdout
+
+
+BROAD = """
+from mapper.registry import REGISTRY, Convention
+
+REGISTRY.register(
+    Convention(
+        "emd",
+        class_attr="emd_group_type",
+        class_pattern=r"[A-Z][A-Za-z]+",  # broad: would match many plain group names
+        unit_categories={"LENGTH": "m"},
+        in_category=lambda units, category: units in ("m", "nm", "um"),
+    )
+)
+"""
+
+EMD_MAPPING = """
+mapping: "1"
+name: emd
+convention: emd
+anchors:
+  data: {path: "/**/Data", ancestor: Group}
+signal:
+  data: {path: "{data}/data/d", units_category: LENGTH}
+"""
+
+
+def test_a_plugin_convention_has_its_own_classes_and_categories(tmp_path):
+    """A broad class pattern leaves the shipped mappings alone; ancestor: and units work."""
+    site = _install(tmp_path, "mapper_emd_plugin", BROAD)
+    (tmp_path / "emd.yaml").write_text(EMD_MAPPING)
+    with h5py.File(tmp_path / "f.h5", "w") as f:
+        top = f.create_group("top")
+        top.attrs["emd_group_type"] = "Group"
+        g = top.create_group("data")
+        g.attrs["emd_group_type"] = "Data"
+        g["d"] = [1.0, 2.0]
+        g["d"].attrs["units"] = "furlong"
+    code = (
+        "import mapper\n"
+        f"m = {str(tmp_path / 'emd.yaml')!r}\n"
+        "print(mapper.check_file(m))\n"
+        "print(mapper.check_file('hspy'), mapper.check_file('usid'))\n"
+        f"r = mapper.validate({str(tmp_path / 'f.h5')!r}, schema=m)\n"
+        "print([(f.rule, f.path) for f in r.findings])\n"
+    )
+    result = _run(site, code)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "[]"
+    assert lines[1] == "[] []"  # 'Experiments' is not taken for an emd class
+    assert "('units', '/top/data/d')" in lines[2]
+
+
+def test_an_unknown_convention_is_one_problem_not_a_cascade(tmp_path):
+    (tmp_path / "m.yaml").write_text(
+        'mapping: "1"\nname: m\nconvention: emd\nanchors:\n'
+        '  e: {path: "/top:Group", ancestor: Group}\n'
+        'signal:\n  data: {path: "{e}/d", units_category: LENGTH}\n'
+        'layout:\n  "{e}/x": {class: Data, link_to: "{e}/d", target_attr: true}\n'
+    )
+    result = _run(
+        tmp_path, f"import mapper; print(mapper.check_file({str(tmp_path / 'm.yaml')!r}))"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("m.yaml:") == 2, result.stdout
+    assert "unknown convention 'emd'" in result.stdout
+    assert "link_to and class exclude each other" in result.stdout

@@ -350,7 +350,7 @@ def _units_verdict(
     units: str, category: str | None, like: str | None, convention: Convention
 ) -> tuple[str, str] | None:
     """None when fine, else ``(severity, message)``; cached: pint is slow and units repeat."""
-    from mapper.engine.units import convertible, parse
+    from mapper.language.units import convertible, parse
 
     categories = convention.unit_categories
     text = units.strip()

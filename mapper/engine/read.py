@@ -26,11 +26,11 @@ import numpy as np
 from mapper.engine.axes import AxisValuesError, axis_from_values, index_axis, navigate_flags
 from mapper.engine.bind import Env, bind
 from mapper.engine.context import ArrayRef, Context
-from mapper.engine.tree import TREE_STYLES, DeferredTree, merge_into, read_tree
+from mapper.engine.tree import DeferredTree, merge_into, read_tree
 from mapper.errors import MapperError, NoMatchError, ResolveError
 from mapper.hdf5.io import as_str, decode
 from mapper.hdf5.resolve import Resolver, Target
-from mapper.language.model import Anchor, AxisSpec, ForEach, Mapping, Predicate, Source
+from mapper.language.model import TREE_STYLES, Anchor, AxisSpec, ForEach, Mapping, Predicate, Source
 from mapper.language.paths import expand, template_names
 from mapper.registry import REGISTRY
 

@@ -24,10 +24,9 @@ import numpy as np
 from mapper.engine.context import Context
 from mapper.errors import ResolveError
 from mapper.hdf5.io import as_str
+from mapper.language.model import TREE_STYLES
 from mapper.language.paths import child_path
 
-#: The layouts a tree can be read in.
-TREE_STYLES = ("value_attrs", "plain")
 #: Datasets with more elements than this are summarised, not read.
 MAX_ARRAY_SIZE = 4096
 

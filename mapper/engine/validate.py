@@ -33,13 +33,11 @@ from mapper.language.model import (
     Predicate,
     Source,
 )
-from mapper.language.paths import expand, template_names
+from mapper.language.paths import PathSyntaxError, expand, parse_path, template_names
 from mapper.registry import REGISTRY
 
 PathLike = str | os.PathLike[str]
 _SURROGATE = re.compile("[\udc80-\udcff]")
-#: A path whose last segment is ``name:Class`` (a typed group the mapping names).
-_TYPED_LAST = re.compile(r"^(.*/[^/:*?\[\]{}]+):([A-Za-z]\w*)$")
 #: The resolver's short reasons for an absent object, said in full.
 _REASONS = {
     "outside": "an external link outside the allowed directories",
@@ -482,28 +480,41 @@ class Validator:
                 found=_link_text(self.resolver.file, obj.name),
             )
             return
-        if not rule.target_attr:
-            return  # the mapping does not ask for @target
-        tattr = self.resolver.attr(obj, "target")
+        name = self.convention.link_attr
+        if not rule.target_attr or name is None:
+            return  # the mapping does not ask for the target's path on the link
+        tattr = self.resolver.attr(obj, name)
         if tattr is None:
             emit(
-                "link", f"links to {to} but has no @target attribute", severity="info", expected=to
+                "link", f"links to {to} but has no @{name} attribute", severity="info", expected=to
             )
             return
         try:
             tpath = as_str(tattr)
         except MapperError:
-            emit("link", "@target is not text", severity="warning", expected=to)
+            emit("link", f"@{name} is not text", severity="warning", expected=to)
             return
         named = self.resolver.get(tpath)
         if named is None or named.id != other.id:
             emit(
                 "link",
-                f"@target names {tpath!r}, but the link points to {to}",
+                f"@{name} names {tpath!r}, but the link points to {to}",
                 severity="warning",
                 expected=to,
                 found=tpath,
             )
+
+    def _typed_last(self, expr: str, path: str) -> tuple[str, str] | None:
+        """``(path of the name, class)`` when ``expr`` ends in a literal ``name:Class``."""
+        try:
+            parsed = parse_path(expr, self.convention)
+        except PathSyntaxError:
+            return None
+        last = parsed.segments[-1] if parsed.segments and parsed.attr is None else None
+        if last is None or last.cls is None or not last.is_literal:
+            return None
+        suffix = f":{last.cls}"
+        return (path.removesuffix(suffix), last.cls) if path.endswith(suffix) else None
 
     def _below_missing(self, path: str) -> bool:
         return any(path.startswith(m.rstrip("/") + "/") for m in self._missing)
@@ -521,19 +532,20 @@ class Validator:
             return
         path = expand(expr, env)
         self._missing.append(path)
-        m = _TYPED_LAST.match(path) if self.convention.class_attr else None
-        if m:  # name:Class: does the name exist with another class?
-            obj = self.resolver.get(m.group(1))
+        typed = self._typed_last(expr, path)
+        if typed is not None:  # name:Class: does the name exist with another class?
+            named, cls = typed
+            obj = self.resolver.get(named)
             if obj is not None:
                 found = self.resolver.group_class(obj) if isinstance(obj, h5py.Group) else "dataset"
                 text = "is a dataset" if found == "dataset" else self._class_text(found)
                 self.add(
                     _cap("error", severity),
                     rule_id or self.convention.class_rule,
-                    m.group(1),
-                    f"{text} where a group of class {m.group(2)} is expected",
+                    named,
+                    f"{text} where a group of class {cls} is expected",
                     loc,
-                    expected=m.group(2),
+                    expected=cls,
                     found=found,
                 )
                 return

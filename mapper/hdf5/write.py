@@ -26,6 +26,7 @@ import numpy as np
 
 from mapper._version import __version__
 from mapper.errors import OptionError, WriteError
+from mapper.language.model import ROOT_FACTS
 from mapper.language.paths import expand
 from mapper.registry import GENERIC, Convention
 
@@ -184,8 +185,10 @@ def apply_plan(
     _datasets(plan, opts, group)
     _links(h5, plan, group)
     _attrs(h5, plan, made, group)
+    default_attr = plan.convention.default_attr  # the mapping was checked: set when used
     for path, child in plan.defaults.items():
-        group(path).attrs["default"] = child
+        if default_attr:
+            group(path).attrs[default_attr] = child
     for k, v in root_attrs.items():
         h5.attrs[k] = attr_value(v)
 
@@ -232,17 +235,18 @@ def _datasets(plan: WritePlan, opts: WriteOptions, group: Callable[[str], Any]) 
 
 
 def _links(h5: Any, plan: WritePlan, group: Callable[[str], Any]) -> None:
-    """Create the plan's soft links whose targets exist (and their ``@target`` attributes)."""
+    """Create the plan's soft links whose targets exist (and the attribute naming the target)."""
     import h5py
 
+    link_attr = plan.convention.link_attr
     for at, to, target_attr in plan.links:
         if to not in h5:
             continue  # the target was optional and is absent
         parent = group(posixpath.dirname(at))
         if posixpath.basename(at) not in parent:
             parent[posixpath.basename(at)] = h5py.SoftLink(to)
-        if target_attr:
-            h5[to].attrs["target"] = to
+        if target_attr and link_attr:
+            h5[to].attrs[link_attr] = to
 
 
 def _attrs(h5: Any, plan: WritePlan, made: dict[str, Any], group: Callable[[str], Any]) -> None:
@@ -380,7 +384,8 @@ def attr_value(value: Any) -> Any:
 
 # ---------------------------------------------------------------------------- facts
 #: The ``{name}`` placeholders a ``write.root_attrs`` string may use.
-FACTS = ("file_name", "file_time", "mapper_version", "hdf5_version", "h5py_version")
+#: The placeholders of ``write.root_attrs`` (declared by the language, filled here).
+FACTS = ROOT_FACTS
 
 
 def write_facts(file_name: str) -> dict[str, str]:

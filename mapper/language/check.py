@@ -7,12 +7,12 @@ after they are defined, declared options and symbols, parseable paths.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from mapper.errors import MappingError, Problem, did_you_mean
 from mapper.language.locations import Locations, Pointer
-from mapper.language.model import SOURCE_KINDS
+from mapper.language.model import ROOT_FACTS as FACTS
+from mapper.language.model import SOURCE_KINDS, TREE_ARGS, TREE_STYLES
 from mapper.language.paths import PathSyntaxError, parse_path, template_names
 from mapper.registry import REGISTRY, Convention
 
@@ -29,14 +29,25 @@ class _Checker:
             k: v.get("type") for k, v in (data.get("options") or {}).items() if isinstance(v, dict)
         }
         self.symbols = set(data.get("symbols") or ())
+        #: the mapping's convention; an unknown one is reported once, and its
+        #: classes are then taken as written (no follow-up problem about them)
+        self.known = True
         self.convention = self._convention(data.get("convention"))
+        #: convention -> the class-looking segments of a mapping that names none
+        self.class_hints: dict[str, list[str]] = {}
 
-    def _convention(self, name: Any) -> Convention | None:
+    def _convention(self, name: Any) -> Convention:
         try:
             return REGISTRY.convention(name if isinstance(name, str) else None)
         except MappingError as exc:
             self.add(("convention",), str(exc))
-            return None
+            self.known = False
+            return _UNKNOWN
+
+    @property
+    def has_classes(self) -> bool:
+        """Whether the mapping's groups have classes (an unknown convention may)."""
+        return self.convention.class_attr is not None
 
     def add(self, ptr: Pointer, msg: str) -> None:
         pointer = "/" + "/".join(map(str, ptr))
@@ -46,24 +57,49 @@ class _Checker:
         if expr is None:
             return
         try:
-            parsed = parse_path(expr, self.convention)
+            parse_path(expr, self.convention)
         except PathSyntaxError as exc:
-            self.add(ptr, f"bad path expression {expr!r}: {exc}")
+            if not self._hint_classes(expr):
+                self.add(ptr, f"bad path expression {expr!r}: {exc}")
             return
-        if self.convention is not None and self.convention.class_attr is None:
-            for seg in parsed.segments:
-                for conv in REGISTRY.conventions().values():
-                    if seg.name and seg.cls is None and conv.is_class(seg.name):
-                        self.add(
-                            ptr,
-                            f"{seg.name!r} in {expr!r} looks like a {conv.name} class, but the "
-                            f"mapping names no convention: add 'convention: {conv.name}' "
-                            "(or it is a plain group name)",
-                        )
+        if not self.has_classes:
+            self._hint_classes(expr)
         for name in template_names(expr):
             if name not in names:
                 hint = did_you_mean(name, names, fmt="{{{}}}")
                 self.add(ptr, f"unknown anchor or variable {{{name}}} in {expr!r}{hint}")
+
+    def _hint_classes(self, expr: str) -> bool:
+        """Note class-looking segments of a mapping without a convention; True when any.
+
+        Only conventions that ask for it (``hint_unqualified``) are suggested;
+        :meth:`hints` reports them once per convention.
+        """
+        if self.has_classes:
+            return False
+        found = False
+        for conv in REGISTRY.conventions().values():
+            if not conv.hint_unqualified:
+                continue
+            try:
+                parsed = parse_path(expr, conv)
+            except PathSyntaxError:
+                continue
+            classes = [s.cls for s in parsed.segments if s.cls]
+            if classes:
+                self.class_hints.setdefault(conv.name, []).extend(classes)
+                found = True
+        return found
+
+    def hints(self) -> None:
+        """One problem per convention whose classes a mapping without a convention uses."""
+        for name, classes in self.class_hints.items():
+            shown = ", ".join(dict.fromkeys(classes))
+            self.add(
+                (),
+                f"the paths use {name} group classes ({shown}) but the mapping names no "
+                f"convention: add 'convention: {name}'",
+            )
 
     def predicate(self, ptr: Pointer, pred: dict[str, Any], names: set[str]) -> None:
         keys = {"exists", "path", "any", "all", "not", "option"} & set(pred)
@@ -133,23 +169,23 @@ class _Checker:
 
     def tree(self, ptr: Pointer, src: dict[str, Any]) -> None:
         """A tree source: its arguments and their types."""
-        from mapper.engine.tree import TREE_STYLES, read_tree
-
-        self.call(ptr, read_tree, src, takes_at=False, skip=2)
         targs = src.get("args") or {}
+        for key in targs:
+            if key not in TREE_ARGS:
+                known = ", ".join(sorted(TREE_ARGS))
+                self.add(
+                    (*ptr, "args", key), f"'tree' has no argument {key!r} (arguments: {known})"
+                )
         style = targs.get("style", "value_attrs")
         if style not in TREE_STYLES and not isinstance(style, dict):
             self.add(
                 (*ptr, "args", "style"),
                 f"tree style must be one of {', '.join(TREE_STYLES)}, not {style!r}",
             )
-        for key, kinds in (
-            ("max_array_size", (int,)),
-            ("skip_arrays", (bool,)),
-            ("include_root_attrs", (bool,)),
-            ("key_filter", (str, list)),
-        ):
+        for key, kinds in TREE_ARGS.items():
             value = targs.get(key)
+            if key == "style":
+                continue
             if value is None or isinstance(value, dict):  # absent, or {option: NAME}
                 continue
             if not isinstance(value, kinds) or (int in kinds and isinstance(value, bool)):
@@ -168,7 +204,7 @@ class _Checker:
         if "units_category" in d:
             self.units_category((*ptr, "units_category"), d["units_category"])
         if "units_like" in d:
-            from mapper.engine.units import parse
+            from mapper.language.units import parse
 
             try:
                 parse(d["units_like"])
@@ -180,7 +216,7 @@ class _Checker:
 
     def units_category(self, ptr: Pointer, category: str) -> None:
         """A unit category must be one of the mapping's convention."""
-        if self.convention is None:
+        if not self.known:
             return  # the unknown convention is the problem
         categories = self.convention.unit_categories
         if not categories:
@@ -193,6 +229,34 @@ class _Checker:
         elif category not in categories:
             hint = did_you_mean(category, categories)
             self.add(ptr, f"unknown unit category {category!r}{hint}")
+
+    def group_class(self, ptr: Pointer, cls: str) -> None:
+        """A class named by ``class:``, ``ancestor:`` or ``write.names``: one of the convention."""
+        if not self.known:
+            return
+        if not self.has_classes:
+            self.add(
+                ptr,
+                f"class {cls!r} needs a convention whose groups have classes "
+                f"(mapping convention: {self.convention.name}; with classes: "
+                f"{_having(lambda c: c.class_attr is not None)})",
+            )
+        elif self.convention.class_pattern and not self.convention.is_class(cls):
+            self.add(
+                ptr,
+                f"{cls!r} is not a {self.convention.name} class name "
+                f"({self.convention.class_example or self.convention.class_pattern})",
+            )
+
+    def needs_attr(self, ptr: Pointer, field: str, what: str) -> None:
+        """A key that needs an attribute the convention names (``default_attr``, ``link_attr``)."""
+        if self.known and getattr(self.convention, field) is None:
+            self.add(
+                ptr,
+                f"needs a convention that names {what} (mapping convention: "
+                f"{self.convention.name}; that do: "
+                f"{_having(lambda c: getattr(c, field) is not None)})",
+            )
 
     def layout(self, key: str, entry: dict[str, Any], names: set[str]) -> None:
         """A layout entry: its path, link target, named checks and constraints."""
@@ -221,15 +285,12 @@ class _Checker:
             )
         if "link_to" in entry and "class" in entry:
             self.add(ptr, "link_to and class exclude each other (a link's class is its target's)")
-        if "class" in entry and self.convention is not None and not self.convention.class_attr:
-            self.add(
-                (*ptr, "class"),
-                f"class {entry['class']!r} needs a convention whose groups have classes "
-                f"(mapping convention: {self.convention.name}; with classes: "
-                f"{_having(lambda c: c.class_attr is not None)})",
-            )
+        if "class" in entry:
+            self.group_class((*ptr, "class"), entry["class"])
         if entry.get("target_attr") and "link_to" not in entry:
             self.add((*ptr, "target_attr"), "target_attr applies to link_to entries only")
+        elif entry.get("target_attr"):
+            self.needs_attr((*ptr, "target_attr"), "link_attr", "the link target attribute")
         if "@" in key and ("class" in entry or "link_to" in entry or "attrs" in entry):
             self.add(ptr, "an attribute entry cannot have class, link_to or attrs")
         for i, name in enumerate(entry.get("checks") or ()):
@@ -294,6 +355,8 @@ class _Checker:
                     self.path((*ptr, "args", k), v, names) if "{" in v else None
         if "where" in anchor:
             self.predicate((*ptr, "where"), anchor["where"], names | {"."})
+        if "ancestor" in anchor:
+            self.group_class((*ptr, "ancestor"), anchor["ancestor"])
         self.path((*ptr, "write_path"), anchor.get("write_path"), names | {"index", "number"})
         self.write_name(ptr, anchor)
         for i, f in enumerate(anchor.get("filters") or ()):
@@ -378,12 +441,14 @@ class _Checker:
                     self.axis(("signal", "axes", i), ax, names)
 
     def write(self, write: dict[str, Any], names: set[str]) -> None:
-        """The write section: the default path and the root attribute placeholders."""
+        """The write section: the default path, group names, root attribute placeholders."""
         self.path(("write", "default"), write.get("default"), names)
-        from mapper.hdf5.write import FACTS
-
+        if write.get("default"):
+            self.needs_attr(("write", "default"), "default_attr", "the default-plot attribute")
+        for cls in write.get("names") or {}:
+            self.group_class(("write", "names", cls), cls)
         for key, value in (write.get("root_attrs") or {}).items():
-            for fact in re.findall(r"\{(\w+)\}", value) if isinstance(value, str) else ():
+            for fact in template_names(value) if isinstance(value, str) else ():
                 if fact not in FACTS:
                     self.add(
                         ("write", "root_attrs", key),
@@ -391,6 +456,10 @@ class _Checker:
                         f"{did_you_mean(fact, FACTS, fmt='{{{}}}')}; known: "
                         f"{', '.join('{' + f + '}' for f in FACTS)}",
                     )
+
+
+#: Stands in for a convention that is not registered: classes are taken as written.
+_UNKNOWN = Convention("unknown", class_attr="?", default_attr="?", link_attr="?")
 
 
 def _having(test: Any) -> str:
@@ -425,4 +494,5 @@ def semantic(data: dict[str, Any], locations: Locations) -> list[Problem]:
     for key, entry in (data.get("layout") or {}).items():
         c.layout(key, entry, names)
     c.write(data.get("write") or {}, names)
+    c.hints()
     return sorted(set(c.problems), key=lambda p: p.sort_key)

@@ -19,6 +19,18 @@ PredicateKind = Literal["exists", "compare", "any", "all", "not", "option"]
 Select = Literal["one", "first", "each", "all"]
 #: How bad a finding is, most severe first.
 Severity = Literal["error", "warning", "info"]
+#: The layouts a ``tree`` source can read a subtree in (mapper.engine.tree).
+TREE_STYLES = ("value_attrs", "plain")
+#: The arguments of a ``tree`` source, with the types they take ({option: NAME} too).
+TREE_ARGS: dict[str, tuple[type, ...]] = {
+    "style": (str,),
+    "skip_arrays": (bool,),
+    "key_filter": (str, list),
+    "max_array_size": (int,),
+    "include_root_attrs": (bool,),
+}
+#: Placeholders ``write.root_attrs`` may use; the writer fills them in.
+ROOT_FACTS = ("file_name", "file_time", "mapper_version", "hdf5_version", "h5py_version")
 #: The type of a load option a mapping declares.
 OptionType = Literal["string", "string_list", "boolean", "integer", "number"]
 

@@ -45,6 +45,7 @@ __all__ = [
 _TEMPLATE = re.compile(r"\{([A-Za-z_.][A-Za-z0-9_]*)\}")
 _LEADING = re.compile(r"^\{([A-Za-z_.][A-Za-z0-9_]*)\}")
 _GLOB = re.compile(r"[*?\[]")
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
 class PathSyntaxError(MappingError):
@@ -199,7 +200,9 @@ def _check_class(cls: str, convention: Convention | None) -> None:
             f"':{cls}' types a segment by its group class, but the mapping names no "
             "convention with group classes (add a 'convention:' key)"
         )
-    if not convention.is_class(cls):
-        raise PathSyntaxError(
-            f"{cls!r} is not a {convention.name} class name ({convention.class_example})"
-        )
+    if convention.class_pattern is None:  # classes of any name, always written name:Class
+        if not _IDENTIFIER.fullmatch(cls):
+            raise PathSyntaxError(f"{cls!r} is not a class name")
+    elif not convention.is_class(cls):
+        example = convention.class_example or convention.class_pattern
+        raise PathSyntaxError(f"{cls!r} is not a {convention.name} class name ({example})")

@@ -43,6 +43,9 @@ NEXUS = Convention(
     unit_categories=CATEGORIES,
     in_category=in_category,
     unitless=frozenset({"NX_UNITLESS", "NX_DIMENSIONLESS"}),
+    default_attr="default",
+    link_attr="target",
+    hint_unqualified=True,
 )
 REGISTRY.register(NEXUS)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mapper.engine.units import convertible
+from mapper.language.units import convertible
 
 #: NeXus unit category -> an example unit that every unit of the category converts to.
 #: None means "any unit" (NX_ANY) or "no dimension" (checked separately).
