@@ -94,14 +94,10 @@ def _jobs(text: str) -> int:
 def scan_suffixes(search_path: PathList | None = None) -> tuple[str, ...]:
     """File name endings taken from a directory: plain HDF5's and every mapping's ``suffixes``."""
     from mapper.hdf5.io import HDF5_SUFFIXES
-    from mapper.language.schema import available, load_mapping
+    from mapper.language.schema import loadable
 
     found = set(HDF5_SUFFIXES)
-    for name in available(search_path):
-        try:
-            m = load_mapping(name, search_path)
-        except MapperError:
-            continue  # a broken mapping is reported when it is used
+    for m in loadable(search_path):  # a broken mapping is reported when it is used
         found.update(m.suffixes)
         found.update(m.write.suffixes if m.write else ())
     return tuple(sorted(found))

@@ -92,28 +92,12 @@ def index_axis(
     }
 
 
-def navigate_flags(rank: int, interpretation: str | None) -> list[bool]:
-    """Which axes navigate, from a signal's interpretation (documented rule).
+def navigate_flags(rank: int, signal_dims: int | None = None) -> list[bool]:
+    """Which axes navigate: all but the last ``signal_dims`` (the fastest ones).
 
-    ``scalar`` -> every axis navigates; ``spectrum`` -> the last axis is the
-    signal; ``image`` -> the last two; ``rgb-image``/``rgba-image`` -> the last
-    three (rows, columns, channels). Without an interpretation: rank 1 is a
-    spectrum, rank 2 or more an image (the fastest two dimensions are the
-    detector's).
+    Without ``signal_dims``: rank 1 is a spectrum (one signal axis), rank 2 or
+    more an image (the fastest two dimensions are the detector's).
     """
-    interp = (interpretation or "").strip().lower()
-    nsig = {
-        "scalar": 0,
-        "spectrum": 1,
-        "image": 2,
-        "rgb-image": 3,
-        "rgba-image": 3,
-        "hsl-image": 3,
-        "hsla-image": 3,
-        "cmyk-image": 3,
-        "vertex": 1,
-    }.get(interp)
-    if nsig is None:
-        nsig = 1 if rank == 1 else 2
-    nsig = min(nsig, rank)
+    nsig = signal_dims if signal_dims is not None else (1 if rank == 1 else 2)
+    nsig = min(max(nsig, 0), rank)
     return [i < rank - nsig for i in range(rank)]

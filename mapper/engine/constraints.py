@@ -194,8 +194,10 @@ def _text_values(values: list[Any], cons: Constraints, emit: Emit) -> None:
             where = "" if len(values) == 1 else f" (at index {_few(blank)})"
             emit("nonempty", f"is an empty string{where}", expected="non-empty text", found="")
     if cons.unique:
-        seen: set[Any] = set()
-        twice = _unique([v for v in values if v in seen or seen.add(v)])  # type: ignore[func-returns-value]
+        counts: dict[Any, int] = {}
+        for v in values:
+            counts[v] = counts.get(v, 0) + 1
+        twice = [v for v, n in counts.items() if n > 1]
         if twice:
             emit(
                 "unique",

@@ -101,7 +101,8 @@ class Engine:
         else:
             paths = [str(t) for t in self.resolver.resolve(anchor.path or "", env)]
         if anchor.ancestor:
-            paths = _unique(a for a in (self._ancestor(p, anchor.ancestor) for p in paths) if a)
+            found = (self._ancestor(p, anchor.ancestor) for p in paths)
+            paths = list(dict.fromkeys(a for a in found if a))
         if anchor.where is not None and use_where:
             paths = [p for p in paths if self.predicate(anchor.where, {**env, ".": p})]
         for flt in anchor.filters:
@@ -362,7 +363,7 @@ class Engine:
                     f"{self.filename}: mapping gives {len(axes)} axes for {rank}-D data; "
                     f"index axes used (mapping {self.mapping.source})"
                 )
-            nav = navigate_flags(rank, None)
+            nav = navigate_flags(rank)
             axes = [index_axis(n, navigate=nav[i]) for i, n in enumerate(shape)]
         for i, ax in enumerate(axes):
             ax.setdefault("name", "")
@@ -399,7 +400,7 @@ class Engine:
         name = str(get(spec.name, ""))
         units = get(spec.units, "")
         units = as_str(units) if isinstance(units, (bytes, np.bytes_, np.ndarray)) else str(units)
-        nav_default = navigate_flags(len(shape), None)[i] if i < len(shape) else True
+        nav_default = navigate_flags(len(shape))[i] if i < len(shape) else True
         navigate = self._bool(get(spec.navigate, nav_default), spec, "navigate")
         if spec.values is not None:
             values = self.evaluate(spec.values, env)
@@ -499,11 +500,6 @@ class _ReadBinder:
 def _under_absent_anchor(expr: str, env: dict[str, Any]) -> bool:
 
     return any(name in env and env[name] is None for name in template_names(expr))
-
-
-def _unique(items: Any) -> list[Any]:
-    seen: set[Any] = set()
-    return [i for i in items if not (i in seen or seen.add(i))]  # type: ignore[func-returns-value]
 
 
 def _filter_hit(path: str, value: str, how: str) -> bool:

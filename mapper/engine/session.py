@@ -146,14 +146,9 @@ def choose_mapping(
         return schema
     if schema is not None:
         return _schema.load_mapping(schema, search_path)
-    candidates = []
-    for name in _schema.available(search_path):
-        try:
-            m = _schema.load_mapping(name, search_path)
-        except MapperError as exc:
-            _warn(f"mapping {name!r} skipped in detection: {exc}")
-            continue
-        candidates.append(m)
+    candidates = _schema.loadable(
+        search_path, lambda name, exc: _warn(f"mapping {name!r} skipped in detection: {exc}")
+    )
     candidates.sort(key=lambda m: (-m.priority, m.name))
     for m in candidates:
         if m.match is None:

@@ -238,7 +238,7 @@ def _clean(value: Any, ctx: Context, where: str) -> Any:
     return value
 
 
-class DeferredTree(MutableMapping):  # type: ignore[type-arg]
+class DeferredTree(MutableMapping[str, Any]):
     """A mapping that reads its content from the file the first time it is used.
 
     ``original_metadata`` can hold tens of thousands of small datasets whose

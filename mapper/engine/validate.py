@@ -384,7 +384,7 @@ class Validator:
         elif fieldish:
             emit("dtype", "is a group where a field is expected", expected="field", found="group")
         for name in rule.checks:
-            REGISTRY.check(name).check(  # type: ignore[misc]
+            REGISTRY.check(name).run_check(
                 self.engine.ctx,
                 target.path,
                 lambda r, p, m, severity="error", expected=None, found=None: emit(

@@ -22,7 +22,7 @@ import numpy as np
 from mapper.engine.constraints import check, item_from_array
 from mapper.engine.context import WriteContext
 from mapper.engine.report import short_loc
-from mapper.errors import MapperError, MissingFileError, WriteError
+from mapper.errors import MissingFileError, WriteError
 from mapper.hdf5.write import (
     WriteOptions,
     WritePlan,
@@ -116,6 +116,7 @@ def save(
         its place in the signal, and nothing is written.
     """
     target = Path(path)
+    chosen = "" if schema else f" (chosen for the file name {target.name!r}; pass schema=NAME)"
     m = _schema.load_mapping(schema or writer_for(target, search_path), search_path)
     if compression is MAPPING_DEFAULT:
         compression = m.write.compression if m.write else None
@@ -148,7 +149,9 @@ def save(
                 p if p.startswith("signal ") else f"signal {i}: {p}" for p in plan.problems[before:]
             ]
     if plan.problems:
-        raise WriteError(f"cannot save with mapping {m.name!r}: " + "; ".join(plan.problems))
+        raise WriteError(
+            f"cannot save with mapping {m.name!r}{chosen}: " + "; ".join(plan.problems)
+        )
     facts = write_facts(target.name)
     root = {k: fill(v, facts) for k, v in (m.write.root_attrs if m.write else ())}
     if write_dataset:
@@ -163,21 +166,21 @@ def writer_for(target: Path, search_path: list[PathLike] | None = None) -> str:
 
     On a tie the highest ``priority`` wins, then the name.
     """
-    suffix = target.suffix.lower()
-    found: list[Mapping] = []
-    for name in _schema.available(search_path):
-        try:
-            m = _schema.load_mapping(name, search_path)
-        except MapperError:
-            continue  # a broken mapping is reported when it is named
-        if m.write is not None and suffix in m.write.suffixes:
-            found.append(m)
+    name = target.name.lower()
+    found = [  # a broken mapping is reported when it is named, not here
+        (len(s), m)
+        for m in _schema.loadable(search_path)
+        for s in (m.write.suffixes if m.write else ())
+        if name.endswith(s) and len(name) > len(s)
+    ]
     if not found:
+        suffix = target.suffix.lower() or "files without a suffix"
         raise WriteError(
-            f"{target}: no mapping writes {suffix or 'files without a suffix'} by default; "
+            f"{target}: no mapping writes {suffix} by default; "
             "pass schema=NAME (mapper schemas lists them)"
         )
-    return min(found, key=lambda m: (-m.priority, m.name)).name
+    # the longest suffix that fits (.nxs.h5 before .h5), then the highest priority
+    return min(found, key=lambda lm: (-lm[0], -lm[1].priority, lm[1].name))[1].name
 
 
 # ---------------------------------------------------------------------------- planning
@@ -545,14 +548,17 @@ def _axis_values(
     out: list[tuple[Source, Any, str]] = []
     units = str(axis.get("units") or "")
     uniform = "axis" not in axis
-    if isinstance(spec.values, Source) and _writable(spec.values) is not None:
+    values_src = _writable(spec.values) if isinstance(spec.values, Source) else None
+    scale_src = _writable(spec.scale) if isinstance(spec.scale, Source) else None
+    units_src = _writable(spec.units) if isinstance(spec.units, Source) else None
+    if values_src is not None:
         if uniform:
             n = int(axis.get("size", size or 0))
             values = float(axis.get("offset", 0.0)) + float(axis.get("scale", 1.0)) * np.arange(n)
         else:
             values = np.asarray(axis["axis"])
-        out.append((_writable(spec.values), values, f"{label}.axis"))  # type: ignore[arg-type]
-    elif isinstance(spec.scale, Source) and _writable(spec.scale) is not None:
+        out.append((values_src, values, f"{label}.axis"))
+    elif scale_src is not None:
         scale = float(axis.get("scale", 1.0))
         offset = float(axis.get("offset", 0.0))
         if uniform and offset != 0.0 and not isinstance(spec.offset, Source):
@@ -563,11 +569,11 @@ def _axis_values(
         if not uniform:
             plan.problems.append(f"{label}: a non-uniform axis has no single scale to write")
         elif units or scale != 1.0:
-            out.append((_writable(spec.scale), scale, f"{label}.scale"))  # type: ignore[arg-type]
+            out.append((scale_src, scale, f"{label}.scale"))
         else:
             return out  # an index axis: nothing to write
-    if isinstance(spec.units, Source) and _writable(spec.units) is not None and units:
-        out.append((_writable(spec.units), units, f"{label}.units"))  # type: ignore[arg-type]
+    if units_src is not None and units:
+        out.append((units_src, units, f"{label}.units"))
     return out
 
 

@@ -22,7 +22,7 @@ from mapper.errors import FileFormatError, MissingFileError, ResolveError
 #: The first bytes of every HDF5 file (at offset 0 when there is no user block).
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 #: File name endings of HDF5 files whatever they hold (formats add theirs in their mappings).
-HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf", ".he5", ".cxi", ".emd")
+HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf", ".he5")
 #: Environment variable: extra directories external links may point into (os.pathsep separated).
 ENV_ALLOWED = "MAPPER_ALLOWED_DIRS"
 

@@ -67,7 +67,9 @@ def _entry_point_dirs() -> tuple[Path, ...]:
     return tuple(out)
 
 
-def available(extra: list[str | os.PathLike[str]] | None = None) -> dict[str, Path]:
+def available(
+    extra: list[str | os.PathLike[str]] | str | os.PathLike[str] | None = None,
+) -> dict[str, Path]:
     """Map every findable mapping name to its file (earlier directories win)."""
     found: dict[str, Path] = {}
     for d in search_path(extra):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ __all__ = [
     "available",
     "check_file",
     "load_mapping",
+    "loadable",
     "locate",
     "search_path",
     "shipped_dir",
@@ -80,6 +82,21 @@ def _load_cached(path: str, extra: tuple[str, ...], _mtime_key: float) -> Mappin
     if problems:
         raise _error(problems)
     return build(located.data, located.locations, Path(path), parents)
+
+
+def loadable(
+    extra: list[Any] | str | os.PathLike[str] | None = None,
+    on_error: Callable[[str, MapperError], None] | None = None,
+) -> list[Mapping]:
+    """Every available mapping that loads, by name; a broken one goes to ``on_error``."""
+    out = []
+    for name in sorted(available(extra)):
+        try:
+            out.append(load_mapping(name, extra))
+        except MapperError as exc:
+            if on_error is not None:
+                on_error(name, exc)
+    return out
 
 
 def check_file(path: str | os.PathLike[str], extra: list[Any] | None = None) -> list[str]:

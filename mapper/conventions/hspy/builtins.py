@@ -248,7 +248,7 @@ def _navigate_from_record_by(group: h5py.Group, rank: int) -> list[bool]:
             break
     n_signal = {"spectrum": 1, "image": 2}.get(record_by)
     if n_signal is None:
-        return navigate_flags(rank, None)
+        return navigate_flags(rank)
     return [i < rank - n_signal for i in range(rank)]
 
 
@@ -372,7 +372,7 @@ def write_axes(
         shape = tuple(np.shape(data))
     axes = list(value or ())
     if not axes:  # index axes, the navigation/signal split HyperSpy would choose
-        nav = navigate_flags(len(shape), None)
+        nav = navigate_flags(len(shape))
         axes = [
             {"name": "", "units": "", "navigate": nav[d], "size": n, "scale": 1.0, "offset": 0.0}
             for d, n in enumerate(shape)

@@ -216,6 +216,22 @@ def _indices(ctx: Context, group: h5py.Group, name: str, default: int, rank: int
     return [d + rank if d < 0 else d for d in dims]
 
 
+#: NXdata ``@interpretation`` -> how many of the fastest dimensions are the signal's:
+#: ``scalar`` -> every axis navigates; ``spectrum`` -> the last; ``image`` -> the last
+#: two; colour images -> the last three (rows, columns, channels).
+SIGNAL_DIMS = {
+    "scalar": 0,
+    "spectrum": 1,
+    "image": 2,
+    "rgb-image": 3,
+    "rgba-image": 3,
+    "hsl-image": 3,
+    "hsla-image": 3,
+    "cmyk-image": 3,
+    "vertex": 1,
+}
+
+
 def interpretation(group: h5py.Group, sig: h5py.Dataset, ctx: Context | None = None) -> str | None:
     """``@interpretation`` from the signal field, else from the group."""
     for holder in (sig, group):
@@ -255,7 +271,8 @@ def axes(ctx: Context, at: Any) -> list[dict[str, Any]]:
     group = _group(ctx, at)
     sig = signal_field(group, ctx)
     rank, shape = sig.ndim, sig.shape
-    nav = navigate_flags(rank, interpretation(group, sig, ctx))
+    interp = (interpretation(group, sig, ctx) or "").strip().lower()
+    nav = navigate_flags(rank, SIGNAL_DIMS.get(interp))
     try:
         return _axes(ctx, group, sig, nav)
     except ResolveError as exc:
