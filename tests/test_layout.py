@@ -95,6 +95,38 @@ def test_generic_modules_never_import_conventions(path):
     assert found == [], f"{path.name} imports {found}; the registry loads conventions"
 
 
+#: The layers, lowest first: a module may import its own layer and the ones below.
+LAYERS = [
+    ("mapper._version", "mapper.errors"),
+    ("mapper.registry",),
+    ("mapper.language",),
+    ("mapper.hdf5",),
+    ("mapper.engine",),
+    ("mapper.conventions",),
+    ("mapper.api", "mapper.cli", "mapper.__init__", "mapper.__main__", "mapper"),
+]
+
+
+def _layer(module: str) -> int:
+    for i, prefixes in enumerate(LAYERS):
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return i
+    raise AssertionError(f"{module} is in no layer")
+
+
+def test_each_layer_imports_only_the_layers_below():
+    """Also inside functions: a lazy import upwards is a layering problem all the same."""
+    modules = _all_modules()
+    wrong = []
+    for name, path in modules.items():
+        for dep in _imports(path, top_level_only=False):
+            if dep not in modules:
+                continue  # a name imported from a module, not a module
+            if dep != "mapper" and _layer(dep) > _layer(name):
+                wrong.append(f"{name} -> {dep}")
+    assert wrong == []
+
+
 def test_no_import_cycles_at_module_level():
     modules = _all_modules()
     graph = {
@@ -138,7 +170,7 @@ def test_no_function_body_is_longer_than_sixty_lines():
 
 
 def test_the_tree_says_where_things_go():
-    """Where a new application definition, transform and file convention go (docs/design.md)."""
+    """Where a new application definition, transform and file convention go (architecture.md)."""
     assert (PACKAGE.parent / "schemas").is_dir()  # a new application definition: a YAML file
     assert (PACKAGE / "conventions" / "generic" / "common.py").is_file()  # a new transform
     assert (PACKAGE / "conventions" / "nexus" / "__init__.py").is_file()  # a new convention

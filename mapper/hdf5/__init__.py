@@ -1,4 +1,4 @@
-"""Everything that calls h5py: opening files, resolving paths, writing, lazy arrays.
+"""Access to HDF5 files: opening them, resolving paths, writing, lazy arrays.
 
 ``io`` opens files with one-line errors and decodes small values,
 ``resolve`` resolves path expressions under the link policy, ``write``

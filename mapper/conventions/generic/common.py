@@ -1,4 +1,4 @@
-"""General-purpose built-ins and the transform registry."""
+"""Built-ins and transforms every mapping may use, whatever its format."""
 
 from __future__ import annotations
 
