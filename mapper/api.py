@@ -61,7 +61,7 @@ def load(
     path
         The HDF5 file.
     schema
-        A shipped mapping name (``"nxdata"``), a path to a YAML mapping, or
+        A shipped mapping name (``mapper schemas`` lists them), a path to a YAML mapping, or
         None to detect the mapping from the file.
     lazy
         Return dask arrays chunked along the on-disk chunks; no bulk data is
@@ -76,7 +76,7 @@ def load(
         first use (fast loads of files with thousands of metadata datasets).
         False: it is read now, as a plain ``dict`` that no longer needs the file.
     **options
-        Options declared by the mapping (for ``nxdata``: ``dataset_path``,
+        Options declared by the mapping (for example ``dataset_path``,
         ``dataset_key``, ``metadata_key``, ``skip_array_metadata``,
         ``use_default``).
 
@@ -123,7 +123,7 @@ def validate(
     path
         The HDF5 file.
     schema
-        A mapping name (``"nxtomo"``), a YAML file, or None to detect it from
+        A mapping name, a YAML file, or None to detect it from
         the file as :func:`load` does.
     allow_dirs
         Extra directories that external links may point into.

@@ -25,7 +25,7 @@ def axis_from_values(
     Uniform values become ``offset``/``scale`` (a descending axis keeps its
     negative scale); others stay an ``axis`` vector. Uniform means every step
     within :data:`UNIFORM_RTOL` of the mean step, or within the rounding of
-    single-precision values (USID stores float32 coordinates). ``size + 1`` values are
+    single-precision values (coordinates stored as float32). ``size + 1`` values are
     bin edges: the axis holds the bin centres and ``is_binned`` is True.
 
     Raises

@@ -375,7 +375,7 @@ def _units_verdict(
 
 
 def _category_words(category: str) -> str:
-    """``NX_MASS_DENSITY`` -> ``mass density``: the words after a prefix of capitals."""
+    """``PREFIX_MASS_DENSITY`` -> ``mass density``: the words after a prefix of capitals."""
     head, _, rest = category.partition("_")
     return (rest if head.isupper() and rest else category).lower().replace("_", " ")
 

@@ -127,7 +127,7 @@ class Report:
         return out
 
     def summary_line(self, strict: bool = False) -> str:
-        """``file: valid (schema nxtomo)``, ``file: INVALID (2 errors, 1 warning)``, ..."""
+        """``file: valid (schema tomo)``, ``file: INVALID (2 errors, 1 warning)``, ..."""
         if self.error is not None:
             return f"{self.file}: NOT CHECKED: {self.error}"
         c = self.counts()
@@ -221,7 +221,7 @@ def _xml_safe(text: str | None) -> str | None:
 
 
 def short_loc(loc: str) -> str:
-    """A mapping location for reports: ``/abs/dir/nxtomo.yaml:14:5`` -> ``nxtomo.yaml:14``."""
+    """A mapping location for reports: ``/abs/dir/tomo.yaml:14:5`` -> ``tomo.yaml:14``."""
     parts = loc.rsplit(":", 2)
     if len(parts) == 3 and parts[1].isdigit():
         return f"{parts[0].replace(chr(92), '/').rsplit('/', 1)[-1]}:{parts[1]}"

@@ -34,7 +34,7 @@ class MappedFile:
 
     Use it as a context manager::
 
-        with mapper.open("scan.nxs") as f:
+        with mapper.open("scan.h5") as f:
             signals = f.load(lazy=True)
             total = signals[0]["data"].sum().compute()
         # the file is closed here; lazy arrays built inside re-open it on demand

@@ -15,7 +15,7 @@ found and read on demand.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import Any
 
 import h5py
@@ -326,3 +326,13 @@ def merge_into(base: dict[str, Any], over: dict[str, Any]) -> None:
             merge_into(base[k], v)
         else:
             base[k] = v
+
+
+def dotted(tree: Mapping[str, Any], key: str) -> Any:
+    """The value at dotted key ``a.b.c`` of nested dicts, or None."""
+    node: Any = tree
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import h5py
 import numpy as np
@@ -20,18 +20,15 @@ import numpy as np
 from mapper.engine.bind import Env, bind
 from mapper.engine.constraints import UNREADABLE, Item, check
 from mapper.engine.read import Engine
-from mapper.engine.report import SEVERITIES, Finding, Report, short_loc
+from mapper.engine.report import Finding, Report, short_loc
+from mapper.engine.rules import Alt, Rule, RuleEmit, cap, plan
 from mapper.errors import MapperError, Note
 from mapper.hdf5.io import allowed_dirs, as_str, open_h5
 from mapper.hdf5.resolve import Resolver, Target
 from mapper.language.model import (
     Anchor,
     Constraints,
-    ForEach,
-    LayoutEntry,
     Mapping,
-    Predicate,
-    Source,
 )
 from mapper.language.paths import PathSyntaxError, expand, parse_path, template_names
 from mapper.registry import REGISTRY
@@ -43,126 +40,6 @@ _REASONS = {
     "outside": "an external link outside the allowed directories",
     "cycle": "a soft-link cycle",
 }
-
-
-class RuleEmit(Protocol):
-    """How a rule reports about the object it checks (``where``: another object)."""
-
-    def __call__(
-        self,
-        kind: str,
-        message: str,
-        severity: str = "error",
-        expected: Any = None,
-        found: Any = None,
-        where: str | None = None,
-    ) -> None:
-        """Report one finding."""
-
-
-@dataclass(frozen=True)
-class _Alt:
-    path: str
-    when: Predicate | None
-    constraints: Constraints
-
-
-@dataclass(frozen=True)
-class _Rule:
-    """One checkable statement of the mapping, from a path source or a layout entry."""
-
-    loc: str
-    alternatives: tuple[_Alt, ...]
-    required: bool | str
-    severity: str
-    rule: str | None
-    judge_absence: bool = True
-    cls: str | None = None
-    link_to: str | None = None
-    target_attr: bool = False
-    value: Any = None
-    has_value: bool = False
-    checks: tuple[str, ...] = ()
-
-
-_PLANS: dict[int, tuple[Mapping, list[_Rule]]] = {}
-
-
-def plan(m: Mapping) -> list[_Rule]:
-    """The rules of a mapping in order: signal data, axes, metadata, then layout (cached)."""
-    hit = _PLANS.get(id(m))
-    if hit is not None and hit[0] is m:
-        return hit[1]
-    rules: list[_Rule] = []
-    spec = m.signal
-    sources: list[Source] = []
-    if spec is not None:
-        if spec.data is not None:
-            sources.append(spec.data)
-        for ax in spec.axes if isinstance(spec.axes, tuple) else ():
-            axis = ax.axis if isinstance(ax, ForEach) else ax
-            sources.extend(
-                s
-                for s in (axis.values, axis.scale, axis.offset, axis.units, axis.size)
-                if isinstance(s, Source)
-            )
-        sources.extend(src for _, src in spec.metadata)
-    for src in sources:
-        rule = _source_rule(src)
-        if rule is not None:
-            rules.append(rule)
-    rules.extend(_layout_rule(e) for e in m.layout)
-    _PLANS[id(m)] = (m, rules)
-    return rules
-
-
-def _source_rule(src: Source) -> _Rule | None:
-    alts: tuple[_Alt, ...]
-    if src.kind == "path":
-        alts = (_Alt(src.path or "", src.when, src.constraints),)
-        judge = True
-    elif src.kind == "first":
-        alts = tuple(
-            _Alt(a.path or "", a.when, _merge(a.constraints, src.constraints))
-            for a in src.alternatives
-            if a.kind == "path"
-        )
-        judge = len(alts) == len(src.alternatives) and src.when is None
-    else:
-        return None
-    if not alts or (
-        src.constraints == Constraints()
-        and src.required is False
-        and all(a.constraints == Constraints() for a in alts)
-    ):
-        return None
-    required = False if src.has_default else src.required
-    return _Rule(src.loc, alts, required, src.severity, src.rule, judge_absence=judge)
-
-
-def _merge(own: Constraints, parent: Constraints) -> Constraints:
-    return own if own != Constraints() else parent
-
-
-def _layout_rule(e: LayoutEntry) -> _Rule:
-    return _Rule(
-        e.loc,
-        (_Alt(e.path, None, e.constraints),),
-        e.required,
-        e.severity,
-        e.rule,
-        cls=e.cls,
-        link_to=e.link_to,
-        target_attr=e.target_attr,
-        value=e.value,
-        has_value=e.has_value,
-        checks=e.checks,
-    )
-
-
-def _cap(severity: str, cap: str) -> str:
-    """The less severe of the two (a rule's ``severity`` caps its findings)."""
-    return max(severity, cap, key=SEVERITIES.index)
 
 
 @dataclass
@@ -215,7 +92,7 @@ class Validator:
         else:  # about the file as a whole
             self.add("warning", "read", "/", message.removeprefix(f"{self.filename}: "))
 
-    def emitter(self, rule: _Rule, path: str) -> RuleEmit:
+    def emitter(self, rule: Rule, path: str) -> RuleEmit:
         """The ``emit`` callback for checks of ``rule`` on the object at ``path``."""
 
         def emit(
@@ -227,7 +104,7 @@ class Validator:
             where: str | None = None,
         ) -> None:
             self.add(
-                _cap(severity, rule.severity),
+                cap(severity, rule.severity),
                 rule.rule or kind,
                 where or path,
                 message,
@@ -317,7 +194,7 @@ class Validator:
                     )
         return self.findings
 
-    def apply(self, rule: _Rule, env: dict[str, Any], symbols: dict[str, tuple[int, str]]) -> None:
+    def apply(self, rule: Rule, env: dict[str, Any], symbols: dict[str, tuple[int, str]]) -> None:
         """Check one rule in one environment."""
         targets: list[Target] = []
         chosen = None
@@ -342,8 +219,8 @@ class Validator:
 
     def _check_target(
         self,
-        rule: _Rule,
-        alt: _Alt,
+        rule: Rule,
+        alt: Alt,
         target: Target,
         env: dict[str, Any],
         symbols: dict[str, tuple[int, str]],
@@ -463,7 +340,7 @@ class Validator:
 
         return Item(where, kind, str(obj.dtype), obj.shape, units, read, int(obj.size or 0))
 
-    def _link(self, obj: Any, rule: _Rule, env: dict[str, Any], emit: RuleEmit) -> None:
+    def _link(self, obj: Any, rule: Rule, env: dict[str, Any], emit: RuleEmit) -> None:
         if any(env.get(n, "") is None for n in template_names(rule.link_to or "")):
             return  # the target's group is absent: that is the finding
         to = expand(rule.link_to or "", env)
@@ -540,7 +417,7 @@ class Validator:
                 found = self.resolver.group_class(obj) if isinstance(obj, h5py.Group) else "dataset"
                 text = "is a dataset" if found == "dataset" else self._class_text(found)
                 self.add(
-                    _cap("error", severity),
+                    cap("error", severity),
                     rule_id or self.convention.class_rule,
                     named,
                     f"{text} where a group of class {cls} is expected",
@@ -554,7 +431,7 @@ class Validator:
         why = f" ({reason})" if reason and reason != "missing" else ""
         if required == "recommended":
             self.add(
-                _cap("warning", severity),
+                cap("warning", severity),
                 rule_id or "recommended",
                 path,
                 f"recommended, missing{why}",
@@ -564,7 +441,7 @@ class Validator:
             )
         else:
             self.add(
-                _cap("error", severity),
+                cap("error", severity),
                 rule_id or "required",
                 path,
                 f"required, missing{why}",

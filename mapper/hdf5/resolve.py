@@ -3,7 +3,7 @@
 Resolution never follows an external link out of the allowed directories
 (a warning names the link and it counts as absent), survives soft-link cycles
 and dangling links, and returns matches in the file's iteration order. Group
-classes are read through the mapping's convention (``NX_class`` for NeXus),
+classes are read through the attribute the mapping's convention names,
 never assumed.
 """
 

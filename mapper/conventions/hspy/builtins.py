@@ -23,6 +23,7 @@ import numpy as np
 from mapper.conventions.hspy.codec import Decoder, Encoder, child, member, read_ragged
 from mapper.engine.axes import navigate_flags
 from mapper.engine.context import ArrayRef, Context, WriteContext
+from mapper.engine.tree import dotted
 from mapper.errors import ResolveError
 from mapper.hdf5.io import as_str
 from mapper.hdf5.write import is_dask
@@ -172,9 +173,9 @@ def move(
 
     ``if_present`` / ``unless``: only when that dotted item is present / absent.
     """
-    if if_present is not None and _get(tree, if_present) is None:
+    if if_present is not None and dotted(tree, if_present) is None:
         return
-    if unless is not None and _get(tree, unless) is not None:
+    if unless is not None and dotted(tree, unless) is not None:
         return
     parts = src.split(".")
     node: Any = tree
@@ -190,15 +191,6 @@ def move(
             target[p] = {}
         target = target[p]
     target[dparts[-1]] = value
-
-
-def _get(tree: dict[str, Any], dotted: str) -> Any:
-    node: Any = tree
-    for p in dotted.split("."):
-        if not isinstance(node, dict) or p not in node:
-            return None
-        node = node[p]
-    return node
 
 
 @builtin("hspy.axes", "value")
