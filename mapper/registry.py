@@ -147,6 +147,9 @@ class Convention:
     link_attr
         The attribute a link carries with its target's path (NeXus: ``target``),
         asked for by a layout entry's ``target_attr``.
+    custom_attr
+        The attribute that marks a value outside an open enumeration
+        (``enum_open``) as deliberate (NeXus: ``custom``).
     hint_unqualified
         A mapping without a ``convention:`` whose bare path segment looks like
         one of this convention's classes gets a problem from ``mapper check``
@@ -165,6 +168,7 @@ class Convention:
     unitless: frozenset[str] = frozenset()
     default_attr: str | None = None
     link_attr: str | None = None
+    custom_attr: str | None = None
     hint_unqualified: bool = False
 
     @property

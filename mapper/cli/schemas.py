@@ -17,12 +17,22 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         description="List the mappings that can be used.",
     )
     sch.add_argument("--mapping-path", action="append", default=[], metavar="DIR")
+    sch.add_argument(
+        "--index",
+        metavar="DIR",
+        help="write DIR/index.json, which lets detection skip loading DIR's mappings",
+    )
 
 
 def run(args: argparse.Namespace, out: Any) -> int:
     """The ``schemas`` command; returns the exit code."""
     from mapper.language.schema import available, load_mapping
 
+    if args.index:
+        from mapper.language.index import write_index
+
+        print(write_index(args.index, args.mapping_path), file=out)
+        return EXIT_OK
     for name, path in sorted(available(args.mapping_path).items()):
         try:
             title = load_mapping(path, args.mapping_path).title

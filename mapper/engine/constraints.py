@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from mapper.language.dims import symbol_dim
 from mapper.language.model import Constraints
 from mapper.registry import GENERIC, Convention
 
@@ -34,6 +35,7 @@ FAMILIES: dict[str, str] = {
     "string": "SUT",
     "datetime": "SUT",
     "binary": "",
+    "char_or_number": "iufSUT",
     "any": "",
 }
 
@@ -56,6 +58,8 @@ class Item:
     units: str | None
     read: Callable[[], Any]
     size: int = 1
+    #: the object says a value outside an open enumeration is deliberate
+    custom: bool = False
 
 
 def item_from_array(path: str, value: Any, units: str | None = None) -> Item:
@@ -110,19 +114,36 @@ def check(
     if has_value and not (len(values) == 1 and _same(values[0], value)):
         emit("value", f"is {_show(values)}, expected {value!r}", expected=value, found=_few(values))
     if cons.enum is not None:
-        bad = _unique([v for v in values if not any(_same(v, e) for e in cons.enum)])
-        if bad:
-            emit(
-                "enum",
-                f"{_few(bad)} {'is' if len(bad) == 1 else 'are'} not one of {list(cons.enum)}",
-                expected=list(cons.enum),
-                found=_few(bad),
-            )
+        _enum(item, values, cons, emit, convention)
     if cons.range_min is not None or cons.range_max is not None:
         _range(values, cons, emit)
     if cons.monotonic:
         _monotonic(values, cons.monotonic, emit)
     _text_values(values, cons, emit)
+
+
+def _enum(
+    item: Item, values: list[Any], cons: Constraints, emit: Emit, convention: Convention
+) -> None:
+    """A closed enumeration: other values are errors; an open one lists suggestions."""
+    enum = cons.enum or ()
+    bad = _unique([v for v in values if not any(_same(v, e) for e in enum)])
+    if not bad or (cons.enum_open and item.custom):
+        return
+    are = "is" if len(bad) == 1 else "are"
+    if not cons.enum_open:
+        message = f"{_few(bad)} {are} not one of {list(enum)}"
+        emit("enum", message, expected=list(enum), found=_few(bad))
+        return
+    attr = convention.custom_attr
+    mark = f" (@{attr} marks a deliberate value)" if attr else ""
+    emit(
+        "enum",
+        f"{_few(bad)} {are} not one of the suggested values {list(enum)}{mark}",
+        severity="info",
+        expected=list(enum),
+        found=_few(bad),
+    )
 
 
 def _needs_values(item: Item, cons: Constraints, has_value: bool) -> bool:
@@ -288,6 +309,11 @@ def _shape_ok(
 ) -> None:
     want = cons.shape
     rank = cons.rank if cons.rank is not None else (len(want) if want is not None else None)
+    if cons.rank_min is not None or cons.rank_max is not None:
+        lo = cons.rank_min or 0
+        hi = cons.rank_max if cons.rank_max is not None else (rank if rank is not None else 64)
+        _rank_span(item, lo, hi, want, symbols, emit)
+        return
     if rank is None:
         return
     shape = item.shape
@@ -318,6 +344,43 @@ def _shape_ok(
                 found=len(shape),
             )
         return
+    _lengths(item, want, shape, symbols, emit)
+
+
+def _rank_span(
+    item: Item,
+    lo: int,
+    hi: int,
+    want: tuple[Any, ...] | None,
+    symbols: dict[str, tuple[int, str]],
+    emit: Emit,
+) -> None:
+    """``rank: {min, max}``: the rank in the span, the present dimensions as listed."""
+    shape = item.shape
+    span = f"{lo} to {hi}" if hi != lo else str(lo)
+    if shape is None:
+        emit("rank", f"has an empty dataspace (no shape) where rank {span} is expected")
+        return
+    if not lo <= len(shape) <= hi:
+        emit(
+            "rank",
+            f"has rank {len(shape)} (shape {list(shape)}) where rank {span} "
+            f"{_dims(want)}is expected",
+            expected=[lo, hi],
+            found=len(shape),
+        )
+        return
+    _lengths(item, want, shape, symbols, emit)
+
+
+def _lengths(
+    item: Item,
+    want: tuple[Any, ...] | None,
+    shape: tuple[int, ...],
+    symbols: dict[str, tuple[int, str]],
+    emit: Emit,
+) -> None:
+    """Each dimension against its length or symbol (``nP+1``: one more than ``nP``)."""
     for i, (dim, n) in enumerate(zip(want or (), shape, strict=False)):
         if dim is None:
             continue
@@ -331,14 +394,19 @@ def _shape_ok(
                     found=n,
                 )
             continue
-        if dim not in symbols:
-            symbols[dim] = (n, item.path)
-        elif symbols[dim][0] != n:
-            size, where = symbols[dim]
+        parsed = symbol_dim(dim)
+        if parsed is None:
+            continue  # mapper check reports it
+        name, offset = parsed
+        if name not in symbols:
+            symbols[name] = (n - offset, item.path)
+        elif symbols[name][0] + offset != n:
+            size, where = symbols[name]
+            value = f"{name} = {size}" if not offset else f"{dim} = {size + offset}"
             emit(
                 "shape",
-                f"shape {list(shape)} but {dim} = {size} (from {where})",
-                expected=size,
+                f"shape {list(shape)} but {value} (from {where})",
+                expected=size + offset,
                 found=n,
             )
 

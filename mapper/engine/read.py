@@ -63,6 +63,8 @@ class Engine:
         self.convention = REGISTRY.convention(self.mapping.convention)
         self.resolver = self.resolver.with_convention(self.convention)
         self.ctx = Context(self.resolver, self.filename, self.options, self.warn, lazy=self.lazy)
+        #: small values read by predicates on absolute paths (detection asks many times)
+        self._values: dict[str, list[Any]] = {}
 
     # ------------------------------------------------------------------ anchors
     def bindings(self) -> list[dict[str, Any]]:
@@ -157,14 +159,22 @@ class Engine:
         if kind == "option":
             value = self.options.get(pred.option or "")
             return value == pred.equals if pred.has_equals else bool(value)
-        for target in self.targets(pred.path or "", env):
+        return any(_compare(value, pred) for value in self._predicate_values(pred.path or "", env))
+
+    def _predicate_values(self, expr: str, env: dict[str, Any]) -> list[Any]:
+        """The small values at ``expr`` (remembered for absolute paths: detection repeats them)."""
+        remember = not env and not expr.startswith("{")
+        if remember and expr in self._values:
+            return self._values[expr]
+        values = []
+        for target in self.targets(expr, env):
             try:
-                value = self._read_target(target, small_only=True)
+                values.append(self._read_target(target, small_only=True))
             except MapperError:
                 continue
-            if _compare(value, pred):
-                return True
-        return False
+        if remember:
+            self._values[expr] = values
+        return values
 
     def targets(self, expr: str, env: dict[str, Any]) -> list[Target]:
         """Every target of a path expression; an unresolvable one gives none."""

@@ -61,6 +61,8 @@ class Rule:
     value: Any = None
     has_value: bool = False
     checks: tuple[str, ...] = ()
+    #: the layout entry the rule comes from (None: a path source)
+    entry: LayoutEntry | None = None
 
 
 _PLANS: dict[int, tuple[Mapping, list[Rule]]] = {}
@@ -135,6 +137,7 @@ def _layout_rule(e: LayoutEntry) -> Rule:
         value=e.value,
         has_value=e.has_value,
         checks=e.checks,
+        entry=e,
     )
 
 

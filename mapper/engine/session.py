@@ -101,8 +101,28 @@ class MappedFile:
         defer_metadata: bool = True,
         **options: Any,
     ) -> list[dict[str, Any]]:
-        """Read every signal the mapping finds; see :func:`mapper.load`."""
+        """Read every signal the mapping finds; see :func:`mapper.load`.
+
+        A detected mapping (``schema`` None) that cannot read the file hands it
+        to its ``fallback`` mapping, with a warning that says why.
+        """
         m = self.mapping(schema)
+        try:
+            return self._load(m, lazy, defer_metadata, options)
+        except (ResolveError, NoMatchError) as exc:
+            if schema is not None or not m.fallback or m.fallback == m.name:
+                raise
+            fallback = _schema.load_mapping(m.fallback, self.search_path)
+            reason = str(exc).removeprefix(f"{self.path}: ")
+            _warn(
+                f"{self.path}: mapping {m.name!r} cannot read this file ({reason}); "
+                f"read with {fallback.name!r} instead"
+            )
+            return self._load(fallback, lazy, defer_metadata, options)
+
+    def _load(
+        self, m: Mapping, lazy: bool, defer_metadata: bool, options: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         opts = _check_options(m, options)
         engine = Engine(
             m, self.resolver, self.path, opts, lazy=lazy, warn=_warn, defer_metadata=defer_metadata
@@ -140,23 +160,29 @@ def choose_mapping(
     """``schema`` resolved (a name, a YAML path, a loaded mapping), or detected when None.
 
     Detection tries every available mapping, highest ``priority`` first, and
-    takes the first whose ``match`` holds for the file.
+    takes the first whose ``match`` holds for the file. Mappings described by
+    an up-to-date directory index (:mod:`mapper.language.index`) are loaded
+    only when chosen.
     """
     if isinstance(schema, Mapping):
         return schema
     if schema is not None:
         return _schema.load_mapping(schema, search_path)
-    candidates = _schema.loadable(
+    found = _schema.candidates(
         search_path, lambda name, exc: _warn(f"mapping {name!r} skipped in detection: {exc}")
     )
-    candidates.sort(key=lambda m: (-m.priority, m.name))
-    for m in candidates:
-        if m.match is None:
+    found.sort(key=lambda c: (-c.priority, c.name))
+    engines: dict[str | None, Engine] = {}
+    for cand in found:
+        if cand.match is None:
             continue
-        engine = Engine(m, resolver, path, m.option_defaults())
-        if engine.predicate(m.match, {}):
-            return m
-    names = ", ".join(m.name for m in candidates)
+        engine = engines.get(cand.convention)
+        if engine is None:  # one per convention: values read once for every candidate
+            stand_in = Mapping(cand.name, "1", str(cand.path), convention=cand.convention)
+            engine = engines[cand.convention] = Engine(stand_in, resolver, path, {})
+        if engine.predicate(cand.match, {}):
+            return _schema.load_mapping(cand.path, search_path)
+    names = ", ".join(c.name for c in found)
     raise NoMatchError(
         f"{path}: no mapping matches this file (tried {names}); pass schema=NAME or a mapping file"
     )

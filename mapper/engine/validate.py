@@ -9,6 +9,7 @@ small arrays, never bulk data, and turns every oddity into a finding.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import dataclass, field
@@ -17,8 +18,10 @@ from typing import Any
 import h5py
 import numpy as np
 
+from mapper.engine import presence
 from mapper.engine.bind import Env, bind
 from mapper.engine.constraints import UNREADABLE, Item, check
+from mapper.engine.items import attr_item, link_text, short_text, truthy
 from mapper.engine.read import Engine
 from mapper.engine.report import Finding, Report, short_loc
 from mapper.engine.rules import Alt, Rule, RuleEmit, cap, plan
@@ -50,6 +53,8 @@ class Validator:
     resolver: Resolver
     filename: str
     findings: list[Finding] = field(default_factory=list)
+    #: extra directories with mappings (``names_mapping`` looks names up there)
+    search_path: list[PathLike] | None = None
 
     def __post_init__(self) -> None:
         self._seen: set[tuple[str, str, str]] = set()
@@ -64,6 +69,7 @@ class Validator:
         )
         self.resolver = self.engine.resolver  # under the mapping's convention
         self.convention = self.engine.convention
+        self._declared = {e.path for e in self.mapping.layout}
 
     # ------------------------------------------------------------------ findings
     def add(
@@ -209,13 +215,52 @@ class Validator:
             if targets:
                 chosen = alt
                 break
+        cut = self._per_parent(rule)
         if chosen is None:
-            if rule.judge_absence and rule.alternatives:
+            if not rule.judge_absence or not rule.alternatives:
+                return
+            if cut is not None and (cut.pattern or cut.parent in self._declared):
+                self._presence(rule, cut, env, [])
+            else:
                 alt = rule.alternatives[0]
                 self._absent(alt.path, env, rule.loc, rule.required, rule.severity, rule.rule)
             return
+        entry = rule.entry
+        counted = entry is not None and (entry.occurs_min or entry.occurs_max) is not None
+        if cut is not None and (cut.pattern or counted):
+            self._presence(rule, cut, env, targets)
         for target in targets:
             self._check_target(rule, chosen, target, env, symbols)
+
+    def _per_parent(self, rule: Rule) -> presence.Split | None:
+        """The parent/last cut of a layout rule whose presence is judged per parent."""
+        if rule.entry is None or len(rule.alternatives) != 1:
+            return None
+        return presence.split(rule.alternatives[0].path, self.convention)
+
+    def _presence(
+        self, rule: Rule, cut: presence.Split, env: dict[str, Any], found: list[Target]
+    ) -> None:
+        """Every parent holds the object (``required``) as often as ``occurs`` allows."""
+        entry = rule.entry
+        assert entry is not None
+        parents = self.engine.targets(cut.parent, env)
+        for parent, n in presence.counts(parents, found):
+            if n == 0 and rule.required is not False:
+                where = parent.rstrip("/") + "/" + cut.last
+                self._absent(where, {}, rule.loc, rule.required, rule.severity, rule.rule)
+                continue
+            text = presence.occurs_text(n, entry.occurs_min, entry.occurs_max)
+            if text is not None and n:
+                self.add(
+                    cap("error", rule.severity),
+                    rule.rule or "occurs",
+                    parent,
+                    f"{cut.last}: {text}",
+                    rule.loc,
+                    expected=[entry.occurs_min, entry.occurs_max],
+                    found=n,
+                )
 
     def _check_target(
         self,
@@ -232,7 +277,7 @@ class Validator:
             return
         if target.attr is not None:
             check(
-                _attr_item(obj, target.attr, where),
+                attr_item(obj, target.attr, where),
                 alt.constraints,
                 symbols,
                 emit,
@@ -241,8 +286,16 @@ class Validator:
                 self.convention,
             )
             return
-        if rule.cls is not None and not self._class_ok(rule.cls, obj, target.path, emit):
+        entry = rule.entry
+        if entry is not None and entry.deprecated:
+            emit("deprecated", f"is deprecated: {entry.deprecated}", severity="warning")
+        classes = entry.classes if entry is not None and entry.classes else ()
+        if not classes and rule.cls is not None:
+            classes = (rule.cls,)
+        if classes and not self._class_ok(classes, obj, target.path, emit):
             return
+        if entry is not None and entry.names_mapping:
+            self._names_mapping(obj, where, emit)
         if rule.link_to is not None:
             self._link(obj, rule, env, emit)
         fieldish = alt.constraints != Constraints() or rule.has_value
@@ -285,9 +338,10 @@ class Validator:
                 found=source,
             )
 
-    def _class_ok(self, cls: str, obj: Any, path: str, emit: RuleEmit) -> bool:
+    def _class_ok(self, classes: tuple[str, ...], obj: Any, path: str, emit: RuleEmit) -> bool:
         """Check the class of the object a layout entry types; False when it is no group."""
         rule = self.convention.class_rule
+        cls = " or ".join(classes)
         if not isinstance(obj, h5py.Group):
             emit(
                 rule,
@@ -298,7 +352,7 @@ class Validator:
             self._missing.append(path)  # no group: its members are not checked
             return False
         found = self.resolver.group_class(obj)
-        if found != cls:
+        if found not in classes:
             emit(
                 rule,
                 f"{self._class_text(found)} where {cls} is expected",
@@ -338,14 +392,39 @@ class Validator:
             self.resolver.check_virtual(obj)
             return obj[()]
 
-        return Item(where, kind, str(obj.dtype), obj.shape, units, read, int(obj.size or 0))
+        item = Item(where, kind, str(obj.dtype), obj.shape, units, read, int(obj.size or 0))
+        if self.convention.custom_attr is not None:
+            item.custom = truthy(self.resolver.attr(obj, self.convention.custom_attr))
+        return item
+
+    def _names_mapping(self, obj: Any, where: str, emit: RuleEmit) -> None:
+        """The value names a mapping on the search path (a definition the file declares)."""
+        from mapper.language.schema import available
+
+        text = short_text(obj)
+        if text is None:
+            emit("names_mapping", "is not a short text, so it names no mapping", severity="warning")
+            return
+        known = available(self.search_path)
+        if text.lower() in known:
+            return
+        close = difflib.get_close_matches(text.lower(), list(known), n=3, cutoff=0.6)
+        hint = f" (closest: {', '.join(close)})" if close else ""
+        emit(
+            "names_mapping",
+            f"{text!r} names no known mapping{hint}; only the generic checks apply",
+            severity="warning",
+            expected="a known mapping",
+            found=text,
+        )
 
     def _link(self, obj: Any, rule: Rule, env: dict[str, Any], emit: RuleEmit) -> None:
         if any(env.get(n, "") is None for n in template_names(rule.link_to or "")):
             return  # the target's group is absent: that is the finding
         to = expand(rule.link_to or "", env)
         targets = self.engine.targets(rule.link_to or "", env)
-        other = self.resolver.get(targets[0].path) if targets else None
+        others = [o for o in (self.resolver.get(t.path) for t in targets) if o is not None]
+        other = next((o for o in others if o.id == obj.id), others[0] if others else None)
         if other is None:
             emit("link", f"should be a link to {to}, which does not exist", expected=to)
             return
@@ -354,7 +433,7 @@ class Validator:
                 "link",
                 f"is not the object at {to} (a copy, or a link to another object)",
                 expected=to,
-                found=_link_text(self.resolver.file, obj.name),
+                found=link_text(self.resolver.file, obj.name),
             )
             return
         name = self.convention.link_attr
@@ -459,28 +538,6 @@ def _names(anchor: Anchor) -> list[str]:
     return names
 
 
-def _attr_item(obj: Any, name: str, where: str) -> Item:
-    aid = h5py.h5a.open(obj.id, name.encode("utf-8"))
-    dtype = aid.dtype
-    kind = dtype.kind
-    if kind == "O" and h5py.check_string_dtype(dtype) is not None:
-        kind = "T"
-    shape = aid.shape
-    size = 1
-    for n in shape or ():
-        size *= n
-    return Item(where, kind, str(dtype), shape, None, lambda: obj.attrs[name], size)
-
-
-def _link_text(f: h5py.File, path: str) -> str:
-    link = f.get(path, getlink=True)
-    if isinstance(link, h5py.SoftLink):
-        return f"soft link to {link.path}"
-    if isinstance(link, h5py.ExternalLink):
-        return f"external link to {link.filename}:{link.path}"
-    return "a separate object"
-
-
 def validate_file(
     path: PathLike,
     schema: Any = None,
@@ -496,7 +553,7 @@ def validate_file(
     with open_h5(filename) as h5:
         resolver = Resolver(h5, allowed_dirs(filename, allow_dirs), collected.append)
         m = choose_mapping(schema, resolver, filename, _as_list(search_path))
-        v = Validator(m, resolver, filename)
+        v = Validator(m, resolver, filename, search_path=_as_list(search_path))
         v.run()
         for message in collected:
             v.engine_warn(message)

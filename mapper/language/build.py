@@ -27,11 +27,16 @@ def constraints(d: dict[str, Any]) -> Constraints:
     """The constraint keys of a source or layout entry."""
     rng = d.get("range") or {}
     shape = d.get("shape")
+    rank = d.get("rank")
+    span = rank if isinstance(rank, dict) else {}
     return Constraints(
         dtype=d.get("dtype"),
         shape=tuple(shape) if shape is not None else None,
-        rank=d.get("rank"),
+        rank=rank if isinstance(rank, int) else None,
+        rank_min=span.get("min"),
+        rank_max=span.get("max"),
         enum=tuple(d["enum"]) if "enum" in d else None,
+        enum_open=bool(d.get("enum_open", False)),
         units_category=d.get("units_category"),
         units_like=d.get("units_like"),
         range_min=rng.get("min"),
@@ -57,6 +62,7 @@ def build(
         parents=parents,
         convention=data.get("convention"),
         suffixes=tuple(data.get("suffixes") or ()),
+        fallback=data.get("fallback"),
         match=b.pred(("match",), data.get("match")),
         options=tuple(
             OptionSpec(k, v["type"], v.get("default"), v.get("doc", ""))
@@ -68,6 +74,11 @@ def build(
         signal=b.signal(data["signal"]),
         write=b.write(data["write"]) if data.get("write") else None,
     )
+
+
+def predicate(d: dict[str, Any] | None, locations: Locations) -> Predicate | None:
+    """A predicate from its mapping-language dict (an index's ``match``, say)."""
+    return _Builder(locations).pred(("match",), d)
 
 
 class _Builder:
@@ -233,10 +244,14 @@ class _Builder:
 
     def layout(self, key: str, e: dict[str, Any]) -> LayoutEntry:
         """What the file holds at one path."""
+        cls = e.get("class")
+        classes = tuple(cls) if isinstance(cls, list) else (cls,) if cls else ()
+        occurs = e.get("occurs") or {}
         return LayoutEntry(
             path=key,
             loc=self.loc(("layout", key)),
-            cls=e.get("class"),
+            cls=classes[0] if classes else None,
+            classes=classes,
             required=e.get("required", True),
             value=e.get("value"),
             has_value="value" in e,
@@ -248,4 +263,8 @@ class _Builder:
             severity=e.get("severity", "error"),
             rule=e.get("rule"),
             doc=e.get("doc", ""),
+            deprecated=e.get("deprecated"),
+            occurs_min=occurs.get("min"),
+            occurs_max=occurs.get("max"),
+            names_mapping=bool(e.get("names_mapping", False)),
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from mapper.errors import MappingError, Problem, did_you_mean
+from mapper.language.dims import symbol_dim
 from mapper.language.locations import Locations, Pointer
 from mapper.language.model import ROOT_FACTS as FACTS
 from mapper.language.model import SOURCE_KINDS, TREE_ARGS, TREE_STYLES
@@ -196,11 +197,19 @@ class _Checker:
         """Symbols declared, unit categories and example units known, shape and rank agree."""
         shape = d.get("shape")
         for i, dim in enumerate(shape or ()):
-            if isinstance(dim, str) and dim not in self.symbols:
-                hint = did_you_mean(dim, self.symbols)
-                self.add((*ptr, "shape", i), f"undeclared symbol {dim!r}{hint} (add it to symbols)")
-        if shape is not None and "rank" in d and d["rank"] != len(shape):
-            self.add((*ptr, "rank"), f"rank {d['rank']} contradicts shape {shape}")
+            if isinstance(dim, str):
+                self.dim((*ptr, "shape", i), dim)
+        rank = d.get("rank")
+        if isinstance(rank, dict):
+            lo, hi = rank.get("min", 0), rank.get("max")
+            if hi is not None and lo > hi:
+                self.add((*ptr, "rank"), f"rank min {lo} is above max {hi}")
+            elif shape is not None and hi is not None and hi != len(shape):
+                self.add((*ptr, "rank"), f"rank max {hi} contradicts shape {shape}")
+        elif shape is not None and rank is not None and rank != len(shape):
+            self.add((*ptr, "rank"), f"rank {rank} contradicts shape {shape}")
+        if d.get("enum_open") and "enum" not in d:
+            self.add((*ptr, "enum_open"), "enum_open needs an enum")
         if "units_category" in d:
             self.units_category((*ptr, "units_category"), d["units_category"])
         if "units_like" in d:
@@ -213,6 +222,15 @@ class _Checker:
         rng = d.get("range") or {}
         if "min" in rng and "max" in rng and rng["min"] > rng["max"]:
             self.add((*ptr, "range"), f"min {rng['min']} is above max {rng['max']}")
+
+    def dim(self, ptr: Pointer, dim: str) -> None:
+        """A symbolic dimension: a declared symbol, or a declared symbol plus or minus N."""
+        parsed = symbol_dim(dim)
+        if parsed is None:
+            self.add(ptr, f"{dim!r} is not a symbol, nor a symbol plus or minus a number (nP+1)")
+        elif parsed[0] not in self.symbols:
+            hint = did_you_mean(parsed[0], self.symbols)
+            self.add(ptr, f"undeclared symbol {parsed[0]!r}{hint} (add it to symbols)")
 
     def units_category(self, ptr: Pointer, category: str) -> None:
         """A unit category must be one of the mapping's convention."""
@@ -269,6 +287,7 @@ class _Checker:
             "shape",
             "rank",
             "enum",
+            "enum_open",
             "units_category",
             "units_like",
             "range",
@@ -283,9 +302,16 @@ class _Checker:
                 f"class marks a group, which cannot have "
                 f"{', '.join(sorted(field_keys & set(entry)))}",
             )
+        if "occurs" in entry:
+            occurs = entry["occurs"]
+            if occurs.get("max") is not None and occurs.get("min", 0) > occurs["max"]:
+                self.add((*ptr, "occurs"), f"min {occurs['min']} is above max {occurs['max']}")
         if "link_to" in entry and "class" in entry:
             self.add(ptr, "link_to and class exclude each other (a link's class is its target's)")
-        if "class" in entry:
+        if isinstance(entry.get("class"), list):
+            for i, cls in enumerate(entry["class"]):
+                self.group_class((*ptr, "class", i), cls)
+        elif "class" in entry:
             self.group_class((*ptr, "class"), entry["class"])
         if entry.get("target_attr") and "link_to" not in entry:
             self.add((*ptr, "target_attr"), "target_attr applies to link_to entries only")

@@ -49,8 +49,15 @@ def search_path(
     env = os.environ.get(ENV_PATH, "")
     dirs += [Path(p) for p in env.split(os.pathsep) if p]
     dirs += _entry_point_dirs()
-    dirs.append(shipped_dir())
+    dirs += _shipped_dirs()
     return dirs
+
+
+@cache
+def _shipped_dirs() -> list[Path]:
+    """The shipped mappings: the directory, then its subdirectories (generated families)."""
+    top = shipped_dir()
+    return [top, *sorted(p for p in top.iterdir() if p.is_dir() and any(p.glob("*.yaml")))]
 
 
 @cache

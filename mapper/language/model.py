@@ -60,7 +60,13 @@ class Constraints:
     dtype: str | None = None
     shape: tuple[int | str | None, ...] | None = None
     rank: int | None = None
+    #: with ``rank: {min, max}``: the rank may lie in this range (optional trailing dims)
+    rank_min: int | None = None
+    rank_max: int | None = None
     enum: tuple[Any, ...] | None = None
+    #: the enumeration lists suggestions: another value is an info, none when the
+    #: object carries the convention's "deliberate value" attribute
+    enum_open: bool = False
     units_category: str | None = None
     units_like: str | None = None
     range_min: float | None = None
@@ -194,6 +200,8 @@ class LayoutEntry:
     path: str
     loc: str
     cls: str | None = None
+    #: every class the group may have (``class: [A, B]``, a choice); ``cls`` is the first
+    classes: tuple[str, ...] = ()
     required: bool | str = True
     value: Any = None
     has_value: bool = False
@@ -205,6 +213,13 @@ class LayoutEntry:
     severity: Severity = "error"
     rule: str | None = None
     doc: str = ""
+    #: why the object should no longer be written (a warning when it is there)
+    deprecated: str | None = None
+    #: how many matches each parent may hold (``occurs: {min, max}``)
+    occurs_min: int | None = None
+    occurs_max: int | None = None
+    #: the value (any case) names a mapping on the search path
+    names_mapping: bool = False
 
 
 @dataclass(frozen=True)
@@ -236,6 +251,8 @@ class Mapping:
     convention: str | None = None
     #: file name suffixes of the format, lower case with the dot
     suffixes: tuple[str, ...] = ()
+    #: the mapping ``load()`` falls back to when this one, detected, cannot read a file
+    fallback: str | None = None
     match: Predicate | None = None
     options: tuple[OptionSpec, ...] = ()
     anchors: tuple[Anchor, ...] = ()

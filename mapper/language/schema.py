@@ -31,6 +31,7 @@ from mapper.language.find import (
     search_path,
     shipped_dir,
 )
+from mapper.language.index import Candidate, from_index, index_entries
 from mapper.language.locations import Locations
 from mapper.language.model import SOURCE_KINDS, Mapping
 
@@ -96,6 +97,31 @@ def loadable(
         except MapperError as exc:
             if on_error is not None:
                 on_error(name, exc)
+    return out
+
+
+def candidates(
+    extra: list[Any] | str | os.PathLike[str] | None = None,
+    on_error: Callable[[str, MapperError], None] | None = None,
+) -> list[Candidate]:
+    """Every available mapping as detection sees it; from directory indexes where they hold.
+
+    A mapping that an up-to-date ``index.json`` describes is not loaded; any
+    other is loaded (and a broken one goes to ``on_error``).
+    """
+    out = []
+    for name, path in sorted(available(extra).items()):
+        entry = index_entries(path.parent).get(path.name)
+        cand = from_index(path, entry) if entry else None
+        if cand is None or cand.name != name:
+            try:
+                m = load_mapping(path, extra)
+            except MapperError as exc:
+                if on_error is not None:
+                    on_error(name, exc)
+                continue
+            cand = Candidate(m.name, path, m.priority, m.convention, m.match)
+        out.append(cand)
     return out
 
 

@@ -24,6 +24,7 @@ TYPE_NAMES = {
     "string": "NX_CHAR",
     "datetime": "NX_DATE_TIME",
     "binary": "NX_BINARY",
+    "char_or_number": "NX_CHAR_OR_NUMBER",
 }
 
 
@@ -45,6 +46,7 @@ NEXUS = Convention(
     unitless=frozenset({"NX_UNITLESS", "NX_DIMENSIONLESS"}),
     default_attr="default",
     link_attr="target",
+    custom_attr="custom",
     hint_unqualified=True,
 )
 REGISTRY.register(NEXUS)
