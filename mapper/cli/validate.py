@@ -94,12 +94,11 @@ def _jobs(text: str) -> int:
 def scan_suffixes(search_path: PathList | None = None) -> tuple[str, ...]:
     """File name endings taken from a directory: plain HDF5's and every mapping's ``suffixes``."""
     from mapper.hdf5.io import HDF5_SUFFIXES
-    from mapper.language.schema import loadable
+    from mapper.language.schema import candidates
 
     found = set(HDF5_SUFFIXES)
-    for m in loadable(search_path):  # a broken mapping is reported when it is used
-        found.update(m.suffixes)
-        found.update(m.write.suffixes if m.write else ())
+    for c in candidates(search_path):  # a broken mapping is reported when it is used
+        found.update(c.suffixes)
     return tuple(sorted(found))
 
 

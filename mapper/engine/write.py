@@ -153,8 +153,8 @@ def writer_for(target: Path, search_path: list[PathLike] | None = None) -> str:
     name = target.name.lower()
     found = [  # a broken mapping is reported when it is named, not here
         (len(s), m)
-        for m in _schema.loadable(search_path)
-        for s in (m.write.suffixes if m.write else ())
+        for m in _schema.candidates(search_path)
+        for s in m.write_suffixes
         if name.endswith(s) and len(name) > len(s)
     ]
     if not found:

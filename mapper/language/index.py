@@ -24,7 +24,7 @@ from typing import Any
 from mapper.errors import MapperError, MappingError
 from mapper.language.build import predicate
 from mapper.language.locations import Locations
-from mapper.language.model import Predicate
+from mapper.language.model import Mapping, Predicate
 
 #: The index file of a mapping directory.
 INDEX_FILE = "index.json"
@@ -41,6 +41,10 @@ class Candidate:
     priority: int
     convention: str | None
     match: Predicate | None
+    #: the file name suffixes of the format and those ``save()`` writes
+    suffixes: tuple[str, ...] = ()
+    #: the suffixes ``save()`` writes with this mapping when given no schema
+    write_suffixes: tuple[str, ...] = ()
 
 
 def checksum(path: Path) -> int:
@@ -103,10 +107,27 @@ def from_index(path: Path, entry: dict[str, Any]) -> Candidate | None:
             return None
         match = predicate(entry.get("match"), Locations(str(path)))
         return Candidate(
-            str(entry["name"]), path, int(entry["priority"]), entry.get("convention"), match
+            str(entry["name"]),
+            path,
+            int(entry["priority"]),
+            entry.get("convention"),
+            match,
+            tuple(str(s) for s in entry.get("suffixes") or ()),
+            tuple(str(s) for s in entry.get("write_suffixes") or ()),
         )
     except (OSError, KeyError, TypeError, ValueError, MapperError):
         return None
+
+
+def candidate(m: Mapping, path: Path) -> Candidate:
+    """The candidate a loaded mapping is."""
+    writes = m.write.suffixes if m.write else ()
+    return Candidate(m.name, path, m.priority, m.convention, m.match, suffixes_of(m), writes)
+
+
+def suffixes_of(m: Mapping) -> tuple[str, ...]:
+    """The suffixes a mapping reads (``suffixes``) and writes (``write.suffixes``), sorted."""
+    return tuple(sorted({*m.suffixes, *(m.write.suffixes if m.write else ())}))
 
 
 def write_index(directory: str | os.PathLike[str], extra: list[Any] | None = None) -> Path:
@@ -128,6 +149,8 @@ def write_index(directory: str | os.PathLike[str], extra: list[Any] | None = Non
             "priority": m.priority,
             "convention": m.convention,
             "match": predicate_dict(m.match),
+            "suffixes": list(suffixes_of(m)),
+            "write_suffixes": list(m.write.suffixes if m.write else ()),
         }
     if not files:
         raise MappingError(f"{d}: no mapping files (*.yaml) to index")

@@ -31,7 +31,7 @@ from mapper.language.find import (
     search_path,
     shipped_dir,
 )
-from mapper.language.index import Candidate, from_index, index_entries
+from mapper.language.index import Candidate, candidate, from_index, index_entries
 from mapper.language.locations import Locations
 from mapper.language.model import SOURCE_KINDS, Mapping
 
@@ -120,7 +120,7 @@ def candidates(
                 if on_error is not None:
                     on_error(name, exc)
                 continue
-            cand = Candidate(m.name, path, m.priority, m.convention, m.match)
+            cand = candidate(m, path)
         out.append(cand)
     return out
 
