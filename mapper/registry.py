@@ -140,7 +140,7 @@ class Convention:
     in_category
         ``in_category(units, category)``: does a unit belong to a category.
     unitless
-        Categories whose values carry no unit (``@units`` is then optional).
+        Categories whose values may carry no unit: ``@units`` is then optional.
     default_attr
         The group attribute that names the child to plot (NeXus: ``default``);
         ``write.default`` writes the chain of it from the root down.

@@ -119,7 +119,7 @@ LAYERS = [
     ("mapper.hdf5",),
     ("mapper.engine",),
     ("mapper.conventions",),
-    ("mapper.api", "mapper.cli", "mapper.__init__", "mapper.__main__", "mapper"),
+    ("mapper.api", "mapper.cli", "mapper.nxdl", "mapper.__init__", "mapper.__main__", "mapper"),
 ]
 
 

@@ -23,7 +23,7 @@ __all__ = ["COMMANDS", "EXIT_ERROR", "EXIT_OK", "EXIT_PROBLEMS", "main"]
 
 
 #: The commands, in the order ``mapper --help`` lists them: one module each.
-COMMANDS = ("show", "load", "check", "validate", "convert", "schemas")
+COMMANDS = ("show", "load", "check", "validate", "convert", "schemas", "nxdl")
 
 
 class Command(Protocol):

@@ -43,7 +43,8 @@ NEXUS = Convention(
     type_names=TYPE_NAMES,
     unit_categories=CATEGORIES,
     in_category=in_category,
-    unitless=frozenset({"NX_UNITLESS", "NX_DIMENSIONLESS"}),
+    # NX_ANY: "any units", none included (NXtomo and NXmx data carry no @units)
+    unitless=frozenset({"NX_UNITLESS", "NX_DIMENSIONLESS", "NX_ANY"}),
     default_attr="default",
     link_attr="target",
     custom_attr="custom",
@@ -53,12 +54,13 @@ REGISTRY.register(NEXUS)
 
 
 # the NXdata built-ins and the checks register themselves on import
-from mapper.conventions.nexus import checks, nxdata, nxdata_write  # noqa: E402
+from mapper.conventions.nexus import base_classes, checks, nxdata, nxdata_write  # noqa: E402
 
 __all__ = [
     "CLASS_ATTR",
     "NEXUS",
     "TYPE_NAMES",
+    "base_classes",
     "checks",
     "group_name",
     "nx_class",

@@ -8,6 +8,9 @@ finding: a check never raises on a strange file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import h5py
 
 from mapper.conventions.nexus.default_chain import MAX_STEPS, walk
@@ -22,6 +25,32 @@ def _collect(ctx: Context) -> tuple[Context, list[str]]:
     return Context(ctx.resolver, ctx.filename, ctx.options, said.append, memo=ctx.memo), said
 
 
+def once(ctx: Context, key: tuple[Any, ...], emit: Emit, run: Callable[[Emit], None]) -> None:
+    """Run a check once per file and ``key``; later calls give its findings again.
+
+    A layout entry runs once per match of its anchors (once per entry), and
+    the ``nexus.base_classes`` check runs the ``nxdata`` check on every NXdata
+    group that a layout may check as well: the work is done once.
+    """
+    findings: list[tuple[Any, ...]] | None = ctx.memo.get(key)
+    if findings is None:
+        findings = ctx.memo[key] = []
+
+        def record(
+            rule: str,
+            path: str,
+            message: str,
+            severity: str = "error",
+            expected: Any = None,
+            found: Any = None,
+        ) -> None:
+            findings.append((rule, path, message, severity, expected, found))
+
+        run(record)
+    for rule, path, message, severity, expected, found in findings:
+        emit(rule, path, message, severity=severity, expected=expected, found=found)
+
+
 @check("nxdata")
 def nxdata(ctx: Context, path: str, emit: Emit) -> None:
     """The NXdata rules of the nxdata mapping: a signal is found, axes and errors fit it.
@@ -30,6 +59,10 @@ def nxdata(ctx: Context, path: str, emit: Emit) -> None:
     becomes a finding at its object, with what is wrong (not what the reader
     did about it).
     """
+    once(ctx, ("check.nxdata", path), emit, lambda record: _nxdata(ctx, path, record))
+
+
+def _nxdata(ctx: Context, path: str, emit: Emit) -> None:
     from mapper.conventions.nexus import nxdata as nx
 
     quiet, said = _collect(ctx)
@@ -51,26 +84,51 @@ def nxdata(ctx: Context, path: str, emit: Emit) -> None:
     if sig.shape is None:
         emit("nxdata.signal", sig.name, "the signal has an empty dataspace (no shape)")
         return
-    for what, func in (
-        ("nxdata.axes", nx.axes),
-        ("nxdata.errors", nx.errors),
-        ("nxdata.auxiliary_signals", nx.auxiliary_signals),
-    ):
-        before = len(said)
-        try:
-            func(quiet, path)
-        except ResolveError as exc:
-            emit(what, exc.path or path, exc.reason)
-            continue
-        except MapperError as exc:
-            emit(what, path, str(exc))
-            continue
-        severity = "error" if what == "nxdata.axes" else "warning"
-        for note in said[before:]:
-            if isinstance(note, Note):
-                emit(what, note.path, note.message, severity=severity)
-            else:  # pragma: no cover - every NXdata warning is a Note
-                emit(what, path, note, severity=severity)
+    counted = nx.axes_count(quiet, obj, sig)
+    if counted is not None:
+        where, names = counted
+        emit(
+            "nxdata.axes",
+            where,
+            f"lists {len(names)} axes ({', '.join(names)}) for a signal of rank {sig.ndim}",
+            expected=sig.ndim,
+            found=len(names),
+        )
+    _notes(quiet, said, path, "nxdata.axes", nx.axes, emit)
+    try:
+        problems = nx.errors_problems(quiet, obj)
+    except ResolveError as exc:
+        emit("nxdata.errors", exc.path or path, exc.reason)
+        problems = []
+    for where, message, severity, expected, found in problems:
+        emit("nxdata.errors", where, message, severity, expected, found)
+    _notes(quiet, said, path, "nxdata.auxiliary_signals", nx.auxiliary_signals, emit)
+
+
+def _notes(
+    quiet: Context,
+    said: list[str],
+    path: str,
+    what: str,
+    func: Callable[[Context, str], Any],
+    emit: Emit,
+) -> None:
+    """Run one family of NXdata rules; every note it gives becomes a finding."""
+    before = len(said)
+    try:
+        func(quiet, path)
+    except ResolveError as exc:
+        emit(what, exc.path or path, exc.reason)
+        return
+    except MapperError as exc:
+        emit(what, path, str(exc))
+        return
+    severity = "error" if what == "nxdata.axes" else "warning"
+    for note in said[before:]:
+        if isinstance(note, Note):
+            emit(what, note.path, note.message, severity=severity)
+        else:  # pragma: no cover - every NXdata warning is a Note
+            emit(what, path, note, severity=severity)
 
 
 @check("default_chain")

@@ -49,18 +49,18 @@ def _group(ctx: Context, at: Any) -> h5py.Group:
 
 
 @builtin("nxdata.groups", "paths")
-def groups(ctx: Context) -> list[str]:
-    """Every NXdata group with a usable signal: the ``@default`` one first, then file order."""
-    found: list[str] = []
+def groups(ctx: Context, within: Any = None) -> list[str]:
+    """Every NXdata group with a usable signal: the ``@default`` one first, then file order.
 
-    def visit(name: bytes, info: Any) -> None:
-        if info.type == h5py.h5o.TYPE_GROUP:
-            found.append("/" + name.decode("utf-8", "surrogateescape"))
-
-    f = ctx.resolver.file
-    h5py.h5o.visit(f.id, visit, info=True)
+    ``within`` (a group path; an anchor passes ``args: {within: "{entry}"}``):
+    only the NXdata groups at or below that group, the one its own ``@default``
+    chain names first.
+    """
+    if isinstance(within, (list, tuple)):
+        within = within[0] if within else None
+    base = "/" if within is None else str(within)
     out = []
-    for path in found:
+    for path in _groups_below(ctx, base):
         obj = ctx.resolver.get(path)
         if obj is None or nx_class(ctx.resolver, obj) != "NXdata":
             continue
@@ -71,7 +71,7 @@ def groups(ctx: Context) -> list[str]:
             ctx.warn_at(path, f"NXdata without a usable signal, skipped ({exc})")
             continue
         out.append(path)
-    default = default_group(ctx)
+    default = default_group(ctx) if within is None else _default_below(ctx, base)
     if default and default[0] in out:
         out.remove(default[0])
         out.insert(0, default[0])
@@ -83,6 +83,31 @@ def groups(ctx: Context) -> list[str]:
         except ResolveError as exc:
             ctx.warn_at(default[0], f"NXdata without a usable signal, skipped ({exc})")
     return out
+
+
+def _groups_below(ctx: Context, base: str) -> list[str]:
+    """The group at ``base`` (not the root) and every group below it, through hard links."""
+    top = ctx.resolver.get(base)
+    if not isinstance(top, h5py.Group):
+        return []
+    found = [] if base == "/" else [base]
+
+    def visit(name: bytes, info: Any) -> None:
+        if info.type == h5py.h5o.TYPE_GROUP:
+            found.append(child_path(base, name.decode("utf-8", "surrogateescape")))
+
+    h5py.h5o.visit(top.id, visit, info=True)
+    return found
+
+
+def _default_below(ctx: Context, base: str) -> list[str]:
+    """The NXdata the ``@default`` chain of the group at ``base`` ends at, if it is below it."""
+    try:
+        chain = walk(ctx.resolver, base, entry_fallback=base == "/")
+    except ResolveError:
+        return []  # a damaged attribute: no default (the default_chain check says why)
+    inside = base == "/" or chain.last.startswith(base.rstrip("/") + "/")
+    return [chain.last] if chain.end == "nxdata" and inside else []
 
 
 @builtin("nxdata.default", "paths")
@@ -378,6 +403,63 @@ def errors(ctx: Context, at: Any) -> ArrayRef | None:
                 return None
             return ArrayRef(child_path(str(at), name), op="square")
     return None
+
+
+def axes_count(ctx: Context, group: h5py.Group, sig: h5py.Dataset) -> tuple[str, list[str]] | None:
+    """``(path of the @axes attribute, its names)`` when their number is not the signal's rank.
+
+    The group's ``@axes`` (else, v2, the signal's); a single name for a rank-1
+    signal, and ``"."`` or ``""`` for a scalar signal, are fine. An ``@axes``
+    that is not text is reported by the axis rules, not here.
+    """
+    rank = sig.ndim
+    for holder in (group, sig):
+        value = _attr(ctx, holder, "axes")
+        if value is None:
+            continue
+        where = f"{holder.name}/@axes"
+        try:
+            names = str_list(value, where)
+        except ResolveError:
+            return None
+        if len(names) == rank or (rank == 0 and names in ([""], ["."])):
+            return None
+        return where, names
+    return None
+
+
+def errors_problems(ctx: Context, group: h5py.Group) -> list[tuple[str, str, str, Any, Any]]:
+    """``(path, message, severity, expected, found)`` for uncertainties that do not fit.
+
+    ``FIELDNAME_errors`` (and the old ``errors``, for the signal) must have
+    the shape of its field (an error) and hold numbers (a warning).
+    """
+    base, sig = _signal(group, ctx)
+    at = ctx.memo.get(("path", group.id), group.name)
+    out: list[tuple[str, str, str, Any, Any]] = []
+    for name in group:
+        if name == "errors":
+            field_name = base
+        elif name.endswith("_errors"):
+            field_name = name[: -len("_errors")]
+        else:
+            continue
+        obj = _child(ctx, group, name)
+        field = sig if field_name == base else _child(ctx, group, field_name)
+        if not isinstance(obj, h5py.Dataset) or not isinstance(field, h5py.Dataset):
+            continue
+        if obj.dtype.kind not in "iufc":
+            message = f"uncertainties are {obj.dtype}, not numbers"
+            out.append((child_path(at, name), message, "warning", "numbers", str(obj.dtype)))
+        elif obj.shape != field.shape:
+            whose = "the signal's" if field is sig else f"that of {field_name!r}"
+            message = f"shape {obj.shape} differs from {whose} {field.shape}"
+            out.append((child_path(at, name), message, "error", _shape(field), _shape(obj)))
+    return out
+
+
+def _shape(obj: h5py.Dataset) -> list[int] | None:
+    return None if obj.shape is None else list(obj.shape)
 
 
 @builtin("nxdata.auxiliary_signals", "value")
