@@ -124,10 +124,11 @@ def test_an_unknown_schema_is_one_error_before_any_file(capsys, files):
     code, out, err = run(capsys, "--schema", "no_such_mapping", files["good"], files["good"])
     assert code == 2
     assert out == ""
-    assert err.strip().splitlines() == [
-        "mapper: error: no mapping named 'no_such_mapping'; "
-        "available: hspy, nxdata, nxmonopd, nxtomo, usid"
-    ]
+    (line,) = err.strip().splitlines()
+    assert line.startswith(
+        "mapper: error: no mapping named 'no_such_mapping'; available: hspy, "
+    ), line
+    assert "nxtomo" in line and line.endswith("more (mapper schemas lists them)")
 
 
 def test_file_names_from_standard_input_nul_separated(capsys, files, monkeypatch):

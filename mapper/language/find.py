@@ -113,6 +113,12 @@ def locate(name_or_path: str | os.PathLike[str], extra: list[Any] | None = None)
         return found[s]
     close = difflib.get_close_matches(s, found, n=3)
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
-    raise NoMatchError(
-        f"no mapping named {s!r}{hint}; available: {', '.join(sorted(found)) or 'none'}"
-    )
+    raise NoMatchError(f"no mapping named {s!r}{hint}; available: {_some(list(found))}")
+
+
+def _some(names: list[str], n: int = 8) -> str:
+    """The first ``n`` names (search-path order: hand-written before generated families)."""
+    if len(names) <= n:
+        return ", ".join(sorted(names)) or "none"
+    shown = ", ".join(sorted(names[:n]))
+    return f"{shown} and {len(names) - n} more (mapper schemas lists them)"

@@ -201,6 +201,10 @@ def _merged(
 def _deep_merge(base: Any, over: Any) -> Any:
     """Key-wise override: dicts merge recursively, None deletes, everything else replaces.
 
+    A key ending in ``.*`` set to None deletes every parent key that starts with
+    what precedes the ``*`` (``Entry.*: null`` drops ``Entry.title``,
+    ``Entry.sample.name``, ...: a generated family of metadata keys at once).
+
     A dict that says what kind of source, predicate or layout entry it is replaces a
     parent dict of another kind instead of merging with it (``{const: 1}`` over
     ``{path: /x}``, ``{all: [...]}`` over ``{path: ..., equals: ...}``).
@@ -212,7 +216,10 @@ def _deep_merge(base: Any, over: Any) -> Any:
             return {k: v for k, v in over.items() if v is not None}
         out = dict(base)
         for k, v in over.items():
-            if v is None:
+            if v is None and k.endswith(".*"):
+                for old in [o for o in out if o.startswith(k[:-1])]:
+                    del out[old]
+            elif v is None:
                 out.pop(k, None)
             else:
                 out[k] = _deep_merge(base.get(k), v)
