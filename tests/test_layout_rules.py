@@ -347,3 +347,16 @@ def test_shipped_indexes_are_up_to_date(tmp_path):
         assert (copy / "index.json").read_text() == (d / "index.json").read_text(), (
             f"{d}/index.json is stale: run mapper schemas --index {d}"
         )
+
+
+def test_the_more_severe_of_two_identical_findings_is_kept(tmp_path):
+    m = mapping(
+        tmp_path,
+        """
+        layout:
+          "{entry}/data": {dtype: string, severity: warning}
+          "/entry/data": {dtype: string}
+        """,
+    )
+    got = findings(nexus_file(tmp_path, lambda f, e: None), m)
+    assert [g[:3] for g in got] == [("error", "dtype", "/entry/data")]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import h5py
@@ -23,7 +23,7 @@ from mapper.engine.bind import Env, bind
 from mapper.engine.constraints import UNREADABLE, Item, check
 from mapper.engine.items import attr_item, link_text, short_text, truthy
 from mapper.engine.read import Engine
-from mapper.engine.report import Finding, Report, short_loc
+from mapper.engine.report import SEVERITIES, Finding, Report, short_loc
 from mapper.engine.rules import Alt, Rule, RuleEmit, cap, plan
 from mapper.errors import MapperError, Note
 from mapper.hdf5.io import allowed_dirs, as_str, open_h5
@@ -38,6 +38,8 @@ from mapper.registry import REGISTRY
 
 PathLike = str | os.PathLike[str]
 _SURROGATE = re.compile("[\udc80-\udcff]")
+#: ``name:Class`` path segments (the class said in the message, not in the path)
+_TYPED = re.compile(r"([^/:{}]+):[A-Za-z_][A-Za-z0-9_]*(?=/|$)")
 #: The resolver's short reasons for an absent object, said in full.
 _REASONS = {
     "outside": "an external link outside the allowed directories",
@@ -57,7 +59,7 @@ class Validator:
     search_path: list[PathLike] | None = None
 
     def __post_init__(self) -> None:
-        self._seen: set[tuple[str, str, str]] = set()
+        self._seen: dict[tuple[str, str, str], int] = {}
         self._vds_seen: set[Any] = set()
         self._missing: list[str] = []
         self.engine = Engine(
@@ -70,6 +72,7 @@ class Validator:
         self.resolver = self.engine.resolver  # under the mapping's convention
         self.convention = self.engine.convention
         self._declared = {e.path for e in self.mapping.layout}
+        self._items: dict[str, Item] = {}
 
     # ------------------------------------------------------------------ findings
     def add(
@@ -85,11 +88,23 @@ class Validator:
         """Record a finding once (the same rule, path and message are reported once)."""
         key = (rule, path, message)
         if key in self._seen:
+            self._raise(key, severity)
             return
-        self._seen.add(key)
+        self._seen[key] = len(self.findings)
         self.findings.append(
             Finding(severity, rule, path, message, short_loc(loc) if loc else "", expected, found)
         )
+
+    def _raise(self, key: tuple[str, str, str], severity: str) -> None:
+        """Keep the more severe of two identical findings.
+
+        A general rule's warning (a base class) may come before a specific rule's
+        error on the same object (an application definition).
+        """
+        i = self._seen[key]
+        old = self.findings[i]
+        if SEVERITIES.index(severity) < SEVERITIES.index(old.severity):
+            self.findings[i] = replace(old, severity=severity)
 
     def engine_warn(self, message: str) -> None:
         """A reader's warning as a finding: at its object when it is a :class:`Note`."""
@@ -366,6 +381,13 @@ class Validator:
         return f"has no (readable) {attr}" if found is None else f"has {attr} {found!r}"
 
     def _dataset_item(self, obj: h5py.Dataset, where: str, emit: RuleEmit) -> Item:
+        """The checkable view of a dataset, made once per object path (rules repeat objects)."""
+        item = self._items.get(where)
+        if item is None:
+            item = self._items[where] = self._new_item(obj, where, emit)
+        return item
+
+    def _new_item(self, obj: h5py.Dataset, where: str, emit: RuleEmit) -> Item:
         kind = obj.dtype.kind
         if kind == "O" and h5py.check_string_dtype(obj.dtype) is not None:
             kind = "T"
@@ -388,9 +410,13 @@ class Validator:
                 )
                 units = UNREADABLE
 
+        value: list[Any] = []
+
         def read() -> Any:
-            self.resolver.check_virtual(obj)
-            return obj[()]
+            if not value:  # read once, however many rules check the object
+                self.resolver.check_virtual(obj)
+                value.append(obj[()])
+            return value[0]
 
         item = Item(where, kind, str(obj.dtype), obj.shape, units, read, int(obj.size or 0))
         if self.convention.custom_attr is not None:
@@ -505,6 +531,7 @@ class Validator:
                     found=found,
                 )
                 return
+        path = _TYPED.sub(r"\1", path)  # /entry/data:Class -> /entry/data: the object's path
         reason = self.resolver.why_absent(path.split("@")[0].rstrip("/")) if "/" in path else None
         reason = _REASONS.get(reason or "", reason)
         why = f" ({reason})" if reason and reason != "missing" else ""
