@@ -13,6 +13,7 @@ import difflib
 import os
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 import h5py
@@ -34,7 +35,7 @@ from mapper.language.model import (
     Mapping,
 )
 from mapper.language.paths import PathSyntaxError, expand, parse_path, template_names
-from mapper.registry import REGISTRY
+from mapper.registry import REGISTRY, Convention
 
 PathLike = str | os.PathLike[str]
 _SURROGATE = re.compile("[\udc80-\udcff]")
@@ -224,7 +225,7 @@ class Validator:
                 return  # under an absent anchor: its absence is the finding
             if alt.when is not None and not self.engine.predicate(alt.when, env):
                 continue
-            if self._below_missing(expand(alt.path, env)):
+            if self._missing and self._below_missing(expand(alt.path, env)):
                 return  # inside a missing group: that group's absence is the finding
             targets = self.engine.targets(alt.path, env)
             if targets:
@@ -251,7 +252,7 @@ class Validator:
         """The parent/last cut of a layout rule whose presence is judged per parent."""
         if rule.entry is None or len(rule.alternatives) != 1:
             return None
-        return presence.split(rule.alternatives[0].path, self.convention)
+        return _split(rule.alternatives[0].path, self.convention)
 
     def _presence(
         self, rule: Rule, cut: presence.Split, env: dict[str, Any], found: list[Target]
@@ -410,13 +411,8 @@ class Validator:
                 )
                 units = UNREADABLE
 
-        value: list[Any] = []
-
         def read() -> Any:
-            if not value:  # read once, however many rules check the object
-                self.resolver.check_virtual(obj)
-                value.append(obj[()])
-            return value[0]
+            return self.resolver.value(obj)  # read once, however many rules check it
 
         item = Item(where, kind, str(obj.dtype), obj.shape, units, read, int(obj.size or 0))
         if self.convention.custom_attr is not None:
@@ -557,6 +553,11 @@ class Validator:
             )
 
 
+@lru_cache(maxsize=8192)
+def _split(path: str, convention: Convention) -> presence.Split | None:
+    return presence.split(path, convention)
+
+
 def _names(anchor: Anchor) -> list[str]:
     names = template_names(anchor.path or "")
     for _, v in anchor.args:
@@ -584,7 +585,9 @@ def validate_file(
         v.run()
         for message in collected:
             v.engine_warn(message)
-    return Report(filename, m.name, v.findings)
+        findings = v.findings
+        del v, resolver  # the objects they hold go first: closing the file is then cheap
+    return Report(filename, m.name, findings)
 
 
 def _as_list(search_path: PathLike | list[PathLike] | None) -> list[PathLike] | None:

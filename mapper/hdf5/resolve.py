@@ -96,6 +96,10 @@ class Resolver:
 
     def get(self, path: str) -> h5py.Group | h5py.Dataset | None:
         """The object at an absolute path, or None when absent, dangling or not allowed."""
+        try:
+            return self._cache[path]  # most paths are asked for again, already normal
+        except KeyError:
+            pass
         path = posixpath.normpath(path) if path != "/" else "/"
         if path.startswith("//"):
             path = path[1:]
@@ -174,6 +178,19 @@ class Resolver:
         except KeyError:
             value = self._attrs[key] = _h5_attr(obj, name)
             return value
+
+    def value(self, dataset: h5py.Dataset) -> Any:
+        """``dataset[()]`` after the link policy, read once per object in a read-only file."""
+        key = (_key(dataset), "\0value")
+        try:
+            return self._attrs[key]
+        except KeyError:
+            pass
+        self.check_virtual(dataset)
+        value = dataset[()]
+        if self._readonly:
+            self._attrs[key] = value
+        return value
 
     def group_class(self, obj: Any, attr: str | None = None) -> str | None:
         """The class of ``obj`` under the convention (``attr`` overrides it), cached, or None.

@@ -59,7 +59,12 @@ def child_path(parent: str, name: str) -> str:
 
 def template_names(expr: str) -> list[str]:
     """Names inside ``{...}`` in an expression (anchors and variables)."""
-    return _TEMPLATE.findall(expr)
+    return list(_template_names(expr))
+
+
+@functools.lru_cache(maxsize=8192)
+def _template_names(expr: str) -> tuple[str, ...]:
+    return tuple(_TEMPLATE.findall(expr))
 
 
 def expand(text: str, env: Mapping[str, Any], *, keep_unknown: bool = True) -> str:
