@@ -29,7 +29,9 @@ class Result:
     * ``"max_ratio"``: met when ``ours / baseline <= target`` (we may be at most
       ``target`` times slower);
     * ``"min_speedup"``: met when ``baseline / ours >= target`` (we must be at
-      least ``target`` times faster).
+      least ``target`` times faster);
+    * ``"max_time"``: met when ``ours <= target`` seconds (a budget; the
+      baseline is printed, with the ratio, for scale).
     """
 
     name: str
@@ -55,6 +57,8 @@ class Result:
         """Whether the target holds."""
         if self.kind == "min_speedup":
             return self.speedup >= self.target
+        if self.kind == "max_time":
+            return self.ours <= self.target
         return self.ratio <= self.target
 
     @property
@@ -62,6 +66,8 @@ class Result:
         """The target in words, e.g. ``ours/base <= 1.15``."""
         if self.kind == "min_speedup":
             return f"base/ours >= {self.target:g}"
+        if self.kind == "max_time":
+            return f"ours <= {fmt_time(self.target)}"
         return f"ours/base <= {self.target:g}"
 
     @property

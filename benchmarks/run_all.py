@@ -2,9 +2,9 @@
 
 Usage::
 
-    python benchmarks/run_all.py                 # all seven
+    python benchmarks/run_all.py                 # all eight
     python benchmarks/run_all.py eager validate  # a subset: eager, lazy_sum, metadata, import,
-                                                 # validate, hspy, usid
+                                                 # validate, hspy, usid, nxdl
 
 Each benchmark prints its own details first. The exit code is always 0: this
 is a report, not a test (a benchmark that crashes is shown as ERROR).
@@ -24,6 +24,7 @@ import bench_hspy
 import bench_import
 import bench_lazy_sum
 import bench_metadata
+import bench_nxdl
 import bench_usid
 import bench_validate
 from _common import Result, fmt_time, load_average
@@ -36,6 +37,7 @@ BENCHMARKS = {
     "validate": bench_validate,
     "hspy": bench_hspy,
     "usid": bench_usid,
+    "nxdl": bench_nxdl,
 }
 
 

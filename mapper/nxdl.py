@@ -106,7 +106,8 @@ def convert_all(
     Returns
     -------
     list of Path
-        The files written: the mappings by name, then the index.
+        The files written: the mappings by name, the base-class index, then the
+        folder's detection index (``index.json``, see :mod:`mapper.language.index`).
 
     Raises
     ------
@@ -119,7 +120,11 @@ def convert_all(
     out = _folder(out_dir)
     outputs = {out / name: text for name, text in convert_folder(library).items()}
     outputs[Path(index) if index is not None else INDEX_PATH] = index_text(library)
-    return write_atomically(outputs)
+    written = write_atomically(outputs)
+    from mapper.language.index import write_index
+
+    written.append(write_index(out))  # detection then loads only the mapping it picks
+    return written
 
 
 def base_classes_index(definitions: PathLike) -> dict[str, Any]:

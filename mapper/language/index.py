@@ -58,6 +58,30 @@ def _checksum(path: str, _size: int, _mtime: int) -> int:
     return zlib.crc32(Path(path).read_bytes())
 
 
+def language_checksum() -> int:
+    """CRC-32 of the language's JSON Schema: an index is only as current as the schema it used."""
+    from mapper.language.find import LANGUAGE_SCHEMA, shipped_dir
+
+    return checksum(shipped_dir() / LANGUAGE_SCHEMA)
+
+
+def vouched(path: Path) -> bool:
+    """True when an index entry describes ``path`` as it is, checked by this language schema.
+
+    ``write_index`` only writes entries for mappings that loaded without a
+    problem, so such a file's structure needs no second JSON-Schema pass.
+    """
+    entry = index_entries(path.parent).get(path.name)
+    try:
+        return (
+            entry is not None
+            and entry.get("crc32") == checksum(path)
+            and entry.get("language") == language_checksum()
+        )
+    except OSError:
+        return False
+
+
 def predicate_dict(pred: Predicate | None) -> dict[str, Any] | None:
     """A built predicate back as the mapping language writes it."""
     if pred is None:
@@ -146,6 +170,7 @@ def write_index(directory: str | os.PathLike[str], extra: list[Any] | None = Non
         files[f.name] = {
             "name": m.name,
             "crc32": checksum(f),
+            "language": language_checksum(),
             "priority": m.priority,
             "convention": m.convention,
             "match": predicate_dict(m.match),
