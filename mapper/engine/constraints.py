@@ -361,6 +361,16 @@ def _rank_span(
     if shape is None:
         emit("rank", f"has an empty dataspace (no shape) where rank {span} is expected")
         return
+    if len(shape) == 0 and lo > 0:
+        emit(
+            "rank",
+            f"is a scalar where rank {span} {_dims(want)}is expected (a template file with "
+            "placeholder values?)",
+            severity="warning",
+            expected=[lo, hi],
+            found=0,
+        )
+        return
     if not lo <= len(shape) <= hi:
         emit(
             "rank",

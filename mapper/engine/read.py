@@ -169,7 +169,7 @@ class Engine:
         values = []
         for target in self.targets(expr, env):
             try:
-                values.append(self._read_target(target, small_only=True))
+                values.append(_comparable(self._read_target(target, small_only=True)))
             except MapperError:
                 continue
         if remember:
@@ -521,15 +521,20 @@ def _filter_hit(path: str, value: str, how: str) -> bool:
     return value in path
 
 
-def _compare(value: Any, pred: Predicate) -> bool:
-    import fnmatch
+class _List(list[Any]):
+    """A whole array's values: equal only to a YAML list with the same elements."""
 
+
+def _comparable(value: Any) -> Any:
+    """A value as predicates compare it, or :data:`MISSING` when it is not comparable.
+
+    One-element arrays are unwrapped, text decoded and stripped, longer arrays
+    become :class:`_List`: done once per value, however many mappings ask.
+    """
     if isinstance(value, ArrayRef) or value is MISSING:
-        return False
+        return MISSING
     if isinstance(value, np.ndarray) and value.size != 1:
-        value = value.tolist()  # compare whole arrays as lists, never element-wise
-        expected = pred.equals if pred.has_equals else None
-        return pred.has_equals and isinstance(expected, list) and value == expected
+        return _List(value.tolist())  # compare whole arrays as lists, never element-wise
     if isinstance(value, np.ndarray) and value.size == 1:
         value = value.reshape(-1)[0]
         value = value.item() if isinstance(value, np.generic) else value
@@ -537,9 +542,21 @@ def _compare(value: Any, pred: Predicate) -> bool:
             try:
                 value = value.decode("utf-8")
             except UnicodeDecodeError:
-                return False
+                return MISSING
     if isinstance(value, str):
         value = value.strip()
+    return value
+
+
+def _compare(value: Any, pred: Predicate) -> bool:
+    """Does a :func:`_comparable` value satisfy a comparison predicate."""
+    import fnmatch
+
+    if value is MISSING:
+        return False
+    if isinstance(value, _List):
+        expected = pred.equals if pred.has_equals else None
+        return pred.has_equals and isinstance(expected, list) and list(value) == expected
     if pred.has_equals:
         return (
             type(value) is not bool and value == pred.equals

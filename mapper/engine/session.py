@@ -106,7 +106,31 @@ class MappedFile:
         A detected mapping (``schema`` None) that cannot read the file hands it
         to its ``fallback`` mapping, with a warning that says why.
         """
-        m = self.mapping(schema)
+        if schema is None:  # each detected mapping reads the entries it selects
+            found = detected(self.resolver, self.path, self.search_path)
+            if len(found) == 1:
+                return self._load_or_fall_back(found[0], None, lazy, defer_metadata, options)
+            signals = []
+            for m in found:  # no fallback here: it would read the other mappings' entries too
+                try:
+                    signals += self._load(m, lazy, defer_metadata, options)
+                except (ResolveError, NoMatchError) as exc:
+                    _warn(f"signals of mapping {m.name!r} skipped: {exc}")
+            if not signals:
+                raise NoMatchError(
+                    f"{self.path}: no signal read by {', '.join(m.name for m in found)}"
+                )
+            return signals
+        return self._load_or_fall_back(self.mapping(schema), schema, lazy, defer_metadata, options)
+
+    def _load_or_fall_back(
+        self,
+        m: Mapping,
+        schema: str | PathLike | Mapping | None,
+        lazy: bool,
+        defer_metadata: bool,
+        options: dict[str, Any],
+    ) -> list[dict[str, Any]]:
         try:
             return self._load(m, lazy, defer_metadata, options)
         except (ResolveError, NoMatchError) as exc:
@@ -168,12 +192,25 @@ def choose_mapping(
         return schema
     if schema is not None:
         return _schema.load_mapping(schema, search_path)
+    return detected(resolver, path, search_path)[0]
+
+
+def detected(resolver: Resolver, path: str, search_path: list[PathLike] | None) -> list[Mapping]:
+    """Every mapping whose ``match`` holds, among those of the highest priority that does.
+
+    A file with two entries of two definitions gets both mappings (each of equal
+    priority, each selecting its own entries); a generic mapping of lower
+    priority is not added to them.
+    """
     found = _schema.candidates(
         search_path, lambda name, exc: _warn(f"mapping {name!r} skipped in detection: {exc}")
     )
     found.sort(key=lambda c: (-c.priority, c.name))
     engines: dict[str | None, Engine] = {}
+    chosen: list[Mapping] = []
     for cand in found:
+        if chosen and cand.priority < chosen[0].priority:
+            break
         if cand.match is None:
             continue
         engine = engines.get(cand.convention)
@@ -181,7 +218,9 @@ def choose_mapping(
             stand_in = Mapping(cand.name, "1", str(cand.path), convention=cand.convention)
             engine = engines[cand.convention] = Engine(stand_in, resolver, path, {})
         if engine.predicate(cand.match, {}):
-            return _schema.load_mapping(cand.path, search_path)
+            chosen.append(_schema.load_mapping(cand.path, search_path))
+    if chosen:
+        return chosen
     names = ", ".join(c.name for c in found)
     raise NoMatchError(
         f"{path}: no mapping matches this file (tried {names}); pass schema=NAME or a mapping file"

@@ -89,14 +89,14 @@ class Validator:
         """Record a finding once (the same rule, path and message are reported once)."""
         key = (rule, path, message)
         if key in self._seen:
-            self._raise(key, severity)
+            self._raise(key, severity, short_loc(loc) if loc else "")
             return
         self._seen[key] = len(self.findings)
         self.findings.append(
             Finding(severity, rule, path, message, short_loc(loc) if loc else "", expected, found)
         )
 
-    def _raise(self, key: tuple[str, str, str], severity: str) -> None:
+    def _raise(self, key: tuple[str, str, str], severity: str, loc: str) -> None:
         """Keep the more severe of two identical findings.
 
         A general rule's warning (a base class) may come before a specific rule's
@@ -105,7 +105,8 @@ class Validator:
         i = self._seen[key]
         old = self.findings[i]
         if SEVERITIES.index(severity) < SEVERITIES.index(old.severity):
-            self.findings[i] = replace(old, severity=severity)
+            # the rule that makes it more severe is the one to name
+            self.findings[i] = replace(old, severity=severity, mapping=loc or old.mapping)
 
     def engine_warn(self, message: str) -> None:
         """A reader's warning as a finding: at its object when it is a :class:`Note`."""
@@ -419,6 +420,31 @@ class Validator:
             item.custom = truthy(self.resolver.attr(obj, self.convention.custom_attr))
         return item
 
+    def _applies(self, text: str, name: str, emit: RuleEmit) -> None:
+        """The mapping a value names must also detect the file (the case of a name matters)."""
+        from mapper.language.schema import candidates
+
+        found = next((c for c in candidates(self.search_path) if c.name == name), None)
+        if found is None or found.match is None:
+            return
+        probe = Engine(
+            Mapping(name, "1", str(found.path), convention=found.convention),
+            self.resolver,
+            self.filename,
+            {},
+        )
+        if probe.predicate(found.match, {}):
+            return
+        emit(
+            "names_mapping",
+            f"{text!r} looks like mapping {name!r}, but that mapping does not apply to this "
+            "file (its match does not hold: the spelling or the case differ?); only the "
+            "generic checks apply",
+            severity="warning",
+            expected=name,
+            found=text,
+        )
+
     def _names_mapping(self, obj: Any, where: str, emit: RuleEmit) -> None:
         """The value names a mapping on the search path (a definition the file declares)."""
         from mapper.language.schema import available
@@ -429,6 +455,7 @@ class Validator:
             return
         known = available(self.search_path)
         if text.lower() in known:
+            self._applies(text, text.lower(), emit)
             return
         close = difflib.get_close_matches(text.lower(), list(known), n=3, cutoff=0.6)
         hint = f" (closest: {', '.join(close)})" if close else ""
@@ -574,20 +601,28 @@ def validate_file(
     search_path: list[PathLike] | None = None,
 ) -> Report:
     """Validate one file; see :func:`mapper.validate`."""
-    from mapper.engine.session import choose_mapping
+    from mapper.engine.session import choose_mapping, detected
 
     filename = str(path)
     collected: list[str] = []
     with open_h5(filename) as h5:
         resolver = Resolver(h5, allowed_dirs(filename, allow_dirs), collected.append)
-        m = choose_mapping(schema, resolver, filename, _as_list(search_path))
-        v = Validator(m, resolver, filename, search_path=_as_list(search_path))
+        paths = _as_list(search_path)
+        if schema is None:  # every mapping detected: each checks the entries it selects
+            chosen = detected(resolver, filename, paths)
+        else:
+            chosen = [choose_mapping(schema, resolver, filename, paths)]
+        v = Validator(chosen[0], resolver, filename, search_path=paths)
         v.run()
+        for m in chosen[1:]:  # one report: a finding said by two mappings is said once
+            other = Validator(m, resolver, filename, search_path=paths)
+            other._seen, other.findings = v._seen, v.findings
+            other.run()
         for message in collected:
             v.engine_warn(message)
         findings = v.findings
         del v, resolver  # the objects they hold go first: closing the file is then cheap
-    return Report(filename, m.name, findings)
+    return Report(filename, "+".join(m.name for m in chosen), findings)
 
 
 def _as_list(search_path: PathLike | list[PathLike] | None) -> list[PathLike] | None:

@@ -13,7 +13,8 @@ from typing import Any
 
 import h5py
 
-from mapper.conventions.nexus.default_chain import MAX_STEPS, walk
+from mapper.conventions.nexus.classes import CLASS_ATTR
+from mapper.conventions.nexus.default_chain import MAX_STEPS, Chain, walk
 from mapper.engine.context import Context, Emit
 from mapper.errors import MapperError, Note, ResolveError
 from mapper.registry import check
@@ -131,11 +132,13 @@ def _notes(
             emit(what, path, note, severity=severity)
 
 
-@check("default_chain")
-def default_chain(ctx: Context, path: str, emit: Emit) -> None:
-    """Every ``@default`` from ``path`` down names an existing child, ending at an NXdata."""
-    chain = walk(ctx.resolver, path)
-    if chain.end == "no_default" and chain.last != path:
+#: Groups whose ``@default`` is optional: NeXus then searches them for any NXdata group.
+_SEARCHED = ("NXentry", "NXsubentry")
+
+
+def _stopped(ctx: Context, chain: Chain, emit: Emit) -> None:
+    """A chain that ends at a group without ``@default`` (not at an NXdata group)."""
+    if chain.nx_class not in _SEARCHED:
         emit(
             "default",
             chain.at,
@@ -144,6 +147,32 @@ def default_chain(ctx: Context, path: str, emit: Emit) -> None:
             expected="NXdata",
             found=chain.nx_class,
         )
+    elif not _holds_nxdata(ctx, chain.last):  # valid (NXroot asks no more), worth a word
+        emit(
+            "default",
+            chain.at,
+            f"the @default chain stops at {chain.nx_class} {chain.last}, which holds no "
+            "NXdata group: nothing to plot by default",
+            severity="warning",
+            expected="NXdata",
+            found=chain.nx_class,
+        )
+
+
+def _holds_nxdata(ctx: Context, path: str) -> bool:
+    """Whether an NXdata group lies below the group at ``path`` (NeXus's fallback search)."""
+    for where, group in ctx.resolver.walk_groups(path):
+        if where != path and ctx.resolver.group_class(group, CLASS_ATTR) == "NXdata":
+            return True
+    return False
+
+
+@check("default_chain")
+def default_chain(ctx: Context, path: str, emit: Emit) -> None:
+    """Every ``@default`` from ``path`` down names an existing child, ending at an NXdata."""
+    chain = walk(ctx.resolver, path)
+    if chain.end == "no_default" and chain.last != path:
+        _stopped(ctx, chain, emit)
     elif chain.end == "not_text":
         emit("default", chain.at, f"is not a string ({chain.value!r})", expected="a child name")
     elif chain.end == "dangling":

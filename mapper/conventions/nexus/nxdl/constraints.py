@@ -112,8 +112,8 @@ def dims_items(d: Dims | None, what: str, notes: Notes) -> dict[str, Any]:
         low = int(d.rank.partition("+")[2])
         notes.append(f"line {d.line}: {what}: rank {d.rank_text!r} (only rank >= {low} checked)")
         return {"rank": {"min": low}}
-    if not d.dims:
-        return {"rank": d.rank} if isinstance(d.rank, int) else {}
+    if not d.dims:  # a rank alone: lengths unknown (as a shape, a scalar is a placeholder)
+        return {"shape": [None] * d.rank} if isinstance(d.rank, int) else {}
     n = max(x.index for x in d.dims)
     if isinstance(d.rank, int):
         n = max(n, d.rank)
@@ -126,7 +126,7 @@ def dims_items(d: Dims | None, what: str, notes: Notes) -> dict[str, Any]:
             break
         optional += 1
     rank: int | dict[str, int] = {"min": n - optional, "max": n} if optional else n
-    if all(v is None for v in shape):
+    if all(v is None for v in shape) and optional:
         return {"rank": rank}
     return {"shape": shape, "rank": rank} if optional else {"shape": shape}
 

@@ -29,7 +29,7 @@ from mapper.conventions.nexus.nxdl.layout import (
     counterpart,
 )
 from mapper.conventions.nexus.nxdl.library import Library
-from mapper.conventions.nexus.nxdl.model import Definition, Group
+from mapper.conventions.nexus.nxdl.model import Attribute, Definition, Field, Group
 from mapper.conventions.nexus.nxdl.names import group_segment
 from mapper.conventions.nexus.nxdl.text import first_paragraph, first_sentence
 
@@ -70,7 +70,14 @@ def mapping_name(defn: Definition) -> str:
 
 
 def merge_groups(base: Group, child: Group) -> Group:
-    """The parent's group ``base`` refined by the child's ``child`` (base names kept)."""
+    """The parent's group ``base`` refined by the child's ``child``.
+
+    The base's name is kept; the child's optionality, occurrences and
+    deprecation win (as in the layout, where the child's entry overrides the
+    parent's). A field or attribute the child states again takes the base's
+    place, keeping what the base states and the child leaves out (type, units,
+    dimensions, enumeration), as the layout merge of the two entries does.
+    """
     groups = list(base.groups)
     position = {id(b): i for i, b in enumerate(base.groups)}
     for g in child.groups:
@@ -80,15 +87,50 @@ def merge_groups(base: Group, child: Group) -> Group:
         else:  # two groups may refine one: both are merged into it
             i = position[id(cp)]
             groups[i] = merge_groups(groups[i], g)
-    own = {f.name for f in child.fields}
+    fields = {f.name: f for f in child.fields}
+    attrs = {a.name: a for a in child.attributes}
     links = {link.name for link in child.links}
     return replace(
         base,
-        fields=(*[f for f in base.fields if f.name not in own], *child.fields),
+        optionality=child.optionality,
+        min_occurs=child.min_occurs,
+        max_occurs=child.max_occurs,
+        deprecated=child.deprecated,
+        fields=(
+            *[_refined_field(f, fields[f.name]) if f.name in fields else f for f in base.fields],
+            *[f for f in child.fields if f.name not in {b.name for b in base.fields}],
+        ),
         links=(*[k for k in base.links if k.name not in links], *child.links),
-        attributes=(*base.attributes, *child.attributes),
+        attributes=(
+            *[
+                _refined_attribute(a, attrs[a.name]) if a.name in attrs else a
+                for a in base.attributes
+            ],
+            *[a for a in child.attributes if a.name not in {b.name for b in base.attributes}],
+        ),
         choices=(*base.choices, *child.choices),
         groups=tuple(groups),
+    )
+
+
+def _refined_field(base: Field, child: Field) -> Field:
+    """The child's field, with what only the base's states (type, units, dims, enumeration)."""
+    return replace(
+        child,
+        type=child.type or base.type,
+        units=child.units or base.units,
+        dims=child.dims or base.dims,
+        enumeration=child.enumeration or base.enumeration,
+    )
+
+
+def _refined_attribute(base: Attribute, child: Attribute) -> Attribute:
+    """The child's attribute, with what only the base's states (type, dims, enumeration)."""
+    return replace(
+        child,
+        type=child.type or base.type,
+        dims=child.dims or base.dims,
+        enumeration=child.enumeration or base.enumeration,
     )
 
 

@@ -3,7 +3,9 @@
 :class:`LayoutBuilder` walks the definition's tree and gives every object
 a layout entry keyed by its path: the first ``NXentry`` is the anchor
 ``{entry}``, a named group is ``name:NXclass``, an unnamed one ``NXclass``,
-partial names are globs (``sample*:NXsample``, ``*_errors``). ``occurs``
+partial names are globs (``sample*:NXsample``, ``*_errors``; a field's
+glob leaves out a sibling field NXDL names exactly: ``NAMEcurrent`` next to
+``current`` is ``?*current``, see :func:`.names.field_glob`). ``occurs``
 is stated only where the path can match several objects (a class, a glob):
 a literal name matches one object at most. Entries are
 *full*: ``required`` is always there (:mod:`.generate` drops the default
@@ -44,7 +46,7 @@ from mapper.conventions.nexus.nxdl.model import (
     Group,
     Link,
 )
-from mapper.conventions.nexus.nxdl.names import glob_of, group_segment, join, meta_name
+from mapper.conventions.nexus.nxdl.names import field_glob, group_segment, join, meta_name
 from mapper.conventions.nexus.nxdl.text import short_doc
 
 __all__ = ["ENTRY", "PRESET_METADATA", "LayoutBuilder", "Parent", "counterpart"]
@@ -148,13 +150,21 @@ class LayoutBuilder:
         info = self.info(g) if key else self.root_info()
         for a in g.attributes:
             self.attribute(key, a, info, None)
+        named = [
+            f.name
+            for f in (*g.fields, *(base.fields if base else ()))
+            if f.name_type == "specified"
+        ]
         for f in g.fields:
-            self.field(key, f, info, meta)
+            self.field(key, f, info, meta, named)
         for link in g.links:
             self.link(key, link)
         for c in g.choices:
             self.choice(key, c)
+        anonymous: dict[str, Group] = {}
         for child in g.groups:
+            if self.twin(key, child, anonymous):
+                continue
             cp = counterpart(base, child)
             child_meta: str | None
             if not key and child is self.entry:
@@ -167,6 +177,28 @@ class LayoutBuilder:
                 child_meta = f"{meta}.{name}" if meta and name else None
             self.group(child_key, child)
             self.walk(child, child_key, cp, child_meta)
+
+    def twin(self, key: str, g: Group, anonymous: dict[str, Group]) -> bool:
+        """True for a second group of one class whose name nothing fixes (not checked).
+
+        Two groups of one class, each unnamed or of any name (NXcanSAS: the
+        SASdata NXdata and the ``TRANSMISSION_SPECTRUM`` NXdata), match the same
+        groups of a file: the second one's rules would apply to the first one's
+        groups too, so only the first is checked.
+        """
+        if g is self.entry or (g.name is not None and g.name_type != "any"):
+            return False
+        first = anonymous.setdefault(g.type, g)
+        if first is g:
+            return False
+        where = join(key, f"*:{g.type}")
+        self.note(
+            g.line,
+            where,
+            f"a second object at this path: another {g.type} group that names cannot tell "
+            f"from the one at line {first.line} (only the first is checked)",
+        )
+        return True
 
     def root_info(self) -> ClassInfo:
         """The file's root: NXroot, when the folder has it."""
@@ -209,7 +241,9 @@ class LayoutBuilder:
         self.add(key, entry, "", c.line)
 
     # -- fields, attributes, links ------------------------------------------------------------
-    def field(self, parent: str, f: Field, info: ClassInfo, meta: str | None) -> None:
+    def field(
+        self, parent: str, f: Field, info: ClassInfo, meta: str | None, named: list[str]
+    ) -> None:
         """The entry of a field (and of its attributes), and its metadata entry."""
         if f.name_type == "any":
             key = join(parent, "*")
@@ -219,7 +253,7 @@ class LayoutBuilder:
             else:
                 self.note(f.line, key, f"{f.optionality} field {f.name!r} of any name")
             return
-        key = join(parent, glob_of(f.name, f.name_type))
+        key = join(parent, field_glob(f.name, f.name_type, named))
         nx_type, units = f.type, f.units
         if key not in (self.parent.layout if self.parent else {}):
             known = info.field_info(f) or {}

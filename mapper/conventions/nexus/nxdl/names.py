@@ -11,10 +11,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from mapper.conventions.nexus.nxdl.model import Group, NameType
 
-__all__ = ["glob_of", "group_segment", "join", "meta_name"]
+__all__ = ["field_glob", "glob_of", "group_segment", "join", "meta_name"]
 
 _UPPER = re.compile(r"[A-Z]+")
 
@@ -26,6 +27,20 @@ def glob_of(name: str, name_type: NameType) -> str:
     if name_type == "partial":
         return _UPPER.sub("*", name)
     return name
+
+
+def field_glob(name: str, name_type: NameType, specified: Collection[str]) -> str:
+    """The glob of a field's name, leaving out a sibling that NXDL names exactly.
+
+    A placeholder may stand for the empty string, so ``NAMEcurrent`` (``*current``)
+    matches ``current``; when the group also has a field named ``current``,
+    that field is the ``current`` concept, not an instance of ``NAMEcurrent``
+    (a name the group already uses), and the glob is ``?*current``.
+    """
+    glob = glob_of(name, name_type)
+    if name_type == "partial" and glob.count("*") == 1 and glob.replace("*", "") in specified:
+        return glob.replace("*", "?*")
+    return glob
 
 
 def group_segment(g: Group) -> str:
