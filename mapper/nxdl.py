@@ -101,7 +101,9 @@ def convert_all(
     out_dir
         Where ``NAME.yaml`` goes for each definition (it must exist).
     index
-        Where ``base_classes.json`` goes; default: :data:`INDEX_PATH`, in the package.
+        Where ``base_classes.json`` goes; default: ``out_dir``. The shipped index,
+        which the ``nexus.base_classes`` check reads, is :data:`INDEX_PATH`: pass it
+        to regenerate the package's own.
 
     Returns
     -------
@@ -119,7 +121,7 @@ def convert_all(
     library = Library(_folder(definitions))
     out = _folder(out_dir)
     outputs = {out / name: text for name, text in convert_folder(library).items()}
-    outputs[Path(index) if index is not None else INDEX_PATH] = index_text(library)
+    outputs[Path(index) if index is not None else out / "base_classes.json"] = index_text(library)
     written = write_atomically(outputs)
     from mapper.language.index import write_index
 

@@ -357,7 +357,9 @@ def test_each_entry_is_checked_against_its_own_definition(tmp_path, capsys):
     assert {"nxmx", "nxtomo"} <= set(report.schema.replace("+", " ").split()), report.schema
     (enum,) = at(report, "/entry/instrument/detector/image_key")
     assert (enum.severity, enum.rule, enum.found) == ("error", "enum", 7)
-    assert ("required", "/aaa_mx/NXinstrument") in {(f.rule, f.path) for f in report.errors}
+    assert ("required", "/aaa_mx", "required: a group of class NXinstrument, missing") in {
+        (f.rule, f.path, f.message) for f in report.errors
+    }
     assert not [f for f in report.findings if f.path.startswith("/aaa_mx/instrument")]
     code, doc = cli_json(capsys, path)
     assert code == 1 and doc["files"][0]["schema"] == report.schema

@@ -4,7 +4,7 @@
 ``--out-dir DIR`` writes it (several files need ``--out-dir``).
 ``mapper nxdl --all DEFDIR --out-dir DIR`` converts every application
 definition of a definitions folder and writes the base-class index
-(``--index FILE.json``; default: the one the package ships). Every output
+(``--index FILE.json``; default: ``DIR/base_classes.json``). Every output
 is written to a temporary name and renamed only once every conversion
 succeeded; a bad definition is one line ``FILE:LINE: what`` and exit 2.
 """
@@ -46,7 +46,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument(
         "--index",
         metavar="FILE.json",
-        help="with --all: where the base-class index goes (default: the package's)",
+        help="with --all: where the base-class index goes (default: OUT_DIR/base_classes.json)",
     )
 
 
@@ -79,7 +79,11 @@ def run(args: argparse.Namespace, out: Any) -> int:
         from mapper.nxdl import convert_all
 
         written = convert_all(args.all_dir, args.out_dir, args.index)
-        print(f"{len(written) - 1} mappings in {args.out_dir}; index {written[-1]}", file=out)
+        print(
+            f"{len(written) - 2} mappings in {args.out_dir}; base-class index {written[-2]}; "
+            f"detection index {written[-1]}",
+            file=out,
+        )
         return EXIT_OK
     if args.definitions and not Path(args.definitions).is_dir():
         raise MissingFileError(f"{args.definitions}: no such directory")

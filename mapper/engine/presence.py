@@ -43,6 +43,24 @@ def split(expr: str, convention: Convention) -> Split | None:
     return Split(head, last, pattern)
 
 
+def missing_text(last: str, convention: Convention) -> str | None:
+    """What to call an absent member that no single name gives; None for a literal name.
+
+    ``Class`` -> ``a group of class Class``; ``glob*`` -> ``a member named 'glob*'``.
+    """
+    try:
+        parsed = parse_path(last, convention)
+    except PathSyntaxError:
+        return None
+    if len(parsed.segments) != 1 or parsed.segments[0].is_literal or parsed.attr is not None:
+        return None
+    seg = parsed.segments[0]
+    named = f"named {seg.name!r}" if seg.name not in (None, "*") else ""
+    if seg.cls is None:
+        return f"a member {named}"
+    return f"a group of class {seg.cls}{' ' + named if named else ''}"
+
+
 def parent_of(target: Target) -> str:
     """The group (or, for an attribute, the object) that holds ``target``."""
     if target.attr is not None:

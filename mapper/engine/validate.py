@@ -264,8 +264,7 @@ class Validator:
         parents = self.engine.targets(cut.parent, env)
         for parent, n in presence.counts(parents, found):
             if n == 0 and rule.required is not False:
-                where = parent.rstrip("/") + "/" + cut.last
-                self._absent(where, {}, rule.loc, rule.required, rule.severity, rule.rule)
+                self._absent_in(parent, cut.last, rule)
                 continue
             text = presence.occurs_text(n, entry.occurs_min, entry.occurs_max)
             if text is not None and n:
@@ -278,6 +277,24 @@ class Validator:
                     expected=[entry.occurs_min, entry.occurs_max],
                     found=n,
                 )
+
+    def _absent_in(self, parent: str, last: str, rule: Rule) -> None:
+        """A member missing from one parent: at its path, or at the parent when unnamed."""
+        what = presence.missing_text(last, self.convention)
+        if what is None:
+            where = parent.rstrip("/") + "/" + last
+            self._absent(where, {}, rule.loc, rule.required, rule.severity, rule.rule)
+            return
+        kind = "recommended" if rule.required == "recommended" else "required"
+        self.add(
+            cap("warning" if kind == "recommended" else "error", rule.severity),
+            rule.rule or kind,
+            parent,
+            f"{kind}: {what}, missing",
+            rule.loc,
+            expected="present",
+            found=None,
+        )
 
     def _check_target(
         self,
