@@ -102,7 +102,7 @@ def test_nxmonopd_detected_loaded_and_valid(tmp_path):
     [
         ({"probe": "muon"}, "enum", "/scan1/hrpt/sinq/probe"),
         ({"mode": "stopwatch"}, "enum", "/scan1/monitor/mode"),
-        # NXDL lists polar_angle first: it sets nDet, and the data disagrees (the message names both)
+        # NXDL lists polar_angle first: it sets nDet; the data disagrees (message names both)
         ({"polar": 399}, "shape", "/scan1/hrpt/psd/data"),
         ({"copy_link": True}, "link", "/scan1/plot/data"),
     ],
