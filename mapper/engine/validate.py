@@ -638,7 +638,8 @@ def validate_file(
         for message in collected:
             v.engine_warn(message)
         findings = v.findings
-        del v, resolver  # the objects they hold go first: closing the file is then cheap
+        resolver.forget()  # the objects it holds go first: closing the file is then cheap
+        del v, resolver
     return Report(filename, "+".join(m.name for m in chosen), findings)
 
 

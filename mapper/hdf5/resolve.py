@@ -179,6 +179,15 @@ class Resolver:
             value = self._attrs[key] = _h5_attr(obj, name)
             return value
 
+    def forget(self) -> None:
+        """Drop every cached object and value, before the file is closed.
+
+        Closing is then cheap: HDF5 has no open objects left to close one by one.
+        """
+        self._cache.clear()
+        self._attrs.clear()
+        self._resolved.clear()
+
     def value(self, dataset: h5py.Dataset) -> Any:
         """``dataset[()]`` after the link policy, read once per object in a read-only file."""
         key = (_key(dataset), "\0value")
