@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from mapper.language.dims import symbol_dim
+from mapper.engine.shapes import shape_ok
 from mapper.language.model import Constraints
 from mapper.registry import GENERIC, Convention
 
@@ -98,7 +98,7 @@ def check(
     """
     if not _dtype_ok(item, cons, emit, convention):
         return
-    _shape_ok(item, cons, symbols, emit)
+    shape_ok(item, cons, symbols, emit)
     if item.shape is None:  # an empty dataspace: no shape and no value to check
         if cons.rank is None and cons.shape is None:
             emit("empty", "has an empty dataspace (no value)", expected="a value", found=None)
@@ -302,127 +302,6 @@ def _peek_text(item: Item) -> str | None:
     except Exception:  # a peek only; the dtype finding is emitted regardless
         return None
     return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
-
-
-def _shape_ok(
-    item: Item, cons: Constraints, symbols: dict[str, tuple[int, str]], emit: Emit
-) -> None:
-    want = cons.shape
-    rank = cons.rank if cons.rank is not None else (len(want) if want is not None else None)
-    if cons.rank_min is not None or cons.rank_max is not None:
-        lo = cons.rank_min or 0
-        hi = cons.rank_max if cons.rank_max is not None else (rank if rank is not None else 64)
-        _rank_span(item, lo, hi, want, symbols, emit)
-        return
-    if rank is None:
-        return
-    shape = item.shape
-    if shape is None:
-        emit(
-            "rank",
-            f"has an empty dataspace (no shape) where rank {rank} is expected",
-            expected=rank,
-            found=None,
-        )
-        return
-    if len(shape) != rank:
-        if len(shape) == 0 and cons.rank is None:  # an explicit rank is strict
-            emit(
-                "rank",
-                f"is a scalar where rank {rank} {_dims(want)}is expected (a template "
-                "file with placeholder values?)",
-                severity="warning",
-                expected=rank,
-                found=0,
-            )
-        else:
-            emit(
-                "rank",
-                f"has rank {len(shape)} (shape {list(shape)}) where rank {rank} "
-                f"{_dims(want)}is expected",
-                expected=rank,
-                found=len(shape),
-            )
-        return
-    _lengths(item, want, shape, symbols, emit)
-
-
-def _rank_span(
-    item: Item,
-    lo: int,
-    hi: int,
-    want: tuple[Any, ...] | None,
-    symbols: dict[str, tuple[int, str]],
-    emit: Emit,
-) -> None:
-    """``rank: {min, max}``: the rank in the span, the present dimensions as listed."""
-    shape = item.shape
-    span = f"{lo} to {hi}" if hi != lo else str(lo)
-    if shape is None:
-        emit("rank", f"has an empty dataspace (no shape) where rank {span} is expected")
-        return
-    if len(shape) == 0 and lo > 0:
-        emit(
-            "rank",
-            f"is a scalar where rank {span} {_dims(want)}is expected (a template file with "
-            "placeholder values?)",
-            severity="warning",
-            expected=[lo, hi],
-            found=0,
-        )
-        return
-    if not lo <= len(shape) <= hi:
-        emit(
-            "rank",
-            f"has rank {len(shape)} (shape {list(shape)}) where rank {span} "
-            f"{_dims(want)}is expected",
-            expected=[lo, hi],
-            found=len(shape),
-        )
-        return
-    _lengths(item, want, shape, symbols, emit)
-
-
-def _lengths(
-    item: Item,
-    want: tuple[Any, ...] | None,
-    shape: tuple[int, ...],
-    symbols: dict[str, tuple[int, str]],
-    emit: Emit,
-) -> None:
-    """Each dimension against its length or symbol (``nP+1``: one more than ``nP``)."""
-    for i, (dim, n) in enumerate(zip(want or (), shape, strict=False)):
-        if dim is None:
-            continue
-        if isinstance(dim, int):
-            if n != dim:
-                emit(
-                    "shape",
-                    f"has length {n} along dimension {i} where {dim} is expected "
-                    f"(shape {list(shape)})",
-                    expected=dim,
-                    found=n,
-                )
-            continue
-        parsed = symbol_dim(dim)
-        if parsed is None:
-            continue  # mapper check reports it
-        name, offset = parsed
-        if name not in symbols:
-            symbols[name] = (n - offset, item.path)
-        elif symbols[name][0] + offset != n:
-            size, where = symbols[name]
-            value = f"{name} = {size}" if not offset else f"{dim} = {size + offset}"
-            emit(
-                "shape",
-                f"shape {list(shape)} but {value} (from {where})",
-                expected=size + offset,
-                found=n,
-            )
-
-
-def _dims(want: tuple[Any, ...] | None) -> str:
-    return f"{list(want)} " if want else ""
 
 
 @lru_cache(maxsize=4096)

@@ -25,6 +25,7 @@ import numpy as np
 
 from mapper.engine.axes import AxisValuesError, axis_from_values, index_axis, navigate_flags
 from mapper.engine.bind import Env, bind
+from mapper.engine.compare import MISSING, comparable, compare
 from mapper.engine.context import ArrayRef, Context
 from mapper.engine.tree import DeferredTree, merge_into, read_tree
 from mapper.errors import MapperError, NoMatchError, ResolveError
@@ -36,14 +37,6 @@ from mapper.registry import REGISTRY
 
 #: Datasets read through a value source above this size stay bulk arrays (lazy when lazy=True).
 SMALL_BYTES = 1 << 20
-
-
-class _Missing:
-    def __repr__(self) -> str:  # pragma: no cover
-        return "MISSING"
-
-
-MISSING: Any = _Missing()
 
 
 @dataclass
@@ -159,7 +152,7 @@ class Engine:
         if kind == "option":
             value = self.options.get(pred.option or "")
             return value == pred.equals if pred.has_equals else bool(value)
-        return any(_compare(value, pred) for value in self._predicate_values(pred.path or "", env))
+        return any(compare(value, pred) for value in self._predicate_values(pred.path or "", env))
 
     def _predicate_values(self, expr: str, env: dict[str, Any]) -> list[Any]:
         """The small values at ``expr`` (remembered for absolute paths: detection repeats them)."""
@@ -169,7 +162,7 @@ class Engine:
         values = []
         for target in self.targets(expr, env):
             try:
-                values.append(_comparable(self._read_target(target, small_only=True)))
+                values.append(comparable(self._read_target(target, small_only=True)))
             except MapperError:
                 continue
         if remember:
@@ -519,57 +512,6 @@ def _filter_hit(path: str, value: str, how: str) -> bool:
     if how == "within":
         return path == value or value.startswith(path + "/")
     return value in path
-
-
-class _List(list[Any]):
-    """A whole array's values: equal only to a YAML list with the same elements."""
-
-
-def _comparable(value: Any) -> Any:
-    """A value as predicates compare it, or :data:`MISSING` when it is not comparable.
-
-    One-element arrays are unwrapped, text decoded and stripped, longer arrays
-    become :class:`_List`: done once per value, however many mappings ask.
-    """
-    if isinstance(value, ArrayRef) or value is MISSING:
-        return MISSING
-    if isinstance(value, np.ndarray) and value.size != 1:
-        return _List(value.tolist())  # compare whole arrays as lists, never element-wise
-    if isinstance(value, np.ndarray) and value.size == 1:
-        value = value.reshape(-1)[0]
-        value = value.item() if isinstance(value, np.generic) else value
-        if isinstance(value, bytes):
-            try:
-                value = value.decode("utf-8")
-            except UnicodeDecodeError:
-                return MISSING
-    if isinstance(value, str):
-        value = value.strip()
-    return value
-
-
-def _compare(value: Any, pred: Predicate) -> bool:
-    """Does a :func:`_comparable` value satisfy a comparison predicate."""
-    import fnmatch
-
-    if value is MISSING:
-        return False
-    if isinstance(value, _List):
-        expected = pred.equals if pred.has_equals else None
-        return pred.has_equals and isinstance(expected, list) and list(value) == expected
-    if pred.has_equals:
-        return (
-            type(value) is not bool and value == pred.equals
-            if not isinstance(pred.equals, bool)
-            else value is pred.equals
-        )
-    if pred.one_of is not None:
-        return any(
-            value == v and not (isinstance(v, bool) != isinstance(value, bool)) for v in pred.one_of
-        )
-    if pred.matches is not None:
-        return isinstance(value, str) and fnmatch.fnmatchcase(value, pred.matches)
-    return False  # pragma: no cover
 
 
 def _set_dotted(tree: dict[str, Any], key: str, value: Any) -> None:

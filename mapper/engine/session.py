@@ -9,8 +9,9 @@ from typing import Any
 
 import h5py
 
+from mapper.engine.compare import MISSING
 from mapper.engine.context import ArrayRef
-from mapper.engine.read import MISSING, Engine
+from mapper.engine.read import Engine
 from mapper.engine.tree import DeferredTree
 from mapper.errors import (
     MapperError,

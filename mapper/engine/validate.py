@@ -9,7 +9,6 @@ small arrays, never bulk data, and turns every oddity into a finding.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -22,7 +21,8 @@ import numpy as np
 from mapper.engine import presence
 from mapper.engine.bind import Env, bind
 from mapper.engine.constraints import UNREADABLE, Item, check
-from mapper.engine.items import attr_item, link_text, short_text, truthy
+from mapper.engine.declared import check_link, names_mapping
+from mapper.engine.items import attr_item, truthy
 from mapper.engine.read import Engine
 from mapper.engine.report import SEVERITIES, Finding, Report, short_loc
 from mapper.engine.rules import Alt, Rule, RuleEmit, cap, plan
@@ -329,9 +329,9 @@ class Validator:
         if classes and not self._class_ok(classes, obj, target.path, emit):
             return
         if entry is not None and entry.names_mapping:
-            self._names_mapping(obj, where, emit)
+            names_mapping(self, obj, emit)
         if rule.link_to is not None:
-            self._link(obj, rule, env, emit)
+            check_link(self, obj, rule, env, emit)
         fieldish = alt.constraints != Constraints() or rule.has_value
         if isinstance(obj, h5py.Dataset):
             self._virtual_sources(obj, emit)
@@ -436,95 +436,6 @@ class Validator:
         if self.convention.custom_attr is not None:
             item.custom = truthy(self.resolver.attr(obj, self.convention.custom_attr))
         return item
-
-    def _applies(self, text: str, name: str, emit: RuleEmit) -> None:
-        """The mapping a value names must also detect the file (the case of a name matters)."""
-        from mapper.language.schema import candidates
-
-        found = next((c for c in candidates(self.search_path) if c.name == name), None)
-        if found is None or found.match is None:
-            return
-        probe = Engine(
-            Mapping(name, "1", str(found.path), convention=found.convention),
-            self.resolver,
-            self.filename,
-            {},
-        )
-        if probe.predicate(found.match, {}):
-            return
-        emit(
-            "names_mapping",
-            f"{text!r} looks like mapping {name!r}, but that mapping does not apply to this "
-            "file (its match does not hold: the spelling or the case differ?); only the "
-            "generic checks apply",
-            severity="warning",
-            expected=name,
-            found=text,
-        )
-
-    def _names_mapping(self, obj: Any, where: str, emit: RuleEmit) -> None:
-        """The value names a mapping on the search path (a definition the file declares)."""
-        from mapper.language.schema import available
-
-        text = short_text(obj)
-        if text is None:
-            emit("names_mapping", "is not a short text, so it names no mapping", severity="warning")
-            return
-        known = available(self.search_path)
-        if text.lower() in known:
-            self._applies(text, text.lower(), emit)
-            return
-        close = difflib.get_close_matches(text.lower(), list(known), n=3, cutoff=0.6)
-        hint = f" (closest: {', '.join(close)})" if close else ""
-        emit(
-            "names_mapping",
-            f"{text!r} names no known mapping{hint}; only the generic checks apply",
-            severity="warning",
-            expected="a known mapping",
-            found=text,
-        )
-
-    def _link(self, obj: Any, rule: Rule, env: dict[str, Any], emit: RuleEmit) -> None:
-        if any(env.get(n, "") is None for n in template_names(rule.link_to or "")):
-            return  # the target's group is absent: that is the finding
-        to = expand(rule.link_to or "", env)
-        targets = self.engine.targets(rule.link_to or "", env)
-        others = [o for o in (self.resolver.get(t.path) for t in targets) if o is not None]
-        other = next((o for o in others if o.id == obj.id), others[0] if others else None)
-        if other is None:
-            emit("link", f"should be a link to {to}, which does not exist", expected=to)
-            return
-        if obj.id != other.id:
-            emit(
-                "link",
-                f"is not the object at {to} (a copy, or a link to another object)",
-                expected=to,
-                found=link_text(self.resolver.file, obj.name),
-            )
-            return
-        name = self.convention.link_attr
-        if not rule.target_attr or name is None:
-            return  # the mapping does not ask for the target's path on the link
-        tattr = self.resolver.attr(obj, name)
-        if tattr is None:
-            emit(
-                "link", f"links to {to} but has no @{name} attribute", severity="info", expected=to
-            )
-            return
-        try:
-            tpath = as_str(tattr)
-        except MapperError:
-            emit("link", f"@{name} is not text", severity="warning", expected=to)
-            return
-        named = self.resolver.get(tpath)
-        if named is None or named.id != other.id:
-            emit(
-                "link",
-                f"@{name} names {tpath!r}, but the link points to {to}",
-                severity="warning",
-                expected=to,
-                found=tpath,
-            )
 
     def _typed_last(self, expr: str, path: str) -> tuple[str, str] | None:
         """``(path of the name, class)`` when ``expr`` ends in a literal ``name:Class``."""

@@ -43,8 +43,9 @@ import numpy as np
 from mapper.conventions.nexus import depends_on
 from mapper.conventions.nexus.checks import default_chain, nxdata, once
 from mapper.conventions.nexus.classes import CLASS_ATTR, nx_class
+from mapper.conventions.nexus.nxdl.constraints import DTYPES
 from mapper.conventions.nexus.units import CATEGORIES
-from mapper.engine.constraints import FAMILIES, UNREADABLE, Item, check
+from mapper.engine.constraints import UNREADABLE, Item, check
 from mapper.errors import MapperError
 from mapper.hdf5.io import as_str
 from mapper.language.model import Constraints
@@ -70,21 +71,9 @@ __all__ = [
 INDEX_FILE = Path(__file__).resolve().parent / "nxdl" / "base_classes.json"
 #: Value checks (text encoding, dates, booleans) read at most this many elements of a field.
 SAMPLE = 4096
-#: NXDL type -> the dtype family of the mapping language (absent: not checked).
-NX_FAMILIES = {
-    "NX_CHAR": "string",
-    "NX_FLOAT": "float",
-    "NX_INT": "integer",
-    "NX_UINT": "unsigned",
-    "NX_POSINT": "posint",
-    "NX_NUMBER": "number",
-    "NX_BOOLEAN": "bool",
-    "NX_DATE_TIME": "datetime",
-    "NX_BINARY": "binary",
-    "NX_COMPLEX": "complex",
-}
-if "char_or_number" in FAMILIES:  # text or a number; without that family: not checked
-    NX_FAMILIES["NX_CHAR_OR_NUMBER"] = "char_or_number"
+#: NXDL type -> the dtype family of the mapping language (absent: not checked); the
+#: converter's table, so that a base class and an application definition agree.
+NX_FAMILIES = DTYPES
 #: NXdata attributes the ``nxdata`` check judges (not typed again here).
 NXDATA_ATTRS = ("signal", "axes", "auxiliary_signals", "*_indices")
 _SURROGATE = re.compile("[\udc80-\udcff]")
