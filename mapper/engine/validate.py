@@ -138,6 +138,16 @@ class Validator:
 
         return emit
 
+    def release(self) -> None:
+        """Drop every HDF5 object this validation holds (call before the file closes).
+
+        Closing a file makes HDF5 close each object still open, one by one; the
+        validator, its engine and the checks' memo hold many of them in cycles.
+        """
+        self._items.clear()
+        self.engine.ctx.memo.clear()
+        self.resolver.forget()
+
     # ------------------------------------------------------------------ anchors
     def bindings(self) -> list[dict[str, Any]]:
         """One environment per ``each`` match; absent anchors become findings and None."""
@@ -407,8 +417,9 @@ class Validator:
         return item
 
     def _new_item(self, obj: h5py.Dataset, where: str, emit: RuleEmit) -> Item:
-        kind = obj.dtype.kind
-        if kind == "O" and h5py.check_string_dtype(obj.dtype) is not None:
+        dtype, shape = obj.dtype, obj.shape  # h5py asks HDF5 again at every access
+        kind = dtype.kind
+        if kind == "O" and h5py.check_string_dtype(dtype) is not None:
             kind = "T"
         units = None
         raw = self.resolver.attr(obj, "units")
@@ -432,7 +443,8 @@ class Validator:
         def read() -> Any:
             return self.resolver.value(obj)  # read once, however many rules check it
 
-        item = Item(where, kind, str(obj.dtype), obj.shape, units, read, int(obj.size or 0))
+        size = int(np.prod(shape)) if shape is not None else 0
+        item = Item(where, kind, str(dtype), shape, units, read, size)
         if self.convention.custom_attr is not None:
             item.custom = truthy(self.resolver.attr(obj, self.convention.custom_attr))
         return item
@@ -549,7 +561,7 @@ def validate_file(
         for message in collected:
             v.engine_warn(message)
         findings = v.findings
-        resolver.forget()  # the objects it holds go first: closing the file is then cheap
+        v.release()  # the objects it holds go first: closing the file is then cheap
         del v, resolver
     return Report(filename, "+".join(m.name for m in chosen), findings)
 

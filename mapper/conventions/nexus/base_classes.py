@@ -433,8 +433,9 @@ def _dataset_item(
     r: Resolver, ds: h5py.Dataset, where: str, emit: Emit, with_units: bool = True
 ) -> Item:
     """An :class:`Item` for a field: its dtype, shape, units; values read up to :data:`SAMPLE`."""
-    kind = ds.dtype.kind
-    if kind == "O" and h5py.check_string_dtype(ds.dtype) is not None:
+    dtype = ds.dtype  # h5py asks HDF5 again at every access
+    kind = dtype.kind
+    if kind == "O" and h5py.check_string_dtype(dtype) is not None:
         kind = "T"
     size = int(ds.size or 0) if ds.shape is not None else 0
 
@@ -445,7 +446,7 @@ def _dataset_item(
         return ds[(0,) * (ds.ndim - 1) + (slice(0, SAMPLE),)]  # a sample of the first row
 
     units = _units(r, ds, where, emit) if with_units else None
-    return Item(where, kind, str(ds.dtype), ds.shape, units, read, min(size, SAMPLE))
+    return Item(where, kind, str(dtype), ds.shape, units, read, min(size, SAMPLE))
 
 
 def _units(r: Resolver, ds: h5py.Dataset, where: str, emit: Emit) -> str | None:
