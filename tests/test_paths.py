@@ -455,3 +455,25 @@ def test_glob_over_root_skips_unsafe_links(tmp_path):
     with h5py.File(main, "r") as f:
         r, _ = _resolver(f, allowed_dirs(main))
         assert _paths(r, "/*") == ["/ext_same"]
+
+
+def test_members_come_in_creation_order_when_the_file_tracks_it(tmp_path):
+    """The fast member listing keeps h5py's order: names, or creation when tracked."""
+    import h5py
+
+    from mapper.hdf5.resolve import Resolver
+
+    path = tmp_path / "order.h5"
+    with h5py.File(path, "w") as f:
+        tracked = f.create_group("tracked", track_order=True)
+        plain = f.create_group("plain")
+        for name in ("zeta", "alpha", "mid"):
+            tracked[name] = plain[name] = 1
+    with h5py.File(path, "r") as f:
+        r = Resolver(f, (), print)
+
+        def names(group: str) -> list[str]:
+            return [p.rsplit("/", 1)[1] for p, _ in r.children(group)]
+
+        assert names("/tracked") == list(f["tracked"]) == ["zeta", "alpha", "mid"]
+        assert names("/plain") == list(f["plain"]) == ["alpha", "mid", "zeta"]

@@ -21,7 +21,7 @@ import h5py
 
 from mapper.errors import Note, ResolveError
 from mapper.hdf5.io import attr as _h5_attr
-from mapper.hdf5.io import class_attr, external_target, is_within
+from mapper.hdf5.io import class_attr, external_target, is_within, member_names
 from mapper.language.paths import Segment, child_path, parse_path, template_names
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -277,10 +277,10 @@ class Resolver:
         if not isinstance(group, h5py.Group):
             return
         try:
-            names = list(group.keys())
+            raw = member_names(group)
         except (RuntimeError, OSError) as exc:  # pragma: no cover
             raise ResolveError(f"{self.filename}:{path}: cannot list group ({exc})") from None
-        for name in names:
+        for name in map(_decoded, raw):
             cp = child_path(path, name)
             obj = self.get(cp)
             if obj is not None:
@@ -378,6 +378,14 @@ class Resolver:
 
 
 _HARD = h5py.HardLink()
+
+
+def _decoded(name: bytes) -> Any:
+    """A member name as h5py gives it: text when it is UTF-8, else the bytes."""
+    try:
+        return name.decode("utf-8")
+    except UnicodeDecodeError:
+        return name
 
 
 def _used(expr: str, env: dict[str, Any]) -> tuple[Any, ...]:

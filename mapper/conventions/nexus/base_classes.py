@@ -47,7 +47,7 @@ from mapper.conventions.nexus.nxdl.constraints import DTYPES
 from mapper.conventions.nexus.units import CATEGORIES
 from mapper.engine.constraints import UNREADABLE, Item, check
 from mapper.errors import MapperError
-from mapper.hdf5.io import as_str
+from mapper.hdf5.io import as_str, member_names
 from mapper.language.model import Constraints
 from mapper.language.paths import child_path
 from mapper.registry import check as register_check
@@ -223,7 +223,11 @@ class _Scan:
 
     def members(self, path: str, group: h5py.Group) -> list[Member]:
         """The names of a group's members, and which are groups (a link's target: None)."""
-        return [(name, self.kinds.get(child_path(path, name))) for name in group]
+        out = []
+        for raw in member_names(group):
+            name = raw.decode("utf-8", "surrogateescape")
+            out.append((name, self.kinds.get(child_path(path, name))))
+        return out
 
 
 def _scan(resolver: Resolver, start: str) -> _Scan:
