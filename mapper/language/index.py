@@ -129,18 +129,33 @@ def from_index(path: Path, entry: dict[str, Any]) -> Candidate | None:
     try:
         if entry.get("crc32") != checksum(path):
             return None
-        match = predicate(entry.get("match"), Locations(str(path)))
-        return Candidate(
-            str(entry["name"]),
-            path,
-            int(entry["priority"]),
-            entry.get("convention"),
-            match,
-            tuple(str(s) for s in entry.get("suffixes") or ()),
-            tuple(str(s) for s in entry.get("write_suffixes") or ()),
-        )
+        return _candidate(str(path), id(entry), entry)
     except (OSError, KeyError, TypeError, ValueError, MapperError):
         return None
+
+
+_BUILT: dict[tuple[str, int], Candidate] = {}
+
+
+def _candidate(path: str, key: int, entry: dict[str, Any]) -> Candidate:
+    """The candidate of an index entry, built once per entry read (detection repeats it)."""
+    hit = _BUILT.get((path, key))
+    if hit is None:
+        hit = _BUILT[(path, key)] = _build(Path(path), entry)
+    return hit
+
+
+def _build(path: Path, entry: dict[str, Any]) -> Candidate:
+    match = predicate(entry.get("match"), Locations(str(path)))
+    return Candidate(
+        str(entry["name"]),
+        path,
+        int(entry["priority"]),
+        entry.get("convention"),
+        match,
+        tuple(str(s) for s in entry.get("suffixes") or ()),
+        tuple(str(s) for s in entry.get("write_suffixes") or ()),
+    )
 
 
 def candidate(m: Mapping, path: Path) -> Candidate:
