@@ -570,3 +570,30 @@ def test_nxxrot_extends_nxxbase(official):
 def test_known_irregular_dimensions_are_listed_not_fatal(official):
     text = (COMMITTED / "nxtomophase.yaml").read_text()
     assert "dimension 'nDarkFrames + nBrightFrames + nSampleFrame' (any length)" in text
+
+
+def test_a_child_converted_on_its_own_extends_its_parent_by_name(tmp_path, capsys):
+    """Its parent's file is not beside it: the shipped generated parent is found by name."""
+    if not NXDL.is_dir():
+        pytest.skip(f"NXDL definitions not available: {NXDL}")
+    out = tmp_path / "nxxeuler.yaml"
+    code, _, err = run_cli(
+        capsys, "nxdl", str(NXDL / "applications" / "NXxeuler.nxdl.xml"), "-o", str(out)
+    )
+    assert code == EXIT_OK, err
+    assert "\nextends: nxxbase\n" in out.read_text()
+    import mapper
+
+    assert mapper.check_file(out) == []
+    # converted together, the parent's file is beside it: by path, as shipped
+    (tmp_path / "both").mkdir()
+    code, _, err = run_cli(
+        capsys,
+        "nxdl",
+        str(NXDL / "applications" / "NXxbase.nxdl.xml"),
+        str(NXDL / "applications" / "NXxeuler.nxdl.xml"),
+        "--out-dir",
+        str(tmp_path / "both"),
+    )
+    assert code == EXIT_OK, err
+    assert "\nextends: nxxbase.yaml\n" in (tmp_path / "both" / "nxxeuler.yaml").read_text()

@@ -12,6 +12,7 @@ succeeded; a bad definition is one line ``FILE:LINE: what`` and exit 2.
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="FILE.json",
         help="with --all: where the base-class index goes (default: OUT_DIR/base_classes.json)",
     )
+
+
+_EXTENDS = re.compile(r"^extends: (\S+\.yaml)$", re.MULTILINE)
 
 
 def _check_arguments(args: argparse.Namespace) -> None:
@@ -101,9 +105,26 @@ def run(args: argparse.Namespace, out: Any) -> int:
             if target in outputs:
                 raise MapperError(f"{source}: gives {target} too: convert it on its own")
             outputs[target] = text
-        else:
-            out.write(text)
+        else:  # to stdout: the parent is looked up by name unless it sits here
+            out.write(_parent_by_name(Path.cwd() / "-", text, {}))
     if outputs:
-        for path in write_atomically(outputs):
+        for path in write_atomically(
+            {p: _parent_by_name(p, t, outputs) for p, t in outputs.items()}
+        ):
             print(f"wrote {path}", file=out)
     return EXIT_OK
+
+
+def _parent_by_name(target: Path, text: str, outputs: dict[Path, str]) -> str:
+    """``extends: parent.yaml`` -> ``extends: parent`` when no such file sits beside ``target``.
+
+    A definition converted on its own extends the parent found by name on the
+    search path (the shipped generated one, say), not a file that is not there.
+    """
+    m = _EXTENDS.search(text)
+    if m is None:
+        return text
+    beside = target.parent / m.group(1)
+    if beside in outputs or beside.exists():
+        return text
+    return text[: m.start()] + f"extends: {m.group(1)[: -len('.yaml')]}" + text[m.end() :]

@@ -33,10 +33,16 @@ def run(args: argparse.Namespace, out: Any) -> int:
 
         print(write_index(args.index, args.mapping_path), file=out)
         return EXIT_OK
-    for name, path in sorted(available(args.mapping_path).items()):
-        try:
-            title = load_mapping(path, args.mapping_path).title
-        except MapperError as exc:
-            title = f"(invalid: {exc})"
-        print(f"{name:12s} {title}  [{path}]", file=out)
+    from mapper.language.index import indexed_title
+
+    found = sorted(available(args.mapping_path).items())
+    width = max((len(name) for name, _ in found), default=0)
+    for name, path in found:
+        title = indexed_title(path)  # an up-to-date index spares loading all 90 mappings
+        if title is None:
+            try:
+                title = load_mapping(path, args.mapping_path).title
+            except MapperError as exc:
+                title = f"(invalid: {exc})"
+        print(f"{name:{width}s}  {title}  [{path}]", file=out)
     return EXIT_OK

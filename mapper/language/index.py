@@ -58,6 +58,15 @@ def _checksum(path: str, _size: int, _mtime: int) -> int:
     return zlib.crc32(Path(path).read_bytes())
 
 
+def indexed_title(path: Path) -> str | None:
+    """The title an up-to-date index gives the mapping file ``path`` (None: load it)."""
+    entry = index_entries(path.parent).get(path.name)
+    if entry is None or from_index(path, entry) is None:
+        return None
+    title = entry.get("title")
+    return title if isinstance(title, str) else None
+
+
 def language_checksum() -> int:
     """CRC-32 of the language's JSON Schema: an index is only as current as the schema it used."""
     from mapper.language.find import LANGUAGE_SCHEMA, shipped_dir
@@ -184,6 +193,7 @@ def write_index(directory: str | os.PathLike[str], extra: list[Any] | None = Non
         m = load_mapping(f, [d, *(extra or [])])
         files[f.name] = {
             "name": m.name,
+            "title": m.title,
             "crc32": checksum(f),
             "language": language_checksum(),
             "priority": m.priority,

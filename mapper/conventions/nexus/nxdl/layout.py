@@ -139,10 +139,14 @@ class LayoutBuilder:
         """The flattened base class of ``g``; an unknown class is an error."""
         info = class_info(self.library, g.type)
         if info is None:
-            raise NXDLError(
-                f"{self.defn.file}:{g.line}: unknown base class {g.type!r} (the definitions "
-                f"folder {self.library.root} has no base class {g.type})"
+            root = self.library.root
+            why = (
+                f"the definitions folder {root} has no base class {g.type}"
+                if (root / "base_classes").is_dir()
+                else f"{root} has no base_classes/ folder: give --definitions DIR, the "
+                "NeXus definitions folder"
             )
+            raise NXDLError(f"{self.defn.file}:{g.line}: unknown base class {g.type!r} ({why})")
         return info
 
     def walk(self, g: Group, key: str, base: Group | None, meta: str | None) -> None:

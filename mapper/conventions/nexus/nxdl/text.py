@@ -1,7 +1,8 @@
 """NXDL documentation as short, one-line text for titles and layout ``doc``.
 
-NXDL docs are reStructuredText: roles (``:ref:`NXxbase```) lose their
-markup, ``:index:`` roles and directives (``.. index::``) are dropped,
+NXDL docs are reStructuredText: roles (``:ref:`NXxbase```, ``:index:`four-circle
+diffractometer```) lose their markup and keep their text, directives
+(``.. index::``) are dropped,
 double back-quotes become single ones, white space collapses. A layout
 entry's ``doc`` is the first sentence when it has at most
 :data:`DOC_LIMIT` characters and does not end with a colon, else nothing
@@ -17,7 +18,6 @@ __all__ = ["DOC_LIMIT", "first_paragraph", "first_sentence", "plain", "short_doc
 #: The longest first sentence kept as a layout entry's doc.
 DOC_LIMIT = 120
 
-_INDEX_ROLE = re.compile(r":index:`[^`]*`")
 _ROLE = re.compile(r":[a-z]+:`(?:[^`<]*<)?([^`>]*)>?`")
 _DIRECTIVE = re.compile(r"^\s*\.\. .*$", re.MULTILINE)
 _END = re.compile(r"[.!?](?=\s|$)")
@@ -28,10 +28,10 @@ _ABBREVIATIONS = ("e.g", "i.e", "a.k.a", "etc", "vs", "cf", "approx", "al", "Fig
 def plain(text: str) -> str:
     """A doc as one line.
 
-    Roles are unwrapped (``:index:`` ones dropped), ``**x**`` becomes ``x`` and
+    Roles are unwrapped (their text is what the manual shows), ``**x**`` becomes ``x`` and
     ````x```` becomes ```x```; white space collapses.
     """
-    text = _ROLE.sub(r"\1", _INDEX_ROLE.sub("", text)).replace("``", "`").replace("**", "")
+    text = _ROLE.sub(r"\1", text).replace("``", "`").replace("**", "")
     return " ".join(text.split())
 
 
