@@ -555,8 +555,8 @@ def test_nxtomo_and_nxcansas(official):
         "{entry}/NXinstrument/detector:NXdetector/data"
     )
     sas = load("nxcansas")["layout"]
-    assert sas["{entry}/NXdata/I"]["dtype"] == "number"  # upper case: a literal name
-    assert sas["{entry}/NXdata/Q"]["units_category"] == "NX_PER_LENGTH"
+    assert sas["{sasdata}/I"]["dtype"] == "number"  # upper case: a literal name
+    assert sas["{sasdata}/Q"]["units_category"] == "NX_PER_LENGTH"
 
 
 def test_nxxrot_extends_nxxbase(official):

@@ -453,19 +453,9 @@ def _cansas(path: Path, transmission: bool) -> Path:
     return path
 
 
-CANSAS_SPECTRUM = pytest.mark.xfail(
-    strict=True,
-    reason="schemas/nxdl/nxcansas.yaml: the SASdata rules '{entry}/NXdata' (NXcanSAS.nxdl.xml "
-    "line 178, no name) match every NXdata group, so a SAStransmission_spectrum group "
-    "(line 1190, nameType=any) gets 4 false errors: @canSAS_class not SASdata, @signal not I, "
-    "Q and I required, missing (nexusformat has the Q/I ones too); the spectrum's own rules "
-    "are no longer generated ('only the first is checked')",
-)
-
-
 @pytest.mark.parametrize(
     "transmission",
-    [False, pytest.param(True, marks=CANSAS_SPECTRUM)],
+    [False, True],
     ids=["sasdata", "with_transmission"],
 )
 def test_a_small_valid_nxcansas_file_has_no_error(tmp_path, transmission):

@@ -187,8 +187,8 @@ class Validator:
     def _matches(self, anchor: Anchor, env: dict[str, Any]) -> list[str]:
         try:
             found = self.engine.anchor_matches(anchor, env)
-            if found or anchor.where is None:
-                return found
+            if found or anchor.where is None or not anchor.required:
+                return found  # an optional selection that selects nothing: nothing to check
             # validating against a named mapping: check what is there even when the
             # mapping's selection (a definition value, say) fails; the rules say why
             candidates = self.engine.anchor_matches(anchor, env, use_where=False)

@@ -279,6 +279,7 @@ def _body(
             "required": False,
             "doc": "The entry's plottable NXdata (the @default one when there is one).",
         },
+        **builder.anchors,
     }
     metadata: dict[str, Entry] = {
         "General.title": {  # as in nxdata.yaml: always a title, the entry's when it has one

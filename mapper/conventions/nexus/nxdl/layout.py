@@ -48,6 +48,7 @@ from mapper.conventions.nexus.nxdl.model import (
 )
 from mapper.conventions.nexus.nxdl.names import field_glob, group_segment, join, meta_name
 from mapper.conventions.nexus.nxdl.text import short_doc
+from mapper.conventions.nexus.nxdl.twins import Teller, tellers
 
 __all__ = ["ENTRY", "PRESET_METADATA", "LayoutBuilder", "Parent", "counterpart"]
 
@@ -119,6 +120,8 @@ class LayoutBuilder:
     #: metadata keys in use, and every dotted prefix of one (``Entry``, ``Entry.sample``)
     meta_taken: set[str] = field(default_factory=set)
     meta_branches: set[str] = field(default_factory=set)
+    #: anchors for same-class groups an attribute tells apart (:mod:`.twins`), in order
+    anchors: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def run(self) -> None:
         """Walk the definition from its root (the file's root group)."""
@@ -166,7 +169,12 @@ class LayoutBuilder:
         for c in g.choices:
             self.choice(key, c)
         anonymous: dict[str, Group] = {}
+        told = tellers(g.groups, {"entry", "plot", *self.anchors}) if self.parent is None else {}
         for child in g.groups:
+            teller = told.get(id(child))
+            if teller is not None:
+                self.told_apart(key, child, teller, meta)
+                continue
             if self.twin(key, child, anonymous):
                 continue
             cp = counterpart(base, child)
@@ -181,6 +189,21 @@ class LayoutBuilder:
                 child_meta = f"{meta}.{name}" if meta and name else None
             self.group(child_key, child)
             self.walk(child, child_key, cp, child_meta)
+
+    def told_apart(self, key: str, g: Group, teller: Teller, meta: str | None) -> None:
+        """A group found by an anchor that selects it by its fixed attribute's value."""
+        anchor = "{" + teller.anchor + "}"
+        self.anchors[teller.anchor] = {
+            "path": join(key, f"*:{g.type}"),
+            "where": {"path": f"{{.}}/@{teller.attribute}", "equals": teller.value},
+            "select": "all",
+            "required": g.optionality == "required",
+            "doc": f"The {g.type} groups whose @{teller.attribute} is {teller.value} "
+            f"(line {g.line}).",
+        }
+        self.group(anchor, g)
+        name = meta_name(g)
+        self.walk(g, anchor, None, f"{meta}.{name}" if meta and name else None)
 
     def twin(self, key: str, g: Group, anonymous: dict[str, Group]) -> bool:
         """True for a second group of one class whose name nothing fixes (not checked).
