@@ -170,6 +170,25 @@ class MapperWarning(UserWarning):
     """A file is a little off; the reader fell back (lenient read)."""
 
 
+def warn(message: str) -> None:
+    """Issue a :class:`MapperWarning` attributed to the caller's code, not the package's.
+
+    The warning points at the first frame outside the ``mapper`` package (the
+    user's ``mapper.load(...)`` line), whichever internal path issued it.
+    """
+    import os
+    import sys
+    import warnings
+
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame = sys._getframe(1)
+    level = 2  # stacklevel 1 is this function, 2 its caller
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    warnings.warn(message, MapperWarning, stacklevel=level)
+
+
 def did_you_mean(word: str, choices: Iterable[object], fmt: str = "{!r}") -> str:
     """`` (did you mean 'x'?)`` for the closest choice, or an empty string."""
     import difflib

@@ -134,3 +134,24 @@ def test_the_cli_calls_a_mapper_error_no_internal_error(tmp_path, capsys):
     assert code == 2
     assert "internal error" not in err
     assert err.count("\n") == 1
+
+
+def test_a_mapper_warning_points_at_the_callers_line(tmp_path):
+    """Not at the package's internals: the line of the user's mapper.load(...)."""
+    import warnings
+
+    import h5py
+    from nxtomo_files import write_nxtomo
+
+    import mapper
+    from mapper.errors import MapperWarning
+
+    path = write_nxtomo(tmp_path / "odd.nxs")
+    with h5py.File(path, "a") as f:
+        del f["entry/instrument/detector/x_pixel_size"]
+        f["entry/instrument/detector/x_pixel_size"] = "big"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mapper.load(path)
+    ours = [w for w in caught if issubclass(w.category, MapperWarning)]
+    assert ours and all(w.filename == __file__ for w in ours), [w.filename for w in ours]

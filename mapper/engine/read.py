@@ -14,7 +14,6 @@ import copy
 import functools
 import os
 import posixpath
-import warnings
 from collections.abc import Callable
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from mapper.engine.compare import MISSING, comparable, compare
 from mapper.engine.context import ArrayRef, Context
 from mapper.engine.tree import DeferredTree, merge_into, read_tree
 from mapper.errors import MapperError, NoMatchError, ResolveError
+from mapper.errors import warn as mapper_warn
 from mapper.hdf5.io import as_str, decode
 from mapper.hdf5.resolve import Resolver, Target
 from mapper.language.model import TREE_STYLES, Anchor, AxisSpec, ForEach, Mapping, Predicate, Source
@@ -544,7 +544,6 @@ def _read_tree_later(
     filename: str, allowed: tuple[Any, ...], stamp: tuple[int, int], path: str, args: dict[str, Any]
 ) -> dict[str, Any]:
     """Read a deferred tree: re-open the file, check it is the one that was loaded."""
-    from mapper.errors import MapperWarning
     from mapper.hdf5.io import open_h5
 
     try:
@@ -560,7 +559,7 @@ def _read_tree_later(
         )
 
     def warn(message: str) -> None:
-        warnings.warn(message, MapperWarning, stacklevel=4)
+        mapper_warn(message)  # attributed to the caller's line
 
     with open_h5(filename) as h5:
         ctx = Context(Resolver(h5, allowed, warn), filename, {}, warn)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import builtins
 import os
-import warnings
 from typing import Any
 
 import h5py
@@ -15,13 +14,13 @@ from mapper.engine.read import Engine
 from mapper.engine.tree import DeferredTree
 from mapper.errors import (
     MapperError,
-    MapperWarning,
     MemoryLimitError,
     NoMatchError,
     OptionError,
     ResolveError,
     did_you_mean,
 )
+from mapper.errors import warn as mapper_warn
 from mapper.hdf5.io import allowed_dirs, open_h5
 from mapper.hdf5.resolve import Resolver
 from mapper.language import schema as _schema
@@ -236,7 +235,7 @@ def _with_file(exc: MapperError, path: str) -> MapperError:
 
 
 def _warn(message: str) -> None:
-    warnings.warn(message, MapperWarning, stacklevel=2)
+    mapper_warn(message)  # attributed to the caller's line
 
 
 def _check_options(m: Mapping, options: dict[str, Any]) -> dict[str, Any]:

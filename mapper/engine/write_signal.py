@@ -311,11 +311,9 @@ def _axis_values(
 
 
 def _warn(message: str) -> None:
-    import warnings
+    from mapper.errors import warn
 
-    from mapper.errors import MapperWarning
-
-    warnings.warn(message, MapperWarning, stacklevel=5)
+    warn(message)  # attributed to the caller's line
 
 
 def _precheck(
