@@ -44,6 +44,11 @@ def test_wheel_contains_and_finds_the_schemas(tmp_path):
     assert "mapper/_schemas/nxdata.yaml" in names
     assert "mapper/_schemas/mapping.schema.json" in names
     assert "mapper/py.typed" in names
+    # the generated application definitions, their detection index, the base-class index
+    assert "mapper/_schemas/nxdl/nxmx.yaml" in names
+    assert "mapper/_schemas/nxdl/index.json" in names
+    assert "mapper/_schemas/index.json" in names
+    assert "mapper/conventions/nexus/nxdl/base_classes.json" in names
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     code = (
@@ -53,7 +58,7 @@ def test_wheel_contains_and_finds_the_schemas(tmp_path):
     lines = _run(code, site, tmp_path).splitlines()
     assert lines[0].startswith(str(site))
     assert lines[1] == str(site / "mapper" / "_schemas")
-    assert "nxdata" in lines[2]
+    assert "nxdata" in lines[2] and "nxmx" in lines[2] and "nxcansas" in lines[2]
 
 
 def test_entry_point_directory_is_searched(tmp_path):
