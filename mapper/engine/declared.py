@@ -11,11 +11,9 @@ import difflib
 from typing import TYPE_CHECKING, Any
 
 from mapper.engine.items import link_text, short_text
-from mapper.engine.read import Engine
 from mapper.engine.rules import Rule, RuleEmit
 from mapper.errors import MapperError
 from mapper.hdf5.io import as_str
-from mapper.language.model import Mapping
 from mapper.language.paths import expand, template_names
 
 if TYPE_CHECKING:
@@ -24,18 +22,11 @@ if TYPE_CHECKING:
 
 def _applies(v: Validator, text: str, name: str, emit: RuleEmit) -> None:
     """The mapping a value names must also detect the file (the case of a name matters)."""
+    from mapper.engine.session import applies
     from mapper.language.schema import candidates
 
     found = next((c for c in candidates(v.search_path) if c.name == name), None)
-    if found is None or found.match is None:
-        return
-    probe = Engine(
-        Mapping(name, "1", str(found.path), convention=found.convention),
-        v.resolver,
-        v.filename,
-        {},
-    )
-    if probe.predicate(found.match, {}):
+    if found is None or found.match is None or applies(found, v.resolver, v.filename):
         return
     emit(
         "names_mapping",

@@ -2,12 +2,43 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import h5py
 import numpy as np
 
-from mapper.engine.constraints import Item
+from mapper.engine.constraints import UNREADABLE, Item
+from mapper.errors import MapperError
+from mapper.hdf5.io import as_str
+from mapper.hdf5.resolve import Resolver
+
+#: Bytes that were not UTF-8, kept by ``surrogateescape`` decoding.
+_SURROGATE = re.compile("[\udc80-\udcff]")
+#: A problem with a field's ``@units``: ``(rule, message, expected, found)``.
+UnitsProblem = tuple[str, str, Any, Any]
+
+
+def field_units(resolver: Resolver, obj: Any, where: str) -> tuple[str | None, UnitsProblem | None]:
+    """A field's ``@units`` as text, and what is wrong with it (each caller says how badly).
+
+    None when absent, or one unit per column (a table's, not a field's);
+    :data:`~mapper.engine.constraints.UNREADABLE` with a problem when it is no
+    text or holds bytes that are not UTF-8.
+    """
+    raw = resolver.attr(obj, "units")
+    if raw is None or (isinstance(raw, np.ndarray) and raw.size > 1):
+        return None, None
+    try:
+        units = as_str(raw, f"{where}/@units")
+    except MapperError as exc:
+        return UNREADABLE, ("units", f"@units cannot be read as text ({exc})", None, None)
+    if _SURROGATE.search(units):
+        found = units.encode("utf-8", "surrogateescape").hex()
+        message = f"@units holds bytes that are not UTF-8 ({units!r})"
+        return UNREADABLE, ("encoding", message, "UTF-8", found)
+    return units, None
+
 
 #: Longest text read to compare with mapping names.
 MAX_NAME = 256

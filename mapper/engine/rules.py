@@ -55,7 +55,6 @@ class Rule:
     severity: str
     rule: str | None
     judge_absence: bool = True
-    cls: str | None = None
     link_to: str | None = None
     target_attr: bool = False
     value: Any = None
@@ -131,7 +130,6 @@ def _layout_rule(e: LayoutEntry) -> Rule:
         e.required,
         e.severity,
         e.rule,
-        cls=e.cls,
         link_to=e.link_to,
         target_attr=e.target_attr,
         value=e.value,

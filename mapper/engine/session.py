@@ -24,6 +24,7 @@ from mapper.errors import warn as mapper_warn
 from mapper.hdf5.io import allowed_dirs, open_h5
 from mapper.hdf5.resolve import Resolver
 from mapper.language import schema as _schema
+from mapper.language.index import Candidate
 from mapper.language.model import Mapping
 
 PathLike = str | os.PathLike[str]
@@ -195,6 +196,26 @@ def choose_mapping(
     return detected(resolver, path, search_path)[0]
 
 
+def applies(
+    cand: Candidate,
+    resolver: Resolver,
+    path: str,
+    engines: dict[str | None, Engine] | None = None,
+) -> bool:
+    """Whether a candidate's ``match`` holds for the file, without loading the mapping.
+
+    ``engines`` (one per convention) lets many candidates share the values read.
+    """
+    if cand.match is None:
+        return False
+    engines = {} if engines is None else engines
+    engine = engines.get(cand.convention)
+    if engine is None:
+        stand_in = Mapping(cand.name, "1", str(cand.path), convention=cand.convention)
+        engine = engines[cand.convention] = Engine(stand_in, resolver, path, {})
+    return engine.predicate(cand.match, {})
+
+
 def detected(resolver: Resolver, path: str, search_path: list[PathLike] | None) -> list[Mapping]:
     """Every mapping whose ``match`` holds, among those of the highest priority that does.
 
@@ -211,13 +232,7 @@ def detected(resolver: Resolver, path: str, search_path: list[PathLike] | None) 
     for cand in found:
         if chosen and cand.priority < chosen[0].priority:
             break
-        if cand.match is None:
-            continue
-        engine = engines.get(cand.convention)
-        if engine is None:  # one per convention: values read once for every candidate
-            stand_in = Mapping(cand.name, "1", str(cand.path), convention=cand.convention)
-            engine = engines[cand.convention] = Engine(stand_in, resolver, path, {})
-        if engine.predicate(cand.match, {}):
+        if applies(cand, resolver, path, engines):
             chosen.append(_schema.load_mapping(cand.path, search_path))
     if chosen:
         return chosen

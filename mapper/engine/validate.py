@@ -20,14 +20,14 @@ import numpy as np
 
 from mapper.engine import presence
 from mapper.engine.bind import Env, bind
-from mapper.engine.constraints import UNREADABLE, Item, check
+from mapper.engine.constraints import Item, check
 from mapper.engine.declared import check_link, names_mapping
-from mapper.engine.items import attr_item, truthy
+from mapper.engine.items import attr_item, field_units, truthy
 from mapper.engine.read import Engine
 from mapper.engine.report import SEVERITIES, Finding, Report, short_loc
 from mapper.engine.rules import Alt, Rule, RuleEmit, cap, plan
 from mapper.errors import MapperError, Note
-from mapper.hdf5.io import allowed_dirs, as_str, open_h5
+from mapper.hdf5.io import allowed_dirs, open_h5
 from mapper.hdf5.resolve import Resolver, Target
 from mapper.language.model import (
     Anchor,
@@ -38,7 +38,6 @@ from mapper.language.paths import PathSyntaxError, expand, parse_path, template_
 from mapper.registry import REGISTRY, Convention
 
 PathLike = str | os.PathLike[str]
-_SURROGATE = re.compile("[\udc80-\udcff]")
 #: ``name:Class`` path segments (the class said in the message, not in the path)
 _TYPED = re.compile(r"([^/:{}]+):[A-Za-z_][A-Za-z0-9_]*(?=/|$)")
 #: The resolver's short reasons for an absent object, said in full.
@@ -333,9 +332,7 @@ class Validator:
         entry = rule.entry
         if entry is not None and entry.deprecated:
             emit("deprecated", f"is deprecated: {entry.deprecated}", severity="warning")
-        classes = entry.classes if entry is not None and entry.classes else ()
-        if not classes and rule.cls is not None:
-            classes = (rule.cls,)
+        classes = entry.classes if entry is not None else ()
         if classes and not self._class_ok(classes, obj, target.path, emit):
             return
         if entry is not None and entry.names_mapping:
@@ -421,24 +418,10 @@ class Validator:
         kind = dtype.kind
         if kind == "O" and h5py.check_string_dtype(dtype) is not None:
             kind = "T"
-        units = None
-        raw = self.resolver.attr(obj, "units")
-        if isinstance(raw, np.ndarray) and raw.size > 1:
-            raw = None  # one unit per column (a table's columns): not a field's units
-        if raw is not None:
-            try:
-                units = as_str(raw, f"{where}/@units")
-            except MapperError as exc:
-                emit("units", f"@units cannot be read as text ({exc})")
-                units = UNREADABLE
-            if units is not UNREADABLE and _SURROGATE.search(units):
-                emit(
-                    "encoding",
-                    f"@units holds bytes that are not UTF-8 ({units!r})",
-                    expected="UTF-8",
-                    found=units.encode("utf-8", "surrogateescape").hex(),
-                )
-                units = UNREADABLE
+        units, problem = field_units(self.resolver, obj, where)
+        if problem is not None:
+            rule, message, expected, found = problem
+            emit(rule, message, expected=expected, found=found)
 
         def read() -> Any:
             return self.resolver.value(obj)  # read once, however many rules check it

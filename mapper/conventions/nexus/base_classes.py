@@ -30,7 +30,6 @@ import fnmatch
 import json
 import os
 import posixpath
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -45,9 +44,10 @@ from mapper.conventions.nexus.checks import default_chain, nxdata, once
 from mapper.conventions.nexus.classes import CLASS_ATTR, nx_class
 from mapper.conventions.nexus.nxdl.constraints import DTYPES
 from mapper.conventions.nexus.units import CATEGORIES
-from mapper.engine.constraints import UNREADABLE, Item, check
+from mapper.engine.constraints import Item, check
+from mapper.engine.items import field_units
 from mapper.errors import MapperError
-from mapper.hdf5.io import as_str, member_names
+from mapper.hdf5.io import member_names
 from mapper.language.model import Constraints
 from mapper.language.paths import child_path
 from mapper.registry import check as register_check
@@ -76,7 +76,6 @@ SAMPLE = 4096
 NX_FAMILIES = DTYPES
 #: NXdata attributes the ``nxdata`` check judges (not typed again here).
 NXDATA_ATTRS = ("signal", "axes", "auxiliary_signals", "*_indices")
-_SURROGATE = re.compile("[\udc80-\udcff]")
 _NO_CHECK = Constraints()
 
 
@@ -454,27 +453,11 @@ def _dataset_item(
 
 
 def _units(r: Resolver, ds: h5py.Dataset, where: str, emit: Emit) -> str | None:
-    """``@units`` as text; unreadable units are reported (as the validator does)."""
-    raw = r.attr(ds, "units")
-    if isinstance(raw, np.ndarray) and raw.size > 1:
-        return None  # one unit per column: not a field's units
-    if raw is None:
-        return None
-    try:
-        units = as_str(raw, f"{where}/@units")
-    except MapperError as exc:
-        emit("units", where, f"@units cannot be read as text ({exc})", severity="warning")
-        return UNREADABLE
-    if _SURROGATE.search(units):
-        emit(
-            "encoding",
-            where,
-            f"@units holds bytes that are not UTF-8 ({units!r})",
-            severity="warning",
-            expected="UTF-8",
-            found=units.encode("utf-8", "surrogateescape").hex(),
-        )
-        return UNREADABLE
+    """``@units`` as text; unreadable units are reported as the validator does, as warnings."""
+    units, problem = field_units(r, ds, where)
+    if problem is not None:
+        rule, message, expected, found = problem
+        emit(rule, where, message, severity="warning", expected=expected, found=found)
     return units
 
 

@@ -285,23 +285,33 @@ class LayoutBuilder:
         if key not in (self.parent.layout if self.parent else {}):
             known = info.field_info(f) or {}
             nx_type, units = nx_type or known.get("type"), units or known.get("units")
-        entry: Entry = {"required": _required(f.optionality)}
-        dtype = dtype_of(nx_type)
-        if dtype:
-            entry["dtype"] = dtype
-        shape = dims_items(f.dims, key, self.notes)
-        entry.update(shape)
-        entry.update(enum_items(f.enumeration, dtype, key, self.notes))
+        entry, dtype = self.typed(key, f, nx_type)
         entry.update(units_items(units))
         entry.update(self.occurs(key, f.name_type != "specified", f))
         if f.deprecated is not None:
             entry["deprecated"] = f.deprecated
-        self.use_symbols(shape)
         self.add(key, entry, f.doc, f.line)
         for a in f.attributes:
             self.attribute(key, a, info, f)
         if meta and f.name_type == "specified" and _scalar_or_vector(f.dims):
             self.meta_field(f"{meta}.{f.name}", key, dtype, bool(units), f.dims is None)
+
+    def typed(
+        self, key: str, item: Field | Attribute, nx_type: str | None
+    ) -> tuple[Entry, str | None]:
+        """The entry of a field or attribute: optionality, dtype, shape, enumeration, deprecation.
+
+        Returns it with the dtype family; the symbols its shape uses are declared.
+        """
+        entry: Entry = {"required": _required(item.optionality)}
+        dtype = dtype_of(nx_type)
+        if dtype:
+            entry["dtype"] = dtype
+        shape = dims_items(item.dims, key, self.notes)
+        entry.update(shape)
+        entry.update(enum_items(item.enumeration, dtype, key, self.notes))
+        self.use_symbols(shape)
+        return entry, dtype
 
     def attribute(self, parent: str, a: Attribute, info: ClassInfo, owner: Field | None) -> None:
         """The entry of an attribute (``{path}/@name``)."""
@@ -313,16 +323,9 @@ class LayoutBuilder:
         nx_type = a.type
         if nx_type is None and key not in (self.parent.layout if self.parent else {}):
             nx_type = (info.attribute_info(owner, a) or {}).get("type")
-        entry: Entry = {"required": _required(a.optionality)}
-        dtype = dtype_of(nx_type)
-        if dtype:
-            entry["dtype"] = dtype
-        shape = dims_items(a.dims, key, self.notes)
-        entry.update(shape)
-        entry.update(enum_items(a.enumeration, dtype, key, self.notes))
+        entry, _ = self.typed(key, a, nx_type)
         if a.deprecated is not None:
             entry["deprecated"] = a.deprecated
-        self.use_symbols(shape)
         self.add(key, entry, a.doc, a.line)
 
     def link(self, parent: str, link: Link) -> None:
